@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install arxref with its test dependencies (and the real clients the tests drive), then run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need_apt=()
+command -v pandoc >/dev/null || need_apt+=(pandoc)
+command -v bibtex >/dev/null || need_apt+=(texlive-latex-recommended texlive-bibtex-extra)
+command -v biber >/dev/null || need_apt+=(biber)
+kpsewhich biblatex.sty >/dev/null 2>&1 || need_apt+=(texlive-bibtex-extra)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+python3 -m pip install -q -e '.[test]'
+python3 -m pytest -q "$@"

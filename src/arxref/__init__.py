@@ -1,0 +1,39 @@
+"""arxref: turn messy text about papers into clean, deduplicated bibliographies.
+
+The library API mirrors the command line; heavy modules load on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "scan_paths": "arxref.scan",
+    "scan_file": "arxref.scan",
+    "scan_text": "arxref.scan",
+    "Record": "arxref.model",
+    "Paper": "arxref.model",
+    "Author": "arxref.model",
+    "Entry": "arxref.model",
+    "Settings": "arxref.config",
+    "ArxivId": "arxref.ids",
+    "parse_id": "arxref.ids",
+    "Cache": "arxref.cache",
+    "ArxivClient": "arxref.client",
+    "resolve_records": "arxref.resolve",
+    "export": "arxref.pipeline",
+    "check": "arxref.pipeline",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "parse_id":
+        return import_module("arxref.ids").parse
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'arxref' has no attribute {name!r}")

@@ -1,0 +1,3 @@
+from arxref.cli import main
+
+main()

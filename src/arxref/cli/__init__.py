@@ -1,0 +1,94 @@
+"""The `arxref` command: a thin, lazily imported layer over the library.
+
+Subcommands live in their own modules and are imported only when run, so
+`arxref --help` starts fast (no arxiv/requests/pybtex import).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+#: name -> (module:attribute, one-line help shown by `arxref --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "scan": ("arxref.cli.scan:scan", "Find every paper mentioned in files (ids, abstracts, citations)."),
+    "resolve": ("arxref.cli.resolve:resolve", "Match records without an id to arXiv papers."),
+    "fetch": ("arxref.cli.fetch:fetch", "Print arXiv metadata for ids (cache first, then the API)."),
+    "cache": ("arxref.cli.cache:cache", "Inspect, import into and export the offline cache."),
+    "export": ("arxref.cli.export:export", "Whole pipeline: dumps in, .bib/.json/.ris out."),
+    "check": ("arxref.cli.check:check", "CI check: every id and citation resolves."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when it is invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        if ctx.resilient_parsing or _only_listing(ctx):
+            return _Placeholder(cmd_name, help=COMMANDS[cmd_name][1], short_help=COMMANDS[cmd_name][1])
+        target, _ = COMMANDS[cmd_name]
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+
+class _Placeholder(click.Command):
+    """Stands in for a subcommand while the group only lists names and help lines."""
+
+
+def _only_listing(ctx: click.Context) -> bool:
+    """True while click formats the group's own --help (no subcommand is being run)."""
+    return bool(getattr(ctx, "_arxref_listing", False))
+
+
+class _Root(LazyGroup):
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        ctx._arxref_listing = True  # type: ignore[attr-defined]
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            ctx._arxref_listing = False  # type: ignore[attr-defined]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("arxref")
+    except PackageNotFoundError:  # running from a source tree
+        return "0+unknown"
+
+
+@click.group(cls=_Root, context_settings=CONTEXT_SETTINGS)
+@click.version_option(version=_version(), prog_name="arxref")
+def cli() -> None:
+    """arxref: turn messy text about papers into clean, deduplicated bibliographies.
+
+    \b
+    Typical run (offline, from the shipped cache data):
+      arxref cache import examples/arxiv-responses/
+      arxref export seeds/ -o out/
+
+    Environment: ARXREF_API_URL (API endpoint), ARXREF_CACHE (cache file),
+    ARXREF_OFFLINE=1 (never use the network), ARXREF_REQUEST_INTERVAL (seconds
+    between requests, default 3).
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="arxref")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

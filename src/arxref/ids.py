@@ -1,0 +1,240 @@
+"""arXiv identifier grammar: parse, validate and canonicalise every form users paste.
+
+Two schemes exist (https://info.arxiv.org/help/arxiv_identifier.html):
+
+* new style ``YYMM.NNNN`` (0704-1412) and ``YYMM.NNNNN`` (1501 on), optional ``vN``;
+* old style ``archive/YYMMNNN`` or ``archive.SC/YYMMNNN`` (9107-0703).
+
+The API itself accepts impossible ids (month 13 passes its lenient regex) and
+matches ids verbatim (``math.GT/0309136`` finds nothing), so this module is the
+gate: only canonical, possible ids ever leave it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterator
+
+from .errors import InvalidIdError
+
+#: Archives that ever had old-style identifiers (current and retired).
+OLD_ARCHIVES = frozenset(
+    """
+    acc-phys adap-org alg-geom ao-sci astro-ph atom-ph bayes-an chao-dyn chem-ph cmp-lg
+    comp-gas cond-mat cs dg-ga funct-an gr-qc hep-ex hep-lat hep-ph hep-th math math-ph
+    mtrl-th nlin nucl-ex nucl-th patt-sol physics plasm-ph q-alg q-bio q-fin quant-ph
+    solv-int stat supr-con
+    """.split()
+)
+
+_ARCHIVE_ALT = "|".join(sorted((re.escape(a) for a in OLD_ARCHIVES), key=len, reverse=True))
+
+
+@dataclass(frozen=True, order=True)
+class ArxivId:
+    """A validated arXiv identifier.
+
+    ``base`` is what the API accepts and what arxref keys everything on;
+    the subject class of old-style ids is information only.
+    """
+
+    base: str
+    """Canonical id without version: ``2107.03374``, ``hep-th/9901001``."""
+    version: int | None = None
+    subject_class: str | None = None
+    """``GT`` for ``math.GT/0309136``; never part of ``base``."""
+
+    def __str__(self) -> str:
+        return self.versioned if self.version else self.base
+
+    @property
+    def versioned(self) -> str:
+        return f"{self.base}v{self.version}" if self.version else self.base
+
+    @property
+    def is_old_style(self) -> bool:
+        return "/" in self.base
+
+
+def _now_yymm() -> int:
+    now = datetime.now(timezone.utc)
+    return (now.year % 100) * 100 + now.month
+
+
+def check_new_style(yymm: str, number: str) -> str | None:
+    """Why ``yymm.number`` cannot be an arXiv id, or None when it can."""
+    yy, mm = int(yymm[:2]), int(yymm[2:])
+    if not 1 <= mm <= 12:
+        return f"month {mm:02d} does not exist"
+    value = int(yymm)
+    if value < 704:
+        return "new-style ids start in April 2007 (0704)"
+    if value > _now_yymm():
+        return f"20{yy:02d}-{mm:02d} is in the future"
+    if value <= 1412 and len(number) != 4:
+        return f"ids from {yymm} have 4 digits after the dot, not {len(number)}"
+    if value >= 1501 and len(number) != 5:
+        return f"ids from {yymm} have 5 digits after the dot, not {len(number)}"
+    if int(number) == 0:
+        return "sequence number 0 does not exist"
+    return None
+
+
+def check_old_style(archive: str, digits: str) -> str | None:
+    """Why ``archive/digits`` cannot be an old-style id, or None when it can."""
+    if archive not in OLD_ARCHIVES:
+        return f"{archive!r} is not an arXiv archive"
+    yy, mm, seq = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+    if not 1 <= mm <= 12:
+        return f"month {mm:02d} does not exist"
+    year = 1900 + yy if yy >= 91 else 2000 + yy
+    if (year, mm) < (1991, 7) or (year, mm) > (2007, 3):
+        return f"old-style ids run from 9107 to 0703, not {digits[:4]}"
+    if seq == 0:
+        return "sequence number 000 does not exist"
+    return None
+
+
+_VERSION = r"(?:v(?P<version>[1-9]\d{0,3}))?"
+_NEW_CORE = r"(?P<yymm>\d{4})\.(?P<number>\d{4,5})"
+_OLD_CORE = rf"(?P<archive>{_ARCHIVE_ALT})(?:\.(?P<subject>[A-Za-z][A-Za-z-]{{0,15}}))?/(?P<digits>\d{{7}})"
+
+_STRICT_RE = re.compile(rf"(?:{_NEW_CORE}|{_OLD_CORE}){_VERSION}", re.IGNORECASE)
+
+# Wrappers around a bare id, stripped by `parse`.
+_WRAPPER_RE = re.compile(
+    r"""^\s*(?:
+        (?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|ps|format|src)/
+      | (?:https?://)?(?:dx\.)?doi\.org/10\.48550/arxiv\.
+      | (?:doi:\s*)?10\.48550/arxiv\.
+      | arxiv\s*:\s*(?:abs/|pdf/)?
+      | abs/ | pdf/ | html/
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _build(match: re.Match[str]) -> ArxivId:
+    """Validate a regex match of the id core; raise InvalidIdError with the reason."""
+    raw = match.group(0)
+    version = int(match.group("version")) if match.group("version") else None
+    if match.group("yymm"):
+        reason = check_new_style(match.group("yymm"), match.group("number"))
+        if reason:
+            raise InvalidIdError(raw, reason)
+        return ArxivId(f"{match.group('yymm')}.{match.group('number')}", version)
+    archive = match.group("archive").lower()
+    subject = match.group("subject")
+    reason = check_old_style(archive, match.group("digits"))
+    if reason:
+        raise InvalidIdError(raw, reason)
+    return ArxivId(f"{archive}/{match.group('digits')}", version, subject)
+
+
+def parse(value: str) -> ArxivId:
+    """Parse one id in any accepted form (``arXiv:``, URL, DOI, eprint field...).
+
+    Raises InvalidIdError when the string is not exactly one possible id.
+    """
+    text = value.strip()
+    stripped = _WRAPPER_RE.sub("", text, count=1)
+    # trailing punctuation and a ".pdf" suffix are never part of an id
+    stripped = re.sub(r"(?:\.pdf)?[\s.,;:)\]}>'\"/]*$", "", stripped, flags=re.IGNORECASE)
+    match = _STRICT_RE.fullmatch(stripped)
+    if not match:
+        raise InvalidIdError(value, "not an arXiv identifier")
+    return _build(match)
+
+
+def canonical(value: str) -> str:
+    """The canonical versionless id of ``value`` (idempotent)."""
+    return parse(value).base
+
+
+def is_valid(value: str) -> bool:
+    try:
+        parse(value)
+    except InvalidIdError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class IdMatch:
+    """An id-like token found in free text."""
+
+    start: int
+    end: int
+    raw: str
+    arxiv_id: ArxivId | None
+    problem: str | None = None
+    """Why the token is an impossible id (``arxiv_id`` is then None)."""
+    explicit: bool = False
+    """True when written with an arXiv prefix, URL or DOI (not a bare number)."""
+
+
+# Free-text finder. Explicit forms (prefix/URL/DOI) are ids even when impossible,
+# so they are reported; bare numbers are ids only when valid and not look-alikes.
+_FIND_RE = re.compile(
+    rf"""
+    (?:(?P<prefix>
+        (?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|ps|format)/
+      | (?:https?://)?(?:dx\.)?doi\.org/10\.48550/arxiv\.
+      | 10\.48550/arxiv\.
+      | \barxiv\s?:\s?(?:abs/|pdf/)?
+      | \barxiv\s(?=\d{{4}}\.\d)
+    )
+    |(?<![\w.\-/+])
+    )
+    (?:{_NEW_CORE}|{_OLD_CORE})
+    {_VERSION}
+    (?P<pdf>\.pdf)?
+    (?![\d])
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Context that marks a bare NNNN.NNNN as a measurement, phone, room or version number.
+_UNIT_AFTER_RE = re.compile(
+    r"^\s?(?:ms|s|sec|seconds?|min|h|hz|khz|mhz|ghz|kb|mb|gb|tb|kg|g|mg|m|km|cm|mm|nm|%|"
+    r"eur|usd|\$|€|dollars?|euros?|points?|px|pt|k|ev|kev|mev|gev|tev|v|mv|w|kw|db)\b",
+    re.IGNORECASE,
+)
+_CONTEXT_BEFORE_RE = re.compile(
+    r"(?:room|rm\.?|tel\.?|phone|fax|ext\.?|version|ver\.?|v\.?|release|build|no\.?|\$|€|£|\+|#)\s*$",
+    re.IGNORECASE,
+)
+
+
+def find_ids(text: str) -> Iterator[IdMatch]:
+    """Yield every arXiv id written in ``text``, in order, with its position.
+
+    Dates (2024.03.15), version numbers (1.2345), phone/room numbers and
+    measurements (1234.5678 ms) are skipped; explicit but impossible ids
+    (``arXiv:2313.00001``) are yielded with ``problem`` set.
+    """
+    for match in _FIND_RE.finditer(text):
+        start, end = match.start(), match.end()
+        explicit = bool(match.group("prefix"))
+        core_start = match.start("yymm") if match.group("yymm") else match.start("archive")
+        # a bare new-style number glued to more dotted digits is a date or a version
+        if match.group("yymm") and not explicit:
+            after = text[end : end + 2]
+            if len(after) == 2 and after[0] == "." and after[1].isdigit():
+                continue
+            if _UNIT_AFTER_RE.match(text[end : end + 12]):
+                continue
+            if _CONTEXT_BEFORE_RE.search(text[max(0, core_start - 12) : core_start]):
+                continue
+            # 1234.5678 (no year-month) is a plain number; 2313.00001 has an id's shape
+            mm = int(match.group("yymm")[2:])
+            if not 1 <= mm <= 12 and len(match.group("number")) != 5:
+                continue
+        try:
+            arxiv_id = _build(match)
+        except InvalidIdError as exc:
+            yield IdMatch(start, end, match.group(0), None, exc.reason, explicit)
+            continue
+        yield IdMatch(start, end, match.group(0), arxiv_id, None, explicit)
