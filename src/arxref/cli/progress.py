@@ -1,0 +1,32 @@
+"""A progress display on stderr, shown only when stderr is a terminal."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+
+class ProgressPrinter:
+    """Callable progress(stage, done, total) that redraws one status line."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._last = ""
+
+    @classmethod
+    def for_stderr(cls) -> "ProgressPrinter | None":
+        return cls(sys.stderr) if sys.stderr.isatty() else None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        line = f"\r{stage:>8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        if line != self._last:
+            self.stream.write(line)
+            self.stream.flush()
+            self._last = line
+
+    def close(self) -> None:
+        if self._last:
+            self.stream.write("\n")
+            self.stream.flush()
