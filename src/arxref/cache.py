@@ -1,0 +1,994 @@
+"""The persistent offline cache: one SQLite file of arXiv metadata, misses and searches.
+
+Design points (each one a requirement users rely on):
+
+* **Crash safe.** WAL journal, every write batch is one ``BEGIN IMMEDIATE``
+  transaction, so ``kill -9`` at any moment leaves the last committed state.
+* **Shared.** Two arxref processes may use one file at once: WAL lets readers run
+  beside a writer, ``busy_timeout`` makes writers queue instead of failing, and
+  ``arxiv_id`` is UNIQUE with upserts, so a paper is stored once.
+* **Versioned schema.** ``PRAGMA user_version`` + :data:`MIGRATIONS`; a file from a
+  newer arxref is refused with a clear message instead of being damaged.
+* **Searchable.** An external-content FTS5 table over title, abstract and authors,
+  kept in sync by triggers, ranks local candidates for the resolver (bm25).
+* **Loadable.** :meth:`Cache.import_paths` streams Atom feeds and arXiv's bulk
+  JSON Lines snapshot in chunked transactions; :meth:`Cache.export_atom` writes
+  one Atom feed per paper.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from .errors import CacheError, InvalidIdError
+from .model import Author, Link, Paper
+
+#: Seconds a writer waits for another process's transaction before giving up.
+BUSY_TIMEOUT_MS = 60_000
+#: Rows per transaction during imports (a kill loses at most one chunk of work).
+IMPORT_CHUNK = 10_000
+#: Variables per ``IN (...)`` lookup (well under SQLite's limit).
+LOOKUP_CHUNK = 500
+#: File name suffixes picked up when a directory is imported.
+IMPORT_SUFFIXES = (".xml", ".atom", ".json", ".jsonl", ".ndjson")
+
+_SCHEMA_V1 = """
+CREATE TABLE papers (
+    id               INTEGER PRIMARY KEY,       -- stable rowid for the FTS index
+    arxiv_id         TEXT NOT NULL UNIQUE,      -- canonical, versionless
+    version          INTEGER NOT NULL,          -- version the metadata describes (latest seen)
+    versions         TEXT NOT NULL,             -- versions seen, comma separated, sorted
+    title            TEXT NOT NULL,
+    authors          TEXT NOT NULL,             -- JSON: "name" or ["name", ["affiliation", ...]]
+    abstract         TEXT NOT NULL,
+    published        TEXT NOT NULL,             -- ISO 8601 UTC, date of v1
+    updated          TEXT NOT NULL,             -- ISO 8601 UTC, date of `version`
+    categories       TEXT NOT NULL,             -- space separated, primary first
+    primary_category TEXT,
+    comment          TEXT,
+    journal_ref      TEXT,
+    doi              TEXT,
+    links            TEXT NOT NULL,             -- JSON [[href, rel, title, type], ...]
+    raw_format       TEXT NOT NULL CHECK (raw_format IN ('atom', 'snapshot', 'none')),
+    raw_entry        TEXT,                      -- Atom <entry> or the snapshot JSON line
+    fetched_at       TEXT                       -- ISO 8601 UTC, when arXiv served it
+);
+CREATE TABLE not_found (
+    arxiv_id   TEXT PRIMARY KEY,
+    checked_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE searches (
+    query      TEXT PRIMARY KEY,
+    paper_ids  TEXT NOT NULL,                   -- JSON list, in arXiv's order
+    total      INTEGER NOT NULL,
+    raw        TEXT,
+    fetched_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE papers_fts USING fts5(
+    title, abstract, authors,
+    content='papers', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', detail='column'
+);
+CREATE TRIGGER papers_fts_insert AFTER INSERT ON papers BEGIN
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    VALUES (new.id, new.title, new.abstract, new.authors);
+END;
+CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    VALUES ('delete', old.id, old.title, old.abstract, old.authors);
+END;
+CREATE TRIGGER papers_fts_update AFTER UPDATE OF title, abstract, authors ON papers BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    VALUES ('delete', old.id, old.title, old.abstract, old.authors);
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    VALUES (new.id, new.title, new.abstract, new.authors);
+END;
+"""
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _script(sql: str) -> Migration:
+    def run(conn: sqlite3.Connection) -> None:
+        for statement in _statements(sql):
+            conn.execute(statement)
+
+    return run
+
+
+def _statements(sql: str) -> Iterator[str]:
+    """Split a schema script into statements (executescript would COMMIT our transaction)."""
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+
+
+#: MIGRATIONS[i] upgrades a file from schema version i to i + 1. Append, never edit.
+MIGRATIONS: list[Migration] = [_script(_SCHEMA_V1)]
+
+_COLUMNS = (
+    "arxiv_id, version, versions, title, authors, abstract, published, updated, categories, "
+    "primary_category, comment, journal_ref, doi, links, raw_format, raw_entry, fetched_at"
+)
+_N_COLUMNS = len(_COLUMNS.split(","))
+_UPSERT = (
+    f"INSERT INTO papers ({_COLUMNS}) VALUES ({', '.join('?' * _N_COLUMNS)}) "
+    "ON CONFLICT(arxiv_id) DO UPDATE SET "
+    + ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in _COLUMNS.split(",")[1:])
+)
+_SET_VERSIONS = "UPDATE papers SET versions = ? WHERE arxiv_id = ?"
+
+Row = tuple[Any, ...]
+
+
+@dataclass
+class ImportReport:
+    """What an import did: papers written, files read, and one line per problem."""
+
+    papers: int = 0
+    """Records written (new papers, newer versions, or versions merged)."""
+    records: int = 0
+    """Records read (valid or not)."""
+    files: int = 0
+    problems: list[str] = field(default_factory=list)
+    """``file:line: message`` (or ``file: message``) for each bad file or line (first MAX_PROBLEMS)."""
+    problem_count: int = 0
+    """All problems, including those beyond the ones kept in ``problems``."""
+
+
+@dataclass(frozen=True)
+class SearchRecord:
+    """A cached API search: arXiv's ordered answer and its total."""
+
+    query: str
+    paper_ids: list[str]
+    total: int
+    raw: str | None
+    fetched_at: datetime
+
+
+# ---------------------------------------------------------------- row <-> Paper
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def _from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _authors_json(authors: Sequence[Author]) -> str:
+    return json.dumps(
+        [a.name if not a.affiliations else [a.name, list(a.affiliations)] for a in authors],
+        ensure_ascii=False, separators=(",", ":"),
+    )
+
+
+def _authors_from_json(text: str) -> list[Author]:
+    return [Author(item) if isinstance(item, str) else Author(item[0], tuple(item[1])) for item in json.loads(text)]
+
+
+def _links_json(links: Sequence[Link]) -> str:
+    return json.dumps([[l.href, l.rel, l.title, l.content_type] for l in links],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _versions_text(versions: Iterable[int]) -> str:
+    return ",".join(str(v) for v in sorted(set(versions)))
+
+
+def _versions_from_text(text: str) -> list[int]:
+    return [int(v) for v in text.split(",") if v]
+
+
+def _paper_row(paper: Paper, raw_format: str, fetched_at: datetime | None) -> Row:
+    categories = list(paper.categories)
+    primary = paper.primary_category or (categories[0] if categories else None)
+    if primary and categories[:1] != [primary]:
+        categories = [primary] + [c for c in categories if c != primary]
+    when = fetched_at or paper.fetched_at
+    return (
+        paper.arxiv_id, paper.version, _versions_text([*paper.versions, paper.version]), paper.title,
+        _authors_json(paper.authors), paper.abstract, _iso(paper.published), _iso(paper.updated),
+        " ".join(categories), primary, paper.comment, paper.journal_ref, paper.doi,
+        _links_json(paper.links), raw_format if paper.raw_entry is not None else "none",
+        paper.raw_entry, _iso(when) if when else None,
+    )
+
+
+def _row_to_paper(row: Sequence[Any]) -> Paper:
+    (arxiv_id, version, versions, title, authors, abstract, published, updated, categories,
+     primary, comment, journal_ref, doi, links, _raw_format, raw_entry, fetched_at) = row
+    return Paper(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=title,
+        authors=_authors_from_json(authors),
+        abstract=abstract,
+        published=_from_iso(published),
+        updated=_from_iso(updated),
+        categories=categories.split(),
+        primary_category=primary,
+        comment=comment,
+        journal_ref=journal_ref,
+        doi=doi,
+        links=[Link(href, rel, title_, ctype) for href, rel, title_, ctype in json.loads(links)],
+        versions=_versions_from_text(versions),
+        raw_entry=raw_entry,
+        fetched_at=_from_iso(fetched_at) if fetched_at else None,
+    )
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# ---------------------------------------------------------------- the cache
+
+
+class Cache:
+    """The SQLite cache file. Use as a context manager; all errors are CacheError."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path).expanduser()
+        self._conn: sqlite3.Connection | None = None
+        self._open()
+
+    # -- opening, schema, errors
+
+    def _fail(self, exc: BaseException, doing: str) -> CacheError:
+        """One clear line for the user: which file, what failed, what to do."""
+        message = str(exc) or exc.__class__.__name__
+        lowered = message.lower()
+        if "not a database" in lowered or "malformed" in lowered:
+            hint = "the file is not an arxref cache or is corrupt; move it away or use another --cache"
+        elif "disk is full" in lowered or "disk i/o" in lowered:
+            hint = "free some disk space or use another --cache"
+        elif "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered or "permission" in lowered:
+            hint = "check that the directory exists and is writable, or use another --cache"
+        elif "locked" in lowered or "busy" in lowered:
+            hint = "another arxref process kept the cache busy too long; try again"
+        else:
+            hint = "use another --cache or delete the file to start afresh"
+        return CacheError(f"cache {self.path}: {doing} failed: {message} ({hint})")
+
+    def _open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CacheError(
+                f"cache {self.path}: cannot create directory {self.path.parent}: "
+                f"{exc.strerror or exc} (use another --cache)"
+            ) from None
+        if self.path.exists() and not self.path.is_file():
+            raise CacheError(f"cache {self.path}: not a regular file (use another --cache)")
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._fail(exc, "opening") from None
+        self._conn = conn
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.OperationalError(f"cannot switch to WAL journal (got {mode!r})")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA cache_size = -65536")
+            conn.execute("PRAGMA temp_store = MEMORY")
+            self._migrate()
+        except CacheError:
+            self.close()
+            raise
+        except sqlite3.Error as exc:
+            self.close()
+            raise self._fail(exc, "opening") from None
+
+    def _migrate(self) -> None:
+        conn = self.conn
+        target = len(MIGRATIONS)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == target:
+            return
+        if version > target:
+            raise CacheError(
+                f"cache {self.path}: schema version {version} was written by a newer arxref "
+                f"(this one knows up to {target}); upgrade arxref or use another --cache"
+            )
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+            if version == 0 and conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            ).fetchone()[0]:
+                raise CacheError(
+                    f"cache {self.path}: this SQLite file is not an arxref cache (it has other tables); "
+                    "use another --cache"
+                )
+            while version < target:
+                MIGRATIONS[version](conn)
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._fail(exc, f"upgrading the schema to version {target}") from None
+            raise
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise CacheError(f"cache {self.path}: already closed")
+        return self._conn
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+    def __enter__(self) -> "Cache":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Cache({str(self.path)!r})"
+
+    @contextmanager
+    def _reading(self, doing: str) -> Iterator[sqlite3.Connection]:
+        try:
+            yield self.conn
+        except sqlite3.Error as exc:
+            raise self._fail(exc, doing) from None
+
+    @contextmanager
+    def _writing(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction; BEGIN IMMEDIATE so concurrent writers queue on busy_timeout."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._fail(exc, doing) from None
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            if isinstance(exc, sqlite3.Error):
+                raise self._fail(exc, doing) from None
+            raise
+
+    # -- papers
+
+    def get(self, arxiv_id: str) -> Paper | None:
+        """The cached paper for a canonical base id, or None."""
+        with self._reading("reading a paper") as conn:
+            row = conn.execute(f"SELECT {_COLUMNS} FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone()
+        return _row_to_paper(row) if row else None
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Paper]:
+        """Cached papers among ``ids`` (base ids), keyed by id; missing ids are absent."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Paper] = {}
+        with self._reading("reading papers") as conn:
+            for chunk in _chunks(wanted, LOOKUP_CHUNK):
+                marks = ",".join("?" * len(chunk))
+                for row in conn.execute(f"SELECT {_COLUMNS} FROM papers WHERE arxiv_id IN ({marks})", chunk):
+                    found[row[0]] = _row_to_paper(row)
+        return found
+
+    def __contains__(self, arxiv_id: object) -> bool:
+        with self._reading("reading a paper") as conn:
+            return conn.execute("SELECT 1 FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone() is not None
+
+    def __len__(self) -> int:
+        with self._reading("counting papers") as conn:
+            return int(conn.execute("SELECT count(*) FROM papers").fetchone()[0])
+
+    def put_papers(self, papers: Iterable[Paper], fetched_at: datetime | None = None) -> int:
+        """Store papers in ONE transaction, merging with what is cached; returns rows written.
+
+        A newer (or equal) version replaces the metadata; an older one only adds
+        to the versions seen. Storing a paper clears its not-found record.
+        """
+        rows = []
+        for paper in papers:
+            rows.append(_paper_row(self._checked(paper), "atom", fetched_at))
+        if not rows:
+            return 0
+        with self._writing("storing papers") as conn:
+            written = self._merge_rows(conn, rows)
+        return written
+
+    def _checked(self, paper: Paper) -> Paper:
+        from .ids import parse as parse_id
+
+        try:
+            base = parse_id(paper.arxiv_id).base
+        except InvalidIdError as exc:
+            raise CacheError(f"cache {self.path}: refusing to store paper with invalid id {paper.arxiv_id!r}: "
+                             f"{exc.reason}") from None
+        if base != paper.arxiv_id:
+            raise CacheError(f"cache {self.path}: paper id {paper.arxiv_id!r} is not canonical ({base!r})")
+        return paper
+
+    def _write_rows(self, rows: list[Row]) -> int:
+        """Merge already-built rows in one transaction (the import path)."""
+        with self._writing("importing papers") as conn:
+            return self._merge_rows(conn, rows)
+
+    def _merge_rows(self, conn: sqlite3.Connection, rows: list[Row]) -> int:
+        """Upsert rows (in the caller's transaction), merging versions with existing ones."""
+        latest: dict[str, Row] = {}
+        for row in rows:  # several versions of one paper in a batch: keep the newest, union versions
+            seen = latest.get(row[0])
+            if seen is not None:
+                row = _merge(seen, row) or _with_versions(seen, _union(seen[2], row[2]))
+            latest[row[0]] = row
+        existing: dict[str, tuple[int, str, str]] = {}
+        for chunk in _chunks(list(latest), LOOKUP_CHUNK):
+            marks = ",".join("?" * len(chunk))
+            for arxiv_id, version, versions, raw_format in conn.execute(
+                f"SELECT arxiv_id, version, versions, raw_format FROM papers WHERE arxiv_id IN ({marks})", chunk
+            ):
+                existing[arxiv_id] = (version, versions, raw_format)
+        upserts: list[Row] = []
+        version_updates: list[tuple[str, str]] = []
+        for arxiv_id, row in latest.items():
+            old = existing.get(arxiv_id)
+            if old is None:
+                upserts.append(row)
+                continue
+            old_version, old_versions, old_format = old
+            versions = _union(old_versions, row[2])
+            replaces = row[1] > old_version or (
+                row[1] == old_version and not (row[14] == "snapshot" and old_format == "atom")
+            )
+            if replaces:
+                upserts.append(_with_versions(row, versions))
+            elif versions != old_versions:
+                version_updates.append((versions, arxiv_id))
+        if upserts:
+            conn.executemany(_UPSERT, upserts)
+        if version_updates:
+            conn.executemany(_SET_VERSIONS, version_updates)
+        ids = [(arxiv_id,) for arxiv_id in latest]
+        conn.executemany("DELETE FROM not_found WHERE arxiv_id = ?", ids)
+        return len(upserts) + len(version_updates)
+
+    # -- not found
+
+    def mark_not_found(self, ids: Iterable[str], when: datetime | None = None) -> None:
+        """Remember that arXiv answered "no such paper" for ``ids`` (at ``when``, default now)."""
+        stamp = _iso(when or _now())
+        rows = [(arxiv_id, stamp) for arxiv_id in dict.fromkeys(ids)]
+        if not rows:
+            return
+        with self._writing("recording not-found ids") as conn:
+            conn.executemany(
+                "INSERT INTO not_found (arxiv_id, checked_at) VALUES (?, ?) "
+                "ON CONFLICT(arxiv_id) DO UPDATE SET checked_at = excluded.checked_at", rows
+            )
+
+    def not_found(self, ids: Iterable[str]) -> dict[str, datetime]:
+        """When each of ``ids`` was last found missing (only ids with a record)."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, datetime] = {}
+        with self._reading("reading not-found ids") as conn:
+            for chunk in _chunks(wanted, LOOKUP_CHUNK):
+                marks = ",".join("?" * len(chunk))
+                for arxiv_id, stamp in conn.execute(
+                    f"SELECT arxiv_id, checked_at FROM not_found WHERE arxiv_id IN ({marks})", chunk
+                ):
+                    found[arxiv_id] = _from_iso(stamp)
+        return found
+
+    def clear_not_found(self, ids: Iterable[str] | None = None) -> int:
+        """Forget not-found records for ``ids`` (all of them when ``ids`` is None); returns how many."""
+        with self._writing("clearing not-found ids") as conn:
+            if ids is None:
+                return int(conn.execute("DELETE FROM not_found").rowcount)
+            rows = [(arxiv_id,) for arxiv_id in dict.fromkeys(ids)]
+            before = conn.total_changes
+            conn.executemany("DELETE FROM not_found WHERE arxiv_id = ?", rows)
+            return conn.total_changes - before
+
+    # -- searches
+
+    def put_search(self, query: str, paper_ids: list[str], total: int, raw: str | None = None) -> None:
+        """Remember arXiv's ordered answer to a search query (replaces an older answer)."""
+        with self._writing("storing a search") as conn:
+            conn.execute(
+                "INSERT INTO searches (query, paper_ids, total, raw, fetched_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(query) DO UPDATE SET paper_ids = excluded.paper_ids, total = excluded.total, "
+                "raw = excluded.raw, fetched_at = excluded.fetched_at",
+                (query, json.dumps(list(paper_ids)), int(total), raw, _iso(_now())),
+            )
+
+    def get_search(self, query: str) -> list[str] | None:
+        """The ids arXiv returned for ``query``, in its order; None if never searched."""
+        record = self.get_search_record(query)
+        return record.paper_ids if record else None
+
+    def get_search_record(self, query: str) -> SearchRecord | None:
+        """The whole cached search (ids, total, raw response, when)."""
+        with self._reading("reading a search") as conn:
+            row = conn.execute(
+                "SELECT query, paper_ids, total, raw, fetched_at FROM searches WHERE query = ?", (query,)
+            ).fetchone()
+        if row is None:
+            return None
+        return SearchRecord(row[0], json.loads(row[1]), row[2], row[3], _from_iso(row[4]))
+
+    # -- full-text search
+
+    def search_local(self, text: str, limit: int = 20) -> list[Paper]:
+        """Cached papers whose title/abstract/authors share distinctive words with ``text``, best first.
+
+        Never raises on user text: the FTS5 query is built from plain word tokens only.
+        """
+        if limit <= 0:
+            return []
+        with self._reading("searching the cache") as conn:
+            for query in _match_queries(conn, text):
+                try:
+                    rows = conn.execute(_SEARCH_SQL, (query, limit)).fetchall()
+                except sqlite3.OperationalError:  # defensive: a query we built that FTS5 rejects
+                    continue
+                if rows:
+                    return [_row_to_paper(row) for row in rows]
+        return []
+
+    # -- import / export
+
+    def import_paths(self, paths: Iterable[str | os.PathLike[str]],
+                     progress: Callable[[int], None] | None = None) -> ImportReport:
+        """Load Atom feeds and snapshot JSON Lines (files or directories, gzip too).
+
+        The format is detected from the content. Bad files and lines are reported
+        (``file:line: message``) and skipped; everything else is committed in
+        chunks of :data:`IMPORT_CHUNK` records. ``progress`` gets the number of
+        records read so far.
+        """
+        return _Importer(self, progress).run(paths)
+
+    def export_atom(self, directory: str | os.PathLike[str]) -> int:
+        """Write one Atom feed file per cached paper into ``directory``; returns the count."""
+        return _export_all(self, Path(directory))
+
+    def iter_papers(self, batch: int = 1000) -> Iterator[Paper]:
+        """Every cached paper, in id order (streams; memory stays flat)."""
+        last = ""
+        while True:
+            with self._reading("reading papers") as conn:
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM papers WHERE arxiv_id > ? ORDER BY arxiv_id LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _row_to_paper(row)
+            last = rows[-1][0]
+
+    def row_format(self, arxiv_id: str) -> str | None:
+        """How the stored raw entry is encoded: 'atom', 'snapshot', 'none' (None if not cached)."""
+        with self._reading("reading a paper") as conn:
+            row = conn.execute("SELECT raw_format FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone()
+        return row[0] if row else None
+
+    # -- statistics and maintenance
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and sizes for `arxref cache stats`."""
+        with self._reading("reading statistics") as conn:
+            papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+            not_found = conn.execute("SELECT count(*) FROM not_found").fetchone()[0]
+            searches = conn.execute("SELECT count(*) FROM searches").fetchone()[0]
+            formats = dict(conn.execute("SELECT raw_format, count(*) FROM papers GROUP BY raw_format").fetchall())
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        size = 0
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                size += os.stat(f"{self.path}{suffix}").st_size
+            except OSError:
+                pass
+        return {
+            "path": str(self.path),
+            "papers": int(papers),
+            "not_found": int(not_found),
+            "searches": int(searches),
+            "size_bytes": size,
+            "schema_version": int(version),
+            "raw_formats": {str(k): int(v) for k, v in formats.items()},
+        }
+
+    def integrity_check(self) -> list[str]:
+        """SQLite's and FTS5's own consistency checks; an empty list means healthy."""
+        problems: list[str] = []
+        with self._reading("checking integrity") as conn:
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            if result != ["ok"]:
+                problems.extend(result)
+            try:
+                conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('integrity-check')")
+            except sqlite3.DatabaseError as exc:
+                problems.append(f"full-text index: {exc}")
+        return problems
+
+    def rebuild_index(self) -> None:
+        """Rebuild the full-text index from the papers table (repair / after bulk edits)."""
+        with self._writing("rebuilding the full-text index") as conn:
+            conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
+
+
+def _union(a: str, b: str) -> str:
+    return _versions_text(_versions_from_text(a) + _versions_from_text(b))
+
+
+def _with_versions(row: Row, versions: str) -> Row:
+    return row[:2] + (versions,) + row[3:]
+
+
+def _merge(old: Row, new: Row) -> Row | None:
+    """The row to keep when a batch holds two versions: the newer wins (None: keep old)."""
+    if new[1] >= old[1]:
+        return _with_versions(new, _union(old[2], new[2]))
+    return None
+
+
+# ---------------------------------------------------------------- full-text queries
+
+_SEARCH_SQL = (
+    f"SELECT {', '.join('p.' + c.strip() for c in _COLUMNS.split(','))} "
+    "FROM papers_fts JOIN papers AS p ON p.id = papers_fts.rowid "
+    "WHERE papers_fts MATCH ? ORDER BY bm25(papers_fts, 4.0, 1.0, 1.0) LIMIT ?"
+)
+_WORD_RE = re.compile(r"[^\W_]+")
+#: Words too common in any English abstract to tell papers apart.
+STOPWORDS = frozenset(
+    """
+    a about above after again against all also although am among an and any are as at be because been
+    before being below between both but by can could did do does doing down during each either et few
+    for from further had has have having he her here hers herself him himself his how however i if in
+    into is it its itself just may me might more most must my myself no nor not now of off on once
+    only or other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through thus to too under until up upon us
+    very via was we were what when where which while who whom why will with within without would you
+    your yours yourself yourselves al etc eg ie vs
+    """.split()
+)
+#: Candidate words probed per query, words OR-ed, and the match count that makes a word "common".
+MAX_CANDIDATES = 24
+MAX_TERMS = 10
+COMMON_CAP = 2000
+
+
+def keywords(text: str) -> list[str]:
+    """Distinct lower-case word tokens of ``text`` worth searching for, in order of appearance.
+
+    Tokens are letters/digits only, so nothing the user typed can reach FTS5 as
+    syntax (quotes, parentheses, ``NEAR``, ``*``, ``:`` column filters, ``^``).
+    """
+    seen: dict[str, None] = {}
+    for token in _WORD_RE.findall(text.lower()):
+        if len(token) < 2 or len(token) > 60 or token in STOPWORDS or token.isdigit():
+            continue
+        seen.setdefault(token, None)
+        if len(seen) >= 4 * MAX_CANDIDATES:
+            break
+    words = list(seen)
+    if len(words) > MAX_CANDIDATES:  # long text: longer words are usually the rarer ones
+        keep = set(sorted(words, key=len, reverse=True)[:MAX_CANDIDATES])
+        words = [w for w in words if w in keep]
+    return words
+
+
+def _phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _match_queries(conn: sqlite3.Connection, text: str) -> Iterator[str]:
+    """FTS5 MATCH strings to try in turn: distinctive words OR-ed, then a looser fallback.
+
+    Each candidate word is probed with a bounded count (at most COMMON_CAP rows
+    read), so building the query costs the same on a 1 M paper cache as on 25.
+    Rare words are OR-ed (a typo or an extra word cannot hide the paper); when
+    fewer than three rare words exist, the common ones join as an AND group,
+    which FTS5 answers by intersecting posting lists instead of ranking them all.
+    """
+    counts: dict[str, int] = {}
+    for word in keywords(text):
+        try:
+            row = conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)",
+                (_phrase(word), COMMON_CAP),
+            ).fetchone()
+        except sqlite3.OperationalError:
+            continue
+        if row[0]:
+            counts[word] = int(row[0])
+    if not counts:
+        return
+    rare = sorted((w for w, n in counts.items() if n < COMMON_CAP), key=lambda w: (counts[w], -len(w)))[:MAX_TERMS]
+    common = sorted((w for w, n in counts.items() if n >= COMMON_CAP), key=len, reverse=True)[:6]
+    parts = [_phrase(w) for w in rare]
+    if len(rare) < 3 and len(common) >= 2:
+        parts.append("(" + " AND ".join(_phrase(w) for w in common) + ")")
+    elif len(rare) < 3 and common:
+        parts.append(_phrase(common[0]))
+    yield " OR ".join(parts)
+    if len(rare) < 3 and len(common) >= 2:
+        yield " OR ".join([_phrase(w) for w in rare] + [_phrase(w) for w in common[:3]])
+
+
+# ---------------------------------------------------------------- import
+
+#: Problems kept in an ImportReport (the rest are only counted).
+MAX_PROBLEMS = 1000
+_FEED_UPDATED_RE = re.compile(rb"<updated>\s*([^<]{10,40}?)\s*</updated>")
+
+
+class _Importer:
+    """Streams files into the cache in chunked transactions and collects problems."""
+
+    def __init__(self, cache: Cache, progress: Callable[[int], None] | None) -> None:
+        self.cache = cache
+        self.progress = progress
+        self.report = ImportReport()
+        self.rows: list[Row] = []
+
+    def run(self, paths: Iterable[str | os.PathLike[str]]) -> ImportReport:
+        for path in paths:
+            path = Path(path)
+            if path.is_dir():
+                for found in _walk(path):
+                    self._file(found, explicit=False)
+            elif path.exists():
+                self._file(path, explicit=True)
+            else:
+                self._problem(f"{path}: no such file or directory")
+        self._flush()
+        return self.report
+
+    def _problem(self, message: str) -> None:
+        self.report.problem_count += 1
+        if len(self.report.problems) < MAX_PROBLEMS:
+            self.report.problems.append(message)
+
+    def _flush(self) -> None:
+        if self.rows:
+            self.report.papers += self.cache._write_rows(self.rows)
+            self.rows = []
+        if self.progress:
+            self.progress(self.report.records)
+
+    def _add(self, row: Row) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= IMPORT_CHUNK:
+            self._flush()
+
+    def _file(self, path: Path, explicit: bool) -> None:
+        try:
+            with open(path, "rb", buffering=1 << 20) as raw:
+                stream: Any = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == b"\x1f\x8b" else raw
+                skipped, first = _first_line(stream)
+                kind = _sniff(first)
+                if kind is None:
+                    if explicit:
+                        self._problem(f"{path}: neither an Atom feed nor a JSON Lines snapshot; skipped")
+                    return
+                self.report.files += 1
+                if kind == "atom":
+                    self._atom(path, first + stream.read())
+                else:
+                    self._jsonl(path, itertools.chain([first], stream), skipped + 1)
+        except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            self._problem(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+
+    def _atom(self, path: Path, data: bytes) -> None:
+        from .atom import FeedError, parse_feed
+
+        self.report.records += 1
+        try:
+            feed = parse_feed(data)
+        except FeedError as exc:
+            self._problem(f"{path}: {exc}")
+            return
+        if feed.api_error:
+            self._problem(f"{path}: the feed is an arXiv API error: {feed.api_error}")
+        fetched_at = _feed_updated(data)
+        for paper in feed.papers:
+            self._add(_paper_row(paper, "atom", fetched_at))
+        self.report.records += len(feed.papers) - 1
+
+    def _jsonl(self, path: Path, lines: Iterable[bytes], first_number: int) -> None:
+        from .snapshot import SnapshotError, parse_record
+
+        for number, line in enumerate(lines, start=first_number):
+            if not line.strip():
+                continue
+            self.report.records += 1
+            try:
+                text = line.decode("utf-8").lstrip("\ufeff")
+                record = parse_record(json.loads(text))
+            except UnicodeDecodeError:
+                self._problem(f"{path}:{number}: not UTF-8 text")
+                continue
+            except json.JSONDecodeError as exc:
+                self._problem(f"{path}:{number}: invalid JSON: {exc.msg} (column {exc.colno})")
+                continue
+            except (SnapshotError, InvalidIdError, ValueError) as exc:
+                self._problem(f"{path}:{number}: {exc}")
+                continue
+            self._add(_snapshot_row(record, text.rstrip("\r\n")))
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Importable files under a directory, in a stable order."""
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            lowered = name.lower()
+            if lowered.endswith(".gz"):
+                lowered = lowered[:-3]
+            if lowered.endswith(IMPORT_SUFFIXES):
+                yield Path(folder) / name
+
+
+def _first_line(stream: Any) -> tuple[int, bytes]:
+    """Skip leading blank lines; return how many were skipped and the first non-blank one."""
+    skipped = 0
+    while True:
+        line = stream.readline(1 << 24)
+        if not line or line.strip(b"\xef\xbb\xbf \t\r\n"):
+            return skipped, line
+        skipped += 1
+
+
+def _sniff(first: bytes) -> str | None:
+    """'atom' when the content starts with '<', 'jsonl' when its first line is a JSON object."""
+    text = first.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<"):
+        return "atom"
+    if text.startswith(b"{"):
+        try:
+            return "jsonl" if isinstance(json.loads(text), dict) else None
+        except ValueError:
+            return None
+    return None
+
+
+def _feed_updated(data: bytes) -> datetime | None:
+    """The feed's own <updated> (the API sets it to the request time): when it was fetched."""
+    head = data[: data.find(b"<entry")] if b"<entry" in data else data[:4096]
+    match = _FEED_UPDATED_RE.search(head)
+    if not match:
+        return None
+    try:
+        value = datetime.fromisoformat(match.group(1).decode("ascii").replace("Z", "+00:00"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _snapshot_row(record: Any, raw: str) -> Row:
+    """A papers row straight from a SnapshotRecord (the hot path: no Paper objects)."""
+    categories = record.categories
+    return (
+        record.arxiv_id, record.version, ",".join(map(str, record.versions)), record.title,
+        json.dumps(record.authors, ensure_ascii=False, separators=(",", ":")), record.abstract,
+        record.published.isoformat(), record.updated.isoformat(), " ".join(categories),
+        categories[0] if categories else None, record.comment, record.journal_ref, record.doi,
+        _links_json(record.links), "snapshot", raw, None,
+    )
+
+
+# ---------------------------------------------------------------- export
+
+_UNSAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def export_name(arxiv_id: str) -> str:
+    """A file name for an id that cannot leave the export directory.
+
+    ``hep-th/9901001`` -> ``hep-th_9901001.xml``; anything but letters, digits,
+    ``.``, ``_`` and ``-`` becomes ``_``, and leading dots are dropped (no ``..``,
+    no hidden files, no absolute paths, no NUL).
+    """
+    name = _UNSAFE_NAME_RE.sub("_", arxiv_id.replace("/", "_")).lstrip(".")[:200]
+    return (name or "paper") + ".xml"
+
+
+def _export_all(cache: Cache, directory: Path) -> int:
+    from .errors import ArxrefError, UsageError
+    from .snapshot import render_entry, render_feed
+
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"export target {directory} exists and is not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArxrefError(f"cannot create {directory}: {exc.strerror or exc}") from None
+    used: set[str] = set()
+    count = 0
+    stamp = _now()
+    for paper, raw_format in _papers_with_format(cache):
+        entry = paper.raw_entry if raw_format == "atom" and paper.raw_entry else render_entry(paper)
+        name = export_name(paper.arxiv_id)
+        stem, n = name[:-4], 1
+        while name in used:
+            n += 1
+            name = f"{stem}-{n}.xml"
+        used.add(name)
+        text = render_feed(paper.arxiv_id, entry, paper.fetched_at or stamp)
+        _write_file(directory, name, text.encode("utf-8"))
+        count += 1
+    return count
+
+
+def _papers_with_format(cache: Cache, batch: int = 1000) -> Iterator[tuple[Paper, str]]:
+    last = -1
+    while True:
+        with cache._reading("reading papers") as conn:
+            rows = conn.execute(f"SELECT id, {_COLUMNS} FROM papers WHERE id > ? ORDER BY id LIMIT ?",
+                                (last, batch)).fetchall()
+        if not rows:
+            return
+        for row in rows:
+            yield _row_to_paper(row[1:]), row[15]
+        last = rows[-1][0]
+
+
+def _write_file(directory: Path, name: str, data: bytes) -> None:
+    """Write atomically inside ``directory`` (replaces a symlink there, never follows it)."""
+    from .errors import ArxrefError
+
+    if os.path.basename(name) != name or name in (".", "..") or "\0" in name:
+        raise ArxrefError(f"refusing unsafe export file name {name!r}")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, directory / name)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise ArxrefError(f"cannot write {directory / name}: {exc.strerror or exc}") from None
+
+
+__all__ = ["Cache", "ImportReport", "SearchRecord", "MIGRATIONS", "IMPORT_CHUNK", "CacheError"]

@@ -1,0 +1,129 @@
+"""`arxref fetch`: print arXiv metadata for ids (cache first, then the API)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .common import handle_errors, network_options, settings_from
+from .progress import ProgressPrinter
+
+if TYPE_CHECKING:
+    from ..fetch import FetchReport
+    from ..model import Paper
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNVERIFIED = 0, 1, 3
+
+
+@click.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="text", show_default=True,
+              help="jsonl: one JSON object per paper; text: readable lines.")
+@network_options
+@handle_errors
+def fetch(ids: tuple[str, ...], fmt: str, **network: Any) -> None:
+    """Print arXiv metadata for IDS (any form: 2107.03374, arXiv:2107.03374v2, URLs, DOIs).
+
+    Papers come from the cache when present, else from the API (in batches,
+    stored as they arrive). Ids that are not found, invalid or could not be
+    verified are reported on stderr, one line each.
+
+    Exit status: 0 all found; 1 some ids not found or invalid; 2 usage error;
+    3 arXiv could not be reached (or --offline and not cached).
+
+    \b
+    Example:
+      arxref fetch 2107.03374 hep-th/9901001 --format jsonl
+      arxref fetch arXiv:2005.14165 --offline
+    """
+    from ..cache import Cache
+    from ..errors import CacheError
+    from ..fetch import fetch_papers
+    from ..ids import InvalidIdError, parse
+
+    settings = settings_from(network)
+    try:
+        settings.cache_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CacheError(f"cannot create the cache directory {settings.cache_path.parent}: {exc.strerror}") from None
+    order: list[str] = []
+    for raw in ids:
+        try:
+            base = parse(raw).base
+        except InvalidIdError:
+            continue
+        if base not in order:
+            order.append(base)
+    printer = ProgressPrinter.for_stderr()
+    try:
+        with Cache(settings.cache_path) as cache:
+            report = fetch_papers(ids, settings, cache,
+                                  progress=(lambda done: printer("fetch", done, len(order))) if printer else None)
+    finally:
+        if printer is not None:
+            printer.close()
+    order = [base for base in order if base in report.papers]
+    for base in order:
+        paper = report.papers[base]
+        click.echo(json.dumps(paper_json(paper), ensure_ascii=False) if fmt == "jsonl" else paper_text(paper))
+    _report_problems(report)
+    sys.exit(exit_code(report))
+
+
+def exit_code(report: "FetchReport") -> int:
+    if report.unverified or report.uncached:
+        return EXIT_UNVERIFIED
+    if report.not_found or report.invalid:
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _report_problems(report: "FetchReport") -> None:
+    for raw, reason in report.invalid.items():
+        click.echo(f"arxref: invalid: {raw}: {reason}", err=True)
+    for arxiv_id in sorted(report.not_found):
+        click.echo(f"arxref: not found: arXiv has no paper {arxiv_id}", err=True)
+    for arxiv_id in sorted(report.uncached):
+        click.echo(f"arxref: not cached (offline): {arxiv_id}", err=True)
+    for arxiv_id, reason in sorted(report.unverified.items()):
+        click.echo(f"arxref: could not verify {arxiv_id}: {reason}", err=True)
+
+
+def paper_json(paper: "Paper") -> dict[str, Any]:
+    """The stable JSON object of `fetch --format jsonl`."""
+    return {
+        "id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "authors": [a.name for a in paper.authors],
+        "abstract": paper.abstract,
+        "published": paper.published.isoformat(),
+        "updated": paper.updated.isoformat(),
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "comment": paper.comment,
+        "journal_ref": paper.journal_ref,
+        "doi": paper.doi,
+        "versions": list(paper.versions),
+    }
+
+
+def paper_text(paper: "Paper") -> str:
+    """A few readable lines per paper, separated by a blank line."""
+    names = [a.name for a in paper.authors]
+    authors = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    lines = [
+        f"arXiv:{paper.versioned_id}  {paper.title}",
+        f"  authors:   {authors}",
+        f"  published: {paper.published.date().isoformat()}  updated: {paper.updated.date().isoformat()}",
+    ]
+    if paper.categories:
+        lines.append(f"  categories: {' '.join(paper.categories)}")
+    for label, value in (("comment", paper.comment), ("journal", paper.journal_ref), ("doi", paper.doi)):
+        if value:
+            lines.append(f"  {label}: {value}")
+    lines.append(f"  {paper.abs_url}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,363 @@
+"""The only code that talks to the arXiv API: polite, patient and suspicious.
+
+Query building is delegated to arxiv.py (``arxiv.Search._url_args`` and
+``arxiv.Client._format_url``), which gets the parameter names and encoding
+right. Its request loop is not used, because for a tool whose answers end up
+in bibliographies and CI verdicts it falls short:
+
+* it retries HTTP 400 (one bad id fails a whole batch; retrying cannot help)
+  and has no backoff, so a throttled client hammers arXiv;
+* it ignores ``Retry-After`` and sets no request timeout (a stalled connection
+  hangs forever);
+* it times its rate limit with ``datetime.now`` (jumps with the wall clock);
+* it only GETs (long id lists get HTTP 414);
+* its lxml parser runs with ``recover=True``, so a truncated feed yields
+  damaged entries. We parse with :func:`arxref.atom.parse_feed` (strict).
+
+Everything here is synchronous on one ``requests.Session``: one connection,
+never more than one request per ``settings.request_interval`` seconds.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+
+from . import __version__
+from .atom import Feed, FeedError, parse_feed
+from .config import PROJECT_URL, Settings
+from .errors import InvalidIdError, OfflineError, VerifyError
+from .ids import parse as parse_id
+from .model import Paper
+
+if TYPE_CHECKING:
+    import arxiv
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"arxref/{__version__} (+{PROJECT_URL})"
+
+#: GET URLs longer than this are sent as POST (arXiv answers 414 near 600-700 ids).
+MAX_GET_URL = 2000
+#: The API never returns more than this many entries per response.
+MAX_RESULTS_PER_REQUEST = 2000
+#: Upper bound on any single wait, whatever a Retry-After header asks for.
+MAX_RETRY_AFTER = 300.0
+#: Upper bound on one exponential-backoff wait.
+MAX_BACKOFF = 120.0
+#: Smallest backoff step; keeps retries spaced even with request_interval 0 (tests).
+MIN_BACKOFF = 0.01
+
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: endpoint -> clock() at the end of its last request, shared by every client in the
+#: process, so the resolver's and the fetcher's clients together still keep the interval.
+_LAST_REQUEST_END: dict[str, float] = {}
+
+
+@dataclass
+class FetchBatchResult:
+    """The answer to one id_list batch, keyed by the id as requested (``X`` or ``XvN``)."""
+
+    papers: dict[str, Paper] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    """Requested ids arXiv did not return (after one re-check of an empty feed)."""
+    invalid: dict[str, str] = field(default_factory=dict)
+    """Ids rejected locally (impossible id) or by arXiv (HTTP 400), with the reason."""
+    unverified: dict[str, str] = field(default_factory=dict)
+    """Ids of a sub-batch that failed for good while isolating a bad id (HTTP 400 split)."""
+    requests: int = 0
+
+
+@dataclass
+class SearchResult:
+    papers: list[Paper]
+    total_results: int
+
+
+class RejectedRequest(VerifyError):
+    """arXiv answered HTTP 400 (bad id or query); retrying the same request cannot help."""
+
+    def __init__(self, message: str, api_error: str | None) -> None:
+        super().__init__(message)
+        self.api_error = api_error
+
+
+class _Retryable(Exception):
+    """A failure worth retrying (throttling, 5xx, network, damaged feed)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), capped; None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    seconds: float
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+class ArxivClient:
+    """Synchronous arXiv API client (see the module docstring for the why).
+
+    ``sleep``, ``clock`` and ``jitter`` are injectable so tests can run fast and
+    deterministic. Backoff after the n-th failure (n = 0, 1, ...) waits
+    ``base * 2**n * (1 + jitter())`` seconds, with ``base = max(request_interval,
+    MIN_BACKOFF)`` and at most MAX_BACKOFF; a Retry-After header replaces that
+    wait when it is longer. Every wait also respects the request interval.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self._sleep = sleep
+        self._clock = clock
+        self._jitter = jitter
+        self._arxiv: arxiv.Client | None = None
+        self._gave_up = False
+        self.requests_made = 0
+        """HTTP requests sent so far (attempts, including retries)."""
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _arxiv_client(self) -> "arxiv.Client":
+        """arxiv.Client used for its URL building and its single requests.Session."""
+        if self._arxiv is None:
+            import arxiv
+
+            client = arxiv.Client(page_size=MAX_RESULTS_PER_REQUEST, delay_seconds=0, num_retries=0)
+            endpoint = self.settings.api_url.replace("{", "{{").replace("}", "}}")
+            client.query_url_format = endpoint + "?{}"
+            client._session.headers["User-Agent"] = USER_AGENT
+            self._arxiv = client
+        return self._arxiv
+
+    def close(self) -> None:
+        if self._arxiv is not None:
+            self._arxiv._session.close()
+
+    def __enter__(self) -> "ArxivClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _build(self, query: str, id_list: Sequence[str], start: int, max_results: int) -> tuple[str, str]:
+        """(GET URL, urlencoded form body) for one request."""
+        import arxiv
+
+        search = arxiv.Search(query=query, id_list=list(id_list), max_results=max_results)
+        url = self._arxiv_client()._format_url(search, start, max_results)
+        return url, url.split("?", 1)[1]
+
+    def _wait_for_slot(self, at_least: float = 0.0) -> None:
+        """Sleep so that this request starts >= request_interval after the previous one *ended*.
+
+        Measured from the end of the previous response (monotonic clock), so the
+        server never sees two requests closer than the interval.
+        """
+        wait = at_least
+        last_end = _LAST_REQUEST_END.get(self.settings.api_url)
+        if last_end is not None:
+            elapsed = self._clock() - last_end
+            wait = max(wait, self.settings.request_interval - elapsed)
+        if wait > 0:
+            self._sleep(wait)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        base = max(float(self.settings.request_interval), MIN_BACKOFF)
+        delay: float = min(base * 2.0**attempt, MAX_BACKOFF) * (1.0 + self._jitter())
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return min(delay, MAX_RETRY_AFTER)
+
+    def _send_once(self, query: str, id_list: Sequence[str], start: int, max_results: int) -> Feed:
+        """One HTTP request; returns a clean Feed, raises _Retryable or RejectedRequest."""
+        import requests
+
+        url, body = self._build(query, id_list, start, max_results)
+        session = self._arxiv_client()._session
+        self.requests_made += 1
+        try:
+            if len(url) > MAX_GET_URL:
+                response = session.post(
+                    self.settings.api_url,
+                    data=body,
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                    timeout=self.settings.timeout,
+                )
+            else:
+                response = session.get(url, timeout=self.settings.timeout)
+            content = response.content
+        except requests.Timeout:
+            raise _Retryable(f"no answer within {self.settings.timeout:g} s") from None
+        except requests.RequestException as exc:
+            raise _Retryable(f"connection failed ({type(exc).__name__})") from None
+        finally:
+            _LAST_REQUEST_END[self.settings.api_url] = self._clock()
+        return self._check_response(response.status_code, response.headers, content)
+
+    @staticmethod
+    def _check_response(status: int, headers: Mapping[str, str], content: bytes) -> Feed:
+        """Turn an HTTP answer into a trustworthy Feed or the right exception."""
+        if status == 400:
+            try:
+                detail = parse_feed(content).api_error
+            except FeedError:
+                detail = None
+            raise RejectedRequest(f"arXiv rejected the request (HTTP 400): {detail or 'bad request'}", detail)
+        if status in _RETRY_STATUSES or 500 <= status < 600:
+            retry_after = parse_retry_after(headers.get("Retry-After"))
+            raise _Retryable(f"HTTP {status}", retry_after)
+        if status != 200:
+            raise VerifyError(f"unexpected HTTP {status} from the arXiv API")
+        try:
+            feed = parse_feed(content)
+        except FeedError as exc:
+            raise _Retryable(f"damaged response ({exc})") from None
+        if feed.api_error:
+            raise _Retryable(f"arXiv reported an error: {feed.api_error}")
+        return feed
+
+    def _request(self, query: str, id_list: Sequence[str], start: int, max_results: int) -> Feed:
+        """Send with rate limiting and retries; VerifyError once retries are exhausted.
+
+        After one request has exhausted its retries, later ones get a single
+        attempt each until one succeeds: a dead endpoint then costs one backoff
+        cycle per run, not one per batch (CI jobs fail in seconds, not hours).
+        """
+        if self.settings.offline:
+            raise OfflineError("network access needed but offline mode is on (--offline / ARXREF_OFFLINE)")
+        degraded = self._gave_up
+        retries = 0 if degraded else self.settings.max_retries
+        attempt = 0
+        delay = 0.0
+        while True:
+            self._wait_for_slot(delay)
+            try:
+                feed = self._send_once(query, id_list, start, max_results)
+            except RejectedRequest:
+                self._gave_up = False  # arXiv is answering; it just refuses this request
+                raise
+            except _Retryable as exc:
+                if attempt >= retries:
+                    self._gave_up = True
+                    raise VerifyError(
+                        f"could not verify against {self.settings.api_url}: {exc} "
+                        f"(gave up after {attempt + 1} attempt{'s' if attempt else ''}"
+                        f"{'; arXiv already failed to answer in this run' if degraded else ''})"
+                    ) from None
+                delay = self._backoff(attempt, exc.retry_after)
+                log.info("arXiv request failed (%s); retrying in %.2f s", exc, delay)
+                attempt += 1
+            else:
+                self._gave_up = False
+                return feed
+
+    # -- public API ---------------------------------------------------------
+
+    def fetch_ids(self, ids: Sequence[str]) -> FetchBatchResult:
+        """Fetch ONE batch of ids (any accepted form); results are matched by id, not order.
+
+        Raises VerifyError when arXiv cannot be reached or keeps answering garbage.
+        """
+        result = FetchBatchResult()
+        wanted: list[str] = []
+        for raw in ids:
+            try:
+                token = str(parse_id(raw))
+            except InvalidIdError as exc:
+                result.invalid[raw] = exc.reason
+                continue
+            if token not in wanted:
+                wanted.append(token)
+        if len(wanted) > MAX_RESULTS_PER_REQUEST:
+            raise ValueError(f"at most {MAX_RESULTS_PER_REQUEST} ids per batch, got {len(wanted)}")
+        before = self.requests_made
+        if wanted:
+            self._fetch_split(wanted, result, top=True)
+        result.requests = self.requests_made - before
+        return result
+
+    def _fetch_split(self, tokens: list[str], result: FetchBatchResult, top: bool) -> None:
+        """Fetch ``tokens``; on HTTP 400 split in halves to isolate the id(s) arXiv rejects."""
+        try:
+            found, missing = self._fetch_matched(tokens)
+        except RejectedRequest as exc:
+            if len(tokens) == 1:
+                result.invalid[tokens[0]] = exc.api_error or str(exc)
+                return
+            middle = len(tokens) // 2
+            self._fetch_split(tokens[:middle], result, top=False)
+            self._fetch_split(tokens[middle:], result, top=False)
+            return
+        except VerifyError as exc:
+            if top or isinstance(exc, OfflineError):
+                raise
+            result.unverified.update((t, str(exc)) for t in tokens)
+            return
+        result.papers.update(found)
+        result.missing.extend(missing)
+
+    def _fetch_matched(self, tokens: list[str]) -> tuple[dict[str, Paper], list[str]]:
+        """One id_list request (plus one re-check if the feed is empty), matched by id."""
+        feed = self._request("", tokens, 0, len(tokens))
+        if not feed.papers:
+            # arXiv sometimes serves a valid but empty feed for ids that exist.
+            feed = self._request("", tokens, 0, len(tokens))
+        return match_entries(tokens, feed.papers)
+
+    def search(self, query: str, max_results: int = 50, start: int = 0) -> SearchResult:
+        """Run a fielded ``search_query`` (e.g. ``ti:"attention is all" AND au:vaswani``)."""
+        if not 1 <= max_results <= MAX_RESULTS_PER_REQUEST:
+            raise ValueError(f"max_results must be 1..{MAX_RESULTS_PER_REQUEST}")
+        feed = self._request(query, (), start, max_results)
+        return SearchResult(feed.papers, feed.total_results)
+
+
+def match_entries(tokens: Sequence[str], papers: Sequence[Paper]) -> tuple[dict[str, Paper], list[str]]:
+    """Pair requested ids with returned entries by id (order is arbitrary, duplicates appear once).
+
+    A bare id matches its entry whatever the version; ``XvN`` matches only version N.
+    """
+    by_base: dict[str, list[Paper]] = {}
+    for paper in papers:
+        by_base.setdefault(paper.arxiv_id, []).append(paper)
+    found: dict[str, Paper] = {}
+    missing: list[str] = []
+    for token in tokens:
+        parsed = parse_id(token)
+        candidates = by_base.get(parsed.base, [])
+        if parsed.version is not None:
+            candidates = [p for p in candidates if p.version == parsed.version]
+        if candidates:
+            found[token] = max(candidates, key=lambda p: p.version)
+        else:
+            missing.append(token)
+    return found, missing

@@ -1,0 +1,219 @@
+"""Deduplication: every mention of one paper becomes one bibliography entry with a stable key.
+
+Records reach this stage already resolved to a Paper, so identity is the paper's
+canonical arXiv id: ``2107.03374``, ``2107.03374v2``, its abs/pdf URL, its DOI, an
+abstract the resolver matched and a .bib entry with ``eprint = {2107.03374}`` are
+all one entry.
+
+Keys: an existing .bib entry's key is kept (documents already ``\\cite`` it) unless
+``rekey=True``; every other paper gets a generated key (:mod:`arxref.keys`). When
+two .bib entries name the same paper, the first one in (file, line, key) order keeps
+its key and the others become aliases, written as biblatex's ``ids`` field (so
+``\\cite{other}`` still works with biber) and reported in ``Entry.changes``. With
+``rekey=True`` the old keys become aliases the same way. Keys in the output are
+unique, and generated keys never take a kept or ``existing_keys`` key.
+
+Corrections: a .bib entry's title, authors, year and eprint are replaced by arXiv's;
+each difference is one human-readable line in ``Entry.changes``. Its fields that
+arXiv does not provide (``note``, ``keywords``, a journal ``doi``...) are kept in
+``Entry.bib_fields``; fields that only restate the arXiv record (``journal = {arXiv
+preprint ...}``, CoRR's ``volume = {abs/...}``) and ``abstract`` are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Collection, Iterable
+
+from . import ids, keys
+from .errors import InvalidIdError
+from .formats.latex import clean_text, latex_to_text
+from .model import Entry, Paper, Record
+
+#: .bib fields the arXiv record supplies; the writer produces them, so the user's are dropped.
+ARXIV_FIELDS = frozenset(
+    """title author year month date eprint archiveprefix primaryclass eprinttype eprintclass
+    url abstract arxivid arxiv""".split()
+)
+_ARXIV_TEXT_RE = re.compile(r"arxiv|^\s*corr\s*$", re.IGNORECASE)
+_ARXIV_DOI_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/)?10\.48550/arxiv\.", re.IGNORECASE)
+
+
+def canonical_id(paper: Paper) -> str:
+    """The grouping id of a paper (canonical, versionless; the raw id if it does not parse)."""
+    try:
+        return ids.canonical(paper.arxiv_id)
+    except InvalidIdError:
+        return paper.arxiv_id
+
+
+def build_entries(
+    items: Iterable[tuple[Record, Paper]],
+    *,
+    rekey: bool = False,
+    existing_keys: Collection[str] = (),
+    year_mode: str = "first",
+) -> list[Entry]:
+    """One Entry per paper across all inputs, sorted by key.
+
+    ``existing_keys`` are keys defined elsewhere (another .bib the user keeps) that a
+    generated key must not take. ``year_mode`` (``first``/``latest``) is the year used
+    in generated keys and in year corrections; it should match the writers' option.
+    """
+    groups: dict[str, list[tuple[Record, Paper]]] = {}
+    for record, paper in items:
+        groups.setdefault(canonical_id(paper), []).append((record, paper))
+
+    entries: dict[str, Entry] = {}
+    for arxiv_id in sorted(groups):
+        pairs = groups[arxiv_id]
+        paper = _best_paper([p for _, p in pairs])
+        entries[arxiv_id] = Entry(key="", paper=paper, sources=[r for r, _ in pairs])
+
+    kept = _kept_keys(groups, entries, rekey)
+    taken = set(existing_keys) | set(kept.values())
+    bases = {
+        arxiv_id: _generated_base(entry.paper, year_mode)
+        for arxiv_id, entry in entries.items()
+        if arxiv_id not in kept
+    }
+    generated = keys.assign_keys(bases, taken)
+    for arxiv_id, entry in entries.items():
+        entry.key = kept.get(arxiv_id) or generated[arxiv_id]
+        _merge_bib_records(entry, year_mode, rekey)
+    return sorted(entries.values(), key=lambda e: e.key)
+
+
+def _best_paper(papers: list[Paper]) -> Paper:
+    """The most recent metadata among duplicates (highest version, then latest update)."""
+    return max(papers, key=lambda p: (p.version, p.updated))
+
+
+def _bib_records(entry: Entry) -> list[Record]:
+    """The .bib records of an entry in a deterministic order: (file, line, key)."""
+    found = [r for r in entry.sources if r.kind == "bib" and r.key]
+    return sorted(found, key=lambda r: (r.source, r.line, r.key or ""))
+
+
+def _kept_keys(groups: dict[str, list[tuple[Record, Paper]]], entries: dict[str, Entry], rekey: bool) -> dict[str, str]:
+    """arxiv_id -> the .bib key it keeps; a key claimed by two papers goes to the lower id."""
+    if rekey:
+        return {}
+    kept: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for arxiv_id in sorted(groups):
+        entry = entries[arxiv_id]
+        for record in _bib_records(entry):
+            key = record.key or ""
+            if not keys.is_valid_key(key):
+                entry.changes.append(f"key: {key!r} cannot be used in a .bib file; a new key was generated")
+                continue
+            if key in owner:
+                entry.changes.append(
+                    f"key: {key!r} ({record.source}:{record.line}) already names arXiv:{owner[key]}; "
+                    "a new key was generated"
+                )
+                continue
+            kept[arxiv_id] = key
+            owner[key] = arxiv_id
+            break
+    return kept
+
+
+def _generated_base(paper: Paper, year_mode: str) -> str:
+    first = paper.authors[0].name if paper.authors else None
+    return keys.base_key(first, keys.paper_year(paper.published, paper.updated, year_mode), paper.title)
+
+
+# --------------------------------------------------------------------------- .bib corrections
+
+
+def _merge_bib_records(entry: Entry, year_mode: str, rekey: bool) -> None:
+    """Fill bib_fields/changes from the entry's .bib records (first record wins per field)."""
+    records = _bib_records(entry)
+    if not records:
+        return
+    aliases = [r.key for r in records if r.key and r.key != entry.key and keys.is_valid_key(r.key)]
+    aliases = list(dict.fromkeys(aliases))
+    for alias in aliases:
+        why = "--rekey" if rekey else f"same paper, arXiv:{entry.paper.arxiv_id}"
+        entry.changes.append(f"key: {alias!r} -> {entry.key!r} ({why}); {alias!r} kept as an alias in ids")
+    first = records[0]
+    entry.changes.extend(_corrections({k.lower(): v for k, v in first.fields.items()}, entry.paper, year_mode))
+    for record in records:
+        for name, value in record.fields.items():
+            name = name.lower()
+            if name in entry.bib_fields or _provided_by_arxiv(name, value):
+                continue
+            entry.bib_fields[name] = value
+    if aliases:
+        existing = [a.strip() for a in entry.bib_fields.get("ids", "").split(",") if a.strip()]
+        merged = [a for a in dict.fromkeys(existing + aliases) if a != entry.key]
+        entry.bib_fields["ids"] = ", ".join(merged)
+
+
+def _provided_by_arxiv(name: str, value: str) -> bool:
+    """True when a .bib field only restates the arXiv record (so the writer's version replaces it)."""
+    if name in ARXIV_FIELDS:
+        return True
+    if name == "doi":
+        return bool(_ARXIV_DOI_RE.match(value.strip()))
+    if name in ("journal", "journaltitle", "publisher", "howpublished"):
+        return bool(_ARXIV_TEXT_RE.search(value))
+    if name == "volume":
+        return value.strip().lower().startswith("abs/")
+    return False
+
+
+def _plain(value: str) -> str:
+    return clean_text(latex_to_text(value))
+
+
+def _same_title(ours: str, arxivs: str) -> bool:
+    from .textnorm import normalize
+
+    return normalize(_plain(ours)) == normalize(_plain(arxivs))
+
+
+def _corrections(fields: dict[str, str], paper: Paper, year_mode: str) -> list[str]:
+    """Human-readable lines for each way the .bib entry differs from arXiv's record."""
+    changes: list[str] = []
+    title = fields.get("title")
+    if title is None:
+        changes.append("added title")
+    elif not _same_title(title, paper.title):
+        changes.append(f"title: {_plain(title)!r} -> {clean_text(paper.title)!r}")
+    changes.extend(_author_change(fields.get("author"), paper))
+    year = str(keys.paper_year(paper.published, paper.updated, year_mode))
+    old_year = fields.get("year") or (fields.get("date") or "")[:4] or None
+    if old_year is None:
+        changes.append("added year")
+    elif old_year.strip() != year:
+        changes.append(f"year: {old_year.strip()!r} -> {year!r}")
+    eprint = fields.get("eprint")
+    if eprint is None:
+        changes.append("added eprint")
+    elif eprint.strip() != paper.arxiv_id:
+        changes.append(f"eprint: {eprint.strip()!r} -> {paper.arxiv_id!r}")
+    for name in ("doi", "url"):
+        if name not in fields:
+            changes.append(f"added {name}")
+    for name in ("journal", "journaltitle", "volume", "publisher", "howpublished"):
+        if name in fields and _provided_by_arxiv(name, fields[name]):
+            changes.append(f"{name}: {_plain(fields[name])!r} dropped (the arXiv eprint fields say it)")
+    return changes
+
+
+def _author_change(value: str | None, paper: Paper) -> list[str]:
+    arxiv_names = [a.name for a in paper.authors]
+    if value is None:
+        return [f"added author ({len(arxiv_names)} from arXiv)"] if arxiv_names else []
+    old = [n.strip() for n in re.split(r"\s+and\s+", clean_text(value)) if n.strip()]
+    if old and old[-1].lower() == "others":
+        old = old[:-1]  # "X and others" is still a change: arXiv's full list replaces it
+    old_keys = [keys.family_key(n) for n in old]
+    new_keys = [keys.family_key(n) for n in arxiv_names]
+    if old_keys == new_keys:
+        return []
+    shown = " and ".join(arxiv_names[:3]) + (" and others" if len(arxiv_names) > 3 else "")
+    return [f"author: {_plain(value)!r} -> {shown!r} ({len(arxiv_names)} authors from arXiv)"]

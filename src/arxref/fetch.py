@@ -1,0 +1,171 @@
+"""Get metadata for arXiv ids: cache first, then the API in batches, storing as it goes.
+
+Each batch is written to the cache in one transaction as soon as it arrives,
+so killing the process loses at most the batch in flight. Ids arXiv does not
+know are remembered (with a timestamp) so CI runs do not ask again every
+time; ``settings.refresh`` re-asks everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from .config import Settings
+from .errors import InvalidIdError, VerifyError
+from .ids import ArxivId
+from .ids import parse as parse_id
+from .model import Paper
+
+if TYPE_CHECKING:
+    from .cache import Cache
+    from .client import ArxivClient
+
+#: A remembered "not found" is trusted this long, then asked again (new papers get
+#: ids in order, so an id that did not exist yet may exist a few days later).
+NOT_FOUND_TTL = timedelta(days=30)
+
+
+@dataclass
+class FetchReport:
+    """What happened to every id asked for. Keys are canonical base ids except where noted."""
+
+    papers: dict[str, Paper] = field(default_factory=dict)
+    from_cache: set[str] = field(default_factory=set)
+    fetched: set[str] = field(default_factory=set)
+    not_found: set[str] = field(default_factory=set)
+    """Ids arXiv does not know (``XvN`` when only that version is missing)."""
+    invalid: dict[str, str] = field(default_factory=dict)
+    """Input string -> why it is not a possible id (or why arXiv rejected it)."""
+    unverified: dict[str, str] = field(default_factory=dict)
+    """Id -> why it could not be checked (network, throttling, damaged answers)."""
+    uncached: set[str] = field(default_factory=set)
+    """Offline mode: ids not in the cache (and not known to be missing)."""
+    requests: int = 0
+
+
+def fetch_papers(
+    ids: Iterable[str],
+    settings: Settings,
+    cache: "Cache",
+    progress: Callable[[int], None] | None = None,
+    *,
+    client: "ArxivClient | None" = None,
+) -> FetchReport:
+    """Fetch ``ids`` (any accepted form), cache first; never raises for a per-id problem.
+
+    ``progress(done)`` is called with the number of distinct valid ids settled so far.
+    ``client`` is injectable (tests); by default one is built from ``settings``.
+    """
+    report = FetchReport()
+    wanted = _parse_all(ids, report)
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None and count:
+            progress(done)
+
+    todo = _from_cache(wanted, settings, cache, report)
+    advance(len(wanted) - len(todo))
+    if not todo:
+        return report
+    if settings.offline:
+        report.uncached.update(todo)
+        advance(len(todo))
+        return report
+    own_client = client is None
+    if client is None:
+        from .client import ArxivClient
+
+        client = ArxivClient(settings)
+    try:
+        bases = list(todo)
+        size = min(max(1, settings.batch_size), 2000)  # the API returns at most 2000 entries
+        for start in range(0, len(bases), size):
+            batch = bases[start : start + size]
+            _fetch_batch(batch, todo, client, cache, report)
+            advance(len(batch))
+    finally:
+        if own_client:
+            client.close()
+    return report
+
+
+def _parse_all(ids: Iterable[str], report: FetchReport) -> dict[str, ArxivId]:
+    """Canonical base -> parsed id (highest version asked for); invalid ids go to the report."""
+    wanted: dict[str, ArxivId] = {}
+    for raw in ids:
+        try:
+            parsed = parse_id(raw)
+        except InvalidIdError as exc:
+            report.invalid[raw] = exc.reason
+            continue
+        known = wanted.get(parsed.base)
+        if known is None or (parsed.version or 0) > (known.version or 0):
+            wanted[parsed.base] = parsed
+    return wanted
+
+
+def _satisfies(paper: Paper, wanted: ArxivId) -> bool:
+    """A cached paper answers a request unless a newer version than it knows is asked for."""
+    return wanted.version is None or wanted.version <= paper.version
+
+
+def _from_cache(wanted: dict[str, ArxivId], settings: Settings, cache: "Cache",
+                report: FetchReport) -> dict[str, ArxivId]:
+    """Answer what the cache can; return what still needs the API."""
+    if settings.refresh:
+        return dict(wanted)
+    cached = cache.get_many(list(wanted))
+    todo: dict[str, ArxivId] = {}
+    for base, parsed in wanted.items():
+        paper = cached.get(base)
+        if paper is not None and _satisfies(paper, parsed):
+            report.papers[base] = paper
+            report.from_cache.add(base)
+        else:
+            todo[base] = parsed
+    if todo:
+        cutoff = datetime.now(timezone.utc) - NOT_FOUND_TTL
+        for base, when in cache.not_found(list(todo)).items():
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            if when >= cutoff and base not in cached:
+                report.not_found.add(base)
+                del todo[base]
+    return todo
+
+
+def _fetch_batch(batch: list[str], wanted: dict[str, ArxivId], client: "ArxivClient",
+                 cache: "Cache", report: FetchReport) -> None:
+    """One API batch: store found papers at once, remember the missing, record failures."""
+    before = client.requests_made
+    try:
+        result = client.fetch_ids(batch)
+    except VerifyError as exc:
+        report.unverified.update((base, str(exc)) for base in batch)
+        return
+    finally:
+        report.requests += client.requests_made - before
+    now = datetime.now(timezone.utc)
+    found: list[Paper] = []
+    for base, paper in result.papers.items():
+        paper.fetched_at = now
+        found.append(paper)
+    if found:
+        cache.put_papers(found, fetched_at=now)  # one transaction; also forgets their not-found records
+    if result.missing:
+        cache.mark_not_found(result.missing, when=now)
+    for paper in found:
+        parsed = wanted[paper.arxiv_id]
+        if _satisfies(paper, parsed):
+            report.papers[paper.arxiv_id] = paper
+            report.fetched.add(paper.arxiv_id)
+        else:
+            report.not_found.add(parsed.versioned)
+    report.not_found.update(result.missing)
+    report.invalid.update(result.invalid)
+    report.unverified.update(result.unverified)

@@ -1,0 +1,282 @@
+"""LaTeX text in and out: escaping for BibTeX values, decoding TeX for plain-text formats.
+
+arXiv titles are TeX-ish (``$O(n \\log n)$``, ``Schr\\"odinger``, ``R\\&D``) while author
+names and most titles are plain Unicode. BibTeX needs the opposite of what CSL-JSON
+and RIS need, so both directions live here:
+
+* :func:`escape_text` makes *plain* text safe inside a braced BibTeX value (every TeX
+  special escaped, control characters dropped, optional LaTeX escapes for accented
+  Latin letters). It never interprets its input, so any string round-trips.
+* :func:`bibtex_title` is for arXiv titles: TeX accents and escaped specials are
+  decoded first, math is kept and braced whole (``{$O(n \\log n)$}``) so case-changing
+  styles leave it alone, and words with inner capitals are protected (``{GPT-4o}``).
+* :func:`latex_to_text` turns TeX-ish values (arXiv titles, fields of a user's .bib)
+  into plain text for CSL-JSON and RIS; math is left as written.
+
+Everything here is string-to-string and cheap: the writers call these once per field
+and the hot paths are ``str.translate`` and a few compiled regexes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# --------------------------------------------------------------------------- cleaning
+
+#: C0/C1 control characters: line breaks and tabs become spaces, the rest vanish.
+_CONTROL_TABLE: dict[int, str | None] = {c: None for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]}
+for _c in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85):
+    _CONTROL_TABLE[_c] = " "
+
+
+def clean_text(value: str) -> str:
+    """One line of text: control characters dropped, whitespace runs collapsed to one space."""
+    return " ".join(value.translate(_CONTROL_TABLE).split())
+
+
+# --------------------------------------------------------------------------- escaping
+
+#: LaTeX's ten special characters, written so they print as themselves in text mode.
+_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+#: Combining marks -> LaTeX accent commands (text mode, OT1/T1 safe).
+_ACCENT_COMMANDS = {
+    "\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0308": '"', "\u0304": "=",
+    "\u0307": ".", "\u0306": "u", "\u030c": "v", "\u030b": "H", "\u0327": "c", "\u0328": "k",
+    "\u030a": "r", "\u0323": "d", "\u0331": "b",
+}
+#: Letters that are not base+accent in Unicode but have LaTeX commands.
+_LETTER_COMMANDS = {
+    "ß": r"{\ss}", "æ": r"{\ae}", "Æ": r"{\AE}", "œ": r"{\oe}", "Œ": r"{\OE}", "ø": r"{\o}",
+    "Ø": r"{\O}", "å": r"{\aa}", "Å": r"{\AA}", "ł": r"{\l}", "Ł": r"{\L}", "ı": r"{\i}",
+    "ȷ": r"{\j}",
+    "\u2018": r"{\textquoteleft}", "\u2019": r"{\textquoteright}", "\u201c": r"{\textquotedblleft}",
+    "\u201d": r"{\textquotedblright}", "\u2013": r"{\textendash}", "\u2014": r"{\textemdash}",
+    "\u00a0": "~",
+}
+
+
+def _latex_for_char(char: str) -> str | None:
+    """LaTeX escape of one non-ASCII Latin character, or None when there is none."""
+    if char in _LETTER_COMMANDS:
+        return _LETTER_COMMANDS[char]
+    decomposed = unicodedata.normalize("NFD", char)
+    base, marks = decomposed[0], decomposed[1:]
+    if not marks or not base.isascii() or not base.isalpha():
+        return None
+    if any(mark not in _ACCENT_COMMANDS for mark in marks):
+        return None
+    inner = {"i": r"\i", "j": r"\j"}.get(base, base) if base in "ij" else base
+    if len(marks) == 1 and not _ACCENT_COMMANDS[marks[0]].isalpha():
+        return "{\\" + _ACCENT_COMMANDS[marks[0]] + inner + "}"
+    for mark in marks:
+        inner = "\\" + _ACCENT_COMMANDS[mark] + "{" + inner + "}"
+    return "{" + inner + "}"
+
+
+def _build_tables() -> tuple[dict[int, str], dict[int, str]]:
+    utf8 = {ord(k): v for k, v in _SPECIALS.items()}
+    ascii_table = dict(utf8)
+    for code in [*range(0xA0, 0x250), *range(0x1E00, 0x1F00), *range(0x2010, 0x2020)]:
+        escape = _latex_for_char(chr(code))
+        if escape is not None:
+            ascii_table[code] = escape
+    return utf8, ascii_table
+
+
+_UTF8_TABLE, _ASCII_TABLE = _build_tables()
+
+
+def escape_text(value: str, ascii: bool = False) -> str:
+    """Plain text -> text-mode LaTeX for a braced BibTeX value (never interprets TeX).
+
+    With ``ascii`` accented Latin letters become LaTeX escapes (``M{\\"u}ller``);
+    characters without one (CJK, math alphabets) stay UTF-8 either way.
+    """
+    return clean_text(value).translate(_ASCII_TABLE if ascii else _UTF8_TABLE)
+
+
+# --------------------------------------------------------------------------- decoding TeX
+
+_ACCENT_SYMBOL_TO_MARK = {v: k for k, v in _ACCENT_COMMANDS.items()}
+_MACRO_LETTERS = {
+    "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "o": "ø", "O": "Ø", "aa": "å",
+    "AA": "Å", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ",
+    "textbackslash": "\\", "textasciitilde": "~", "textasciicircum": "^",
+    "textquoteleft": "\u2018", "textquoteright": "\u2019", "textquotedblleft": "\u201c",
+    "textquotedblright": "\u201d", "textendash": "\u2013", "textemdash": "\u2014",
+    "textunderscore": "_", "textdollar": "$", "textbraceleft": "{", "textbraceright": "}",
+    "textbar": "|", "textless": "<", "textgreater": ">", "S": "§", "P": "¶", "copyright": "©",
+    "dag": "†", "ddag": "‡", "pounds": "£", "textregistered": "®", "texttrademark": "™",
+}
+_TEX_ACCENT = (
+    r"\\(?P<acc>[`'^\"~=.](?:\s*)|[uvHcdbrk](?:\s+|(?=\{)))"
+    r"(?:\{\s*(?P<b1>\\[ij](?![A-Za-z])|[A-Za-z])\s*\}|(?P<b2>\\[ij](?![A-Za-z])|[A-Za-z]))"
+)
+_TEX_MACRO = r"\\(?P<macro>" + "|".join(sorted(map(re.escape, _MACRO_LETTERS), key=len, reverse=True)) + r")(?![A-Za-z])(?:\s*\{\})?"
+_TEX_SPECIAL = r"\\(?P<special>[&%$#_{} ])"
+_TEX_TOKEN = f"(?:{_TEX_ACCENT}|{_TEX_MACRO}|{_TEX_SPECIAL})"
+#: One TeX text escape, optionally wrapped in its own braces (``{\"o}``).
+_TEX_ESCAPE_RE = re.compile(r"\{" + _TEX_TOKEN.replace("?P<", "?P<w_") + r"\}|" + _TEX_TOKEN)
+
+
+def _decode_escape(match: re.Match[str]) -> str:
+    groups = {k.removeprefix("w_"): v for k, v in match.groupdict().items() if v is not None}
+    if "special" in groups:
+        return groups["special"]
+    if "macro" in groups:
+        return _MACRO_LETTERS[groups["macro"]]
+    base = groups.get("b1") or groups.get("b2") or ""
+    base = {"\\i": "i", "\\j": "j"}.get(base, base)
+    mark = _ACCENT_SYMBOL_TO_MARK[groups["acc"].strip()]
+    return unicodedata.normalize("NFC", base + mark)
+
+
+def decode_tex_escapes(text: str) -> str:
+    """Replace TeX accent commands, letter macros and escaped specials by Unicode."""
+    if "\\" not in text:
+        return text
+    return _TEX_ESCAPE_RE.sub(_decode_escape, text)
+
+
+#: Inline math: ``$...$`` with at least one character, escaped dollars allowed inside.
+_MATH_RE = re.compile(r"\$(?:[^$\\]|\\.)+\$", re.DOTALL)
+
+
+def _math_is_safe(math: str) -> bool:
+    """True when ``$...$`` can be copied verbatim into a .bib and LaTeX (balanced, no comment)."""
+    depth = 0
+    escaped = False
+    for char in math:
+        if escaped:
+            escaped = False
+            continue
+        if char == "\\":
+            escaped = True
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif char in "%#&":
+            return False
+    return depth == 0 and not escaped
+
+
+_COMMAND_RE = re.compile(r"\\[A-Za-z]+\*?\s*|\\.")
+
+
+def latex_to_text(value: str) -> str:
+    """TeX-ish text (a .bib value, an arXiv title) -> plain one-line text; ``$math$`` kept."""
+    value = clean_text(value)
+    if "\\" not in value and "{" not in value and "}" not in value and "~" not in value:
+        return value
+    parts: list[str] = []
+    pos = 0
+    for match in _MATH_RE.finditer(value):
+        parts.append(_plain_segment(value[pos : match.start()]))
+        parts.append(match.group(0))
+        pos = match.end()
+    parts.append(_plain_segment(value[pos:]))
+    return " ".join("".join(parts).split())
+
+
+def _plain_segment(text: str) -> str:
+    text = decode_tex_escapes(text)
+    text = text.replace("~", " ")
+    text = _COMMAND_RE.sub(lambda m: "" if m.group(0)[1:2].isalpha() else m.group(0)[1:], text)
+    return text.replace("{", "").replace("}", "")
+
+
+# --------------------------------------------------------------------------- titles
+
+#: Words a case-changing style must not touch: a capital after a letter or digit
+#: (GPT, OpenAI, AdS, GPT-4o), a lone capital after a hyphen (Point-E), a lone capital word.
+_PROTECT_RE = re.compile(
+    r"\S*(?:[A-Za-z0-9\u00C0-\u024F][A-Z\u00C0-\u00D6\u00D8-\u00DE]|-[A-Z](?![a-z])|(?<!\S)[B-Z](?!\S))\S*"
+)
+
+
+_EDGE_PUNCT_RE = re.compile(r"^([(\[\"'`]*)(.*?)([)\]\"':;,.!?]*)$", re.DOTALL)
+
+
+def _protect(match: re.Match[str]) -> str:
+    lead, word, trail = _EDGE_PUNCT_RE.match(match.group(0)).groups()  # type: ignore[union-attr]
+    if not word:
+        return match.group(0)
+    # a group starting with a control sequence is a bibtex "special character", whose
+    # letters bibtex does case-change; the empty group in front prevents that
+    return lead + ("{{}" if word.startswith("\\") else "{") + word + "}" + trail
+
+
+def _title_segment(text: str, ascii: bool) -> str:
+    escaped = decode_tex_escapes(text).translate(_ASCII_TABLE if ascii else _UTF8_TABLE)
+    return _PROTECT_RE.sub(_protect, escaped)
+
+
+def bibtex_title(title: str, ascii: bool = False) -> str:
+    """An arXiv title as the body of a braced BibTeX value (always brace-balanced).
+
+    TeX escapes already in the title are decoded then re-escaped, so ``R\\&D`` and
+    ``R&D`` give the same output; math is kept verbatim when it is safe to copy
+    and braced whole; everything else that TeX would interpret is escaped.
+    """
+    return _bibtex_title(title, ascii)
+
+
+def _bibtex_title(title: str, ascii: bool) -> str:
+    title = clean_text(title)
+    if "$" not in title:
+        return _title_segment(title, ascii)
+    parts: list[str] = []
+    pos = 0
+    for match in _MATH_RE.finditer(title):
+        math = match.group(0)
+        if not _math_is_safe(math):
+            continue
+        parts.append(_title_segment(title[pos : match.start()], ascii))
+        parts.append("{" + math + "}")
+        pos = match.end()
+    parts.append(_title_segment(title[pos:], ascii))
+    return "".join(parts)
+
+
+def is_balanced(value: str) -> bool:
+    """True when the braces of a BibTeX value body balance (escaped braces ignored)."""
+    depth = 0
+    escaped = False
+    for char in value:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and not escaped
+
+
+def raw_value(value: str, ascii: bool = False) -> str:
+    """A field copied from a user's .bib: kept as TeX when it is a valid value, else escaped."""
+    cleaned = clean_text(value)
+    if is_balanced(cleaned):
+        if ascii:
+            return "".join(_ASCII_TABLE.get(ord(c), c) if ord(c) > 127 else c for c in cleaned)
+        return cleaned
+    return escape_text(cleaned, ascii)

@@ -1,0 +1,215 @@
+"""Author names and stable citation keys (``chen2021evaluating``).
+
+A key is a pure function of the paper's metadata, so re-running arxref on the same
+inputs (in any order) gives the same keys, and a document's ``\\cite`` commands keep
+working. Key = first author's family name + year + first significant title word,
+all ASCII-folded, lower-case, letters and digits only.
+
+Names are split once here, with rules chosen to agree with how bibtex itself will
+split what the BibTeX writer emits:
+
+* ``Christopher De Sa`` -> family ``De Sa`` (a capitalised particle inside the name
+  starts the family name; written ``De Sa, Christopher`` bibtex keeps it whole);
+* ``Sarah de Haas`` -> particle ``de``, family ``Haas`` (bibtex's *von* part; the key
+  uses ``haas``); ``Henrique Ponde de Oliveira Pinto`` -> given ``Henrique Ponde``,
+  particle ``de``, family ``Oliveira Pinto`` (key ``oliveirapinto``);
+* ``Seán Ó hÉigeartaigh`` -> family ``Ó hÉigeartaigh`` (key ``ohéigeartaigh`` folded
+  to ``oheigeartaigh``);
+* a trailing ``Jr.``/``III`` is a suffix; a one-word name (``OpenAI``) or a name with
+  an organisation word (``... Team``, ``... Collaboration``) is an organisation, kept
+  whole (BibTeX ``{OpenAI}``, CSL ``literal``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+from .formats.latex import decode_tex_escapes
+
+#: Lower-case words that, inside a name, start bibtex's "von" part.
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v", "2nd", "3rd"})
+#: Capitalised particles that begin a family name when they are not the first word.
+_CAPITAL_PARTICLES = frozenset(
+    "De Del Della Der Den Di Da Du Dos Das Van Von Le La Ter Ten Ó Ní Mac St. Bin Ibn Al El".split()
+)
+#: A word of one of these makes the whole name an organisation.
+_ORG_WORDS = frozenset(
+    """team collaboration consortium group inc inc. ltd ltd. llc laboratory lab labs institute
+    university corporation corp. project committee council association society foundation
+    initiative organization organisation authors contributors community""".split()
+)
+
+#: Title words skipped when choosing the key's word (articles, prepositions, question words).
+TITLE_STOP_WORDS = frozenset(
+    """a an the on of in for to toward towards and or with without from by at as via into onto
+    is are be do does what why how when where which who whom can we our your its it not no
+    about over under beyond through between among using""".split()
+)
+
+
+@dataclass(frozen=True)
+class Name:
+    """A person's name split the way the writers need it (or an organisation)."""
+
+    given: str
+    family: str
+    """Family name without a lower-case particle (``Haas`` for ``de Haas``)."""
+    particle: str = ""
+    """Lower-case particle(s) before the family name (``de``, ``van der``)."""
+    suffix: str = ""
+    literal: bool = False
+    """An organisation or one-word name: ``family`` holds the whole name, never split."""
+
+    @property
+    def full_family(self) -> str:
+        """Family name with its particle, as Zotero and RIS want it (``de Haas``)."""
+        return f"{self.particle} {self.family}" if self.particle else self.family
+
+
+def _is_lower_word(word: str) -> bool:
+    for char in word:
+        if char.isalpha():
+            return char.islower()
+    return False
+
+
+@lru_cache(maxsize=65536)
+def split_name(name: str) -> Name:
+    """Split one display name (``Mark Chen``, ``Chen, Mark``, ``OpenAI``) into a Name."""
+    name = " ".join(decode_tex_escapes(name).replace("{", "").replace("}", "").split())
+    if "," in name:
+        return _split_comma_form(name)
+    words = name.split(" ")
+    if len(words) <= 1 or any(w.lower() in _ORG_WORDS for w in words) or words[0] == "The":
+        return Name("", name, literal=True)
+    suffix = ""
+    if len(words) > 2 and words[-1].lower() in _SUFFIXES:
+        suffix = words.pop()
+    start = len(words) - 1
+    for index in range(1, len(words) - 1):
+        if _is_lower_word(words[index]) or words[index] in _CAPITAL_PARTICLES:
+            start = index
+            break
+    given, rest = words[:start], words[start:]
+    particle: list[str] = []
+    while len(rest) > 1 and _is_lower_word(rest[0]):
+        particle.append(rest.pop(0))
+    return Name(" ".join(given), " ".join(rest), " ".join(particle), suffix)
+
+
+def _split_comma_form(name: str) -> Name:
+    """``Family, Given`` or ``Family, Suffix, Given`` (bibtex's own comma forms)."""
+    parts = [p.strip() for p in name.split(",")]
+    family_part = parts[0]
+    suffix = parts[1] if len(parts) >= 3 else ""
+    given = parts[-1] if len(parts) >= 2 else ""
+    words = family_part.split(" ")
+    particle: list[str] = []
+    while len(words) > 1 and _is_lower_word(words[0]):
+        particle.append(words.pop(0))
+    family = " ".join(words)
+    if not family:
+        return Name("", name, literal=True)
+    return Name(given, family, " ".join(particle), suffix)
+
+
+# --------------------------------------------------------------------------- folding
+
+_FOLD_EXTRA = str.maketrans({
+    "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l",
+    "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i", "ħ": "h",
+})
+_NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+_MATH_RE = re.compile(r"\$[^$]*\$")
+
+
+@lru_cache(maxsize=65536)
+def ascii_fold(text: str) -> str:
+    """Lower-case ASCII letters and digits only: ``Martínez-Plumed`` -> ``martinezplumed``."""
+    folded = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
+    folded = folded.encode("ascii", "ignore").decode("ascii").lower()
+    return _NON_ALNUM_RE.sub("", folded)
+
+
+def family_key(author: str) -> str:
+    """The key part of a first author: family name without particle, folded; ``anon`` if empty."""
+    name = split_name(author)
+    return ascii_fold(name.family) or "anon"
+
+
+def title_word(title: str) -> str:
+    """First significant word of a title (stop words and math skipped), folded; may be empty."""
+    text = _MATH_RE.sub(" ", decode_tex_escapes(title))
+    folded = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA)).encode("ascii", "ignore").decode()
+    for word in _NON_ALNUM_RE.split(folded.lower()):
+        if word and word not in TITLE_STOP_WORDS:
+            return word
+    return ""
+
+
+def base_key(first_author: str | None, year: int, title: str) -> str:
+    """``chen2021evaluating``: family + year + first significant title word."""
+    return f"{family_key(first_author) if first_author else 'anon'}{year}{title_word(title)}"
+
+
+def paper_year(published: datetime, updated: datetime, year_mode: str = "first") -> int:
+    """Year of v1 (``first``, when the work became public) or of the latest version."""
+    if year_mode not in ("first", "latest"):
+        raise ValueError(f"year_mode must be 'first' or 'latest', not {year_mode!r}")
+    return (updated if year_mode == "latest" else published).year
+
+
+#: Characters bibtex, biber and LaTeX's \cite cannot take in a key.
+_BAD_KEY_RE = re.compile(r"[\s,{}()\"#%'=\\~]")
+
+
+def is_valid_key(key: str) -> bool:
+    """True when ``key`` can be used in a .bib entry and in ``\\cite{}`` as is."""
+    return bool(key) and not _BAD_KEY_RE.search(key) and key.isprintable()
+
+
+def _suffixes() -> Iterable[str]:
+    """a, b, ..., z, aa, ab, ... (as many as needed)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    width = 1
+    while True:
+        for number in range(26**width):
+            out = ""
+            for _ in range(width):
+                number, digit = divmod(number, 26)
+                out = letters[digit] + out
+            yield out
+        width += 1
+
+
+def assign_keys(bases: Mapping[str, str], taken: Iterable[str] = ()) -> dict[str, str]:
+    """Unique keys for papers given ``{arxiv_id: base_key}``, avoiding ``taken`` keys.
+
+    A base shared by several papers (or already taken) gets suffixes ``a``, ``b``...
+    in arXiv-id order, like author-year labels (2021a, 2021b), so the result does
+    not depend on input order.
+    """
+    used = set(taken)
+    groups: dict[str, list[str]] = {}
+    for arxiv_id, base in bases.items():
+        groups.setdefault(base, []).append(arxiv_id)
+    keys: dict[str, str] = {}
+    for base in sorted(groups):
+        members = sorted(groups[base])
+        if len(members) == 1 and base not in used:
+            keys[members[0]] = base
+            used.add(base)
+            continue
+        suffixes = _suffixes()
+        for arxiv_id in members:
+            key = base + next(suffixes)
+            while key in used:
+                key = base + next(suffixes)
+            keys[arxiv_id] = key
+            used.add(key)
+    return keys

@@ -1,0 +1,331 @@
+"""arXiv's bulk metadata snapshot (``arxiv-metadata-oai-snapshot.json``): one JSON object a line.
+
+The snapshot is how a user loads all of arXiv (~2.7 M papers) into the cache, so
+this module is the hot loop of ``arxref cache import``: it maps one decoded line
+to a light :class:`SnapshotRecord` (no Paper/Author objects, no regex-heavy id
+parsing for the common new-style ids) that the cache turns straight into a row.
+
+Field layout (as published by arXiv on Kaggle)::
+
+    id, submitter, authors, title, comments, journal-ref, doi, report-no,
+    categories ("cs.LG cs.AI"), license, abstract,
+    versions [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}, ...],
+    update_date "2008-11-13", authors_parsed [[last, first, suffix], ...]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from .errors import InvalidIdError
+from .ids import check_new_style, parse as parse_id
+from .model import Author, Link, Paper
+
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+_NEW_ID_RE = re.compile(r"(\d{4})\.(\d{4,5})")
+_SPACE_RE = re.compile(r"\s+")
+_AUTHOR_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
+
+
+class SnapshotError(ValueError):
+    """One snapshot line cannot be used (the message names the field)."""
+
+
+@dataclass(frozen=True)
+class SnapshotRecord:
+    """One snapshot line, mapped to arxref's fields (the cache stores these as a row)."""
+
+    arxiv_id: str
+    version: int
+    versions: tuple[int, ...]
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    published: datetime
+    updated: datetime
+    categories: tuple[str, ...]
+    comment: str | None
+    journal_ref: str | None
+    doi: str | None
+
+    @property
+    def links(self) -> list[Link]:
+        return standard_links(self.arxiv_id, self.version, self.doi)
+
+    def to_paper(self, raw: str | None = None) -> Paper:
+        """The Paper this record describes (``raw`` = the original JSON line)."""
+        return Paper(
+            arxiv_id=self.arxiv_id,
+            version=self.version,
+            title=self.title,
+            authors=[Author(name) for name in self.authors],
+            abstract=self.abstract,
+            published=self.published,
+            updated=self.updated,
+            categories=list(self.categories),
+            primary_category=self.categories[0] if self.categories else None,
+            comment=self.comment,
+            journal_ref=self.journal_ref,
+            doi=self.doi,
+            links=self.links,
+            versions=list(self.versions),
+            raw_entry=raw,
+        )
+
+
+def standard_links(arxiv_id: str, version: int, doi: str | None) -> list[Link]:
+    """The links the API lists for every entry (abstract page, PDF, journal DOI)."""
+    links = [
+        Link(f"https://arxiv.org/abs/{arxiv_id}v{version}", "alternate", None, "text/html"),
+        Link(f"https://arxiv.org/pdf/{arxiv_id}v{version}", "related", "pdf", "application/pdf"),
+    ]
+    if doi and " " not in doi:
+        links.append(Link(f"https://doi.org/{doi}", "related", "doi", None))
+    return links
+
+
+def squash(text: str) -> str:
+    """Collapse whitespace runs (snapshot titles/abstracts keep the submitter's line breaks)."""
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def canonical_id(value: str) -> str:
+    """Canonical base id; a fast path for well-formed new-style ids (most of the snapshot)."""
+    match = _NEW_ID_RE.fullmatch(value)
+    if match:
+        reason = check_new_style(match.group(1), match.group(2))
+        if reason:
+            raise InvalidIdError(value, reason)
+        return value
+    return parse_id(value).base
+
+
+def parse_created(text: str) -> datetime:
+    """``Mon, 2 Apr 2007 19:18:42 GMT`` -> aware UTC datetime (fast path, RFC 2822 fallback)."""
+    parts = text.split()
+    try:
+        if len(parts) == 6 and parts[5] == "GMT":
+            hour, minute, second = parts[4].split(":")
+            return datetime(int(parts[3]), _MONTHS[parts[2]], int(parts[1]),
+                            int(hour), int(minute), int(second), tzinfo=timezone.utc)
+        value = parsedate_to_datetime(text)
+    except (KeyError, ValueError, TypeError, IndexError):
+        raise SnapshotError(f"bad version date {text!r}") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _text(obj: dict[str, Any], name: str) -> str | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SnapshotError(f"field {name!r} is not a string")
+    return squash(value) or None
+
+
+def _authors(obj: dict[str, Any]) -> tuple[str, ...]:
+    parsed = obj.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        names = []
+        for item in parsed:
+            if not isinstance(item, list) or not all(isinstance(part, str) for part in item):
+                raise SnapshotError("authors_parsed entries must be lists of strings")
+            last, first, suffix = (list(item) + ["", "", ""])[:3]
+            name = squash(f"{first} {last} {suffix}")
+            if name:
+                names.append(name)
+        if names:
+            return tuple(names)
+    text = _text(obj, "authors")
+    if not text:
+        raise SnapshotError("no authors")
+    return tuple(name for name in _AUTHOR_SPLIT_RE.split(text) if name)
+
+
+def _versions(obj: dict[str, Any]) -> tuple[tuple[int, ...], datetime, datetime]:
+    """Versions seen, v1 date (published) and the latest version's date (updated)."""
+    raw = obj.get("versions")
+    if not isinstance(raw, list) or not raw:
+        raise SnapshotError("no versions")
+    dated: dict[int, datetime] = {}
+    for item in raw:
+        if not isinstance(item, dict):
+            raise SnapshotError("versions entries must be objects")
+        label = item.get("version")
+        if not isinstance(label, str) or not label[:1] in ("v", "V") or not label[1:].isdigit():
+            raise SnapshotError(f"bad version label {label!r}")
+        created = item.get("created")
+        if not isinstance(created, str):
+            raise SnapshotError(f"version {label} has no date")
+        dated[int(label[1:])] = parse_created(created)
+    numbers = tuple(sorted(dated))
+    if numbers[0] < 1:
+        raise SnapshotError(f"bad version number {numbers[0]}")
+    return numbers, dated[numbers[0]], dated[numbers[-1]]
+
+
+def parse_record(obj: Any) -> SnapshotRecord:
+    """Map one decoded snapshot line; SnapshotError / InvalidIdError say what is wrong."""
+    if not isinstance(obj, dict):
+        raise SnapshotError("line is not a JSON object")
+    raw_id = obj.get("id")
+    if not isinstance(raw_id, str) or not raw_id.strip():
+        raise SnapshotError("no 'id' field")
+    arxiv_id = canonical_id(raw_id.strip())
+    title = _text(obj, "title")
+    abstract = _text(obj, "abstract")
+    if not title:
+        raise SnapshotError("no title")
+    versions, published, updated = _versions(obj)
+    categories = obj.get("categories") or ""
+    if not isinstance(categories, str):
+        raise SnapshotError("field 'categories' is not a string")
+    return SnapshotRecord(
+        arxiv_id=arxiv_id,
+        version=versions[-1],
+        versions=versions,
+        title=title,
+        authors=_authors(obj),
+        abstract=abstract or "",
+        published=published,
+        updated=updated,
+        categories=tuple(categories.split()),
+        comment=_text(obj, "comments"),
+        journal_ref=_text(obj, "journal-ref"),
+        doi=_text(obj, "doi"),
+    )
+
+
+def paper_to_snapshot(paper: Paper) -> dict[str, Any]:
+    """The snapshot-layout object for a Paper (used to build snapshot files from Atom data).
+
+    Version dates other than v1 and the latest are unknown to a Paper; only the
+    versions whose dates are known are listed (the latest always is).
+    """
+    def created(value: datetime) -> str:
+        value = value.astimezone(timezone.utc)
+        day = "Mon Tue Wed Thu Fri Sat Sun".split()[value.weekday()]
+        month = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()[value.month - 1]
+        return f"{day}, {value.day} {month} {value.year} {value:%H:%M:%S} GMT"
+
+    versions = [{"version": "v1", "created": created(paper.published)}]
+    if paper.version > 1:
+        versions.append({"version": f"v{paper.version}", "created": created(paper.updated)})
+    parsed = []
+    for author in paper.authors:
+        first, _, last = author.name.rpartition(" ")
+        parsed.append([last, first, ""])
+    return {
+        "id": paper.arxiv_id,
+        "submitter": None,
+        "authors": ", ".join(a.name for a in paper.authors),
+        "title": paper.title,
+        "comments": paper.comment,
+        "journal-ref": paper.journal_ref,
+        "doi": paper.doi,
+        "report-no": None,
+        "categories": " ".join(paper.categories),
+        "license": None,
+        "abstract": paper.abstract,
+        "versions": versions,
+        "update_date": paper.updated.strftime("%Y-%m-%d"),
+        "authors_parsed": parsed,
+    }
+
+
+# ---------------------------------------------------------------- Atom rendering
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+ARXIV_NS = "http://arxiv.org/schemas/atom"
+OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
+_XML_INVALID_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """Text safe inside an element: escaped, and without characters XML 1.0 forbids."""
+    from xml.sax.saxutils import escape
+
+    return escape(_XML_INVALID_RE.sub("", value))
+
+
+def xml_attr(value: str) -> str:
+    """A quoted attribute value (escapes quotes, newlines and markup)."""
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(_XML_INVALID_RE.sub("", value), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def atom_date(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render_entry(paper: Paper) -> str:
+    """An API-layout Atom ``<entry>`` for a Paper (self-contained: declares its namespaces).
+
+    Used for papers the cache got from the snapshot (or from code) rather than
+    from the API, so `cache export` always writes feeds that `parse_feed` reads.
+    """
+    lines = [
+        f'<entry xmlns="{ATOM_NS}" xmlns:arxiv="{ARXIV_NS}">',
+        f"    <id>{xml_text(f'http://arxiv.org/abs/{paper.arxiv_id}v{paper.version}')}</id>",
+        f"    <title>{xml_text(paper.title)}</title>",
+        f"    <updated>{atom_date(paper.updated)}</updated>",
+    ]
+    links = paper.links or standard_links(paper.arxiv_id, paper.version, paper.doi)
+    for link in links:
+        attrs = f"href={xml_attr(link.href)}"
+        if link.rel:
+            attrs += f" rel={xml_attr(link.rel)}"
+        if link.content_type:
+            attrs += f" type={xml_attr(link.content_type)}"
+        if link.title:
+            attrs += f" title={xml_attr(link.title)}"
+        lines.append(f"    <link {attrs}/>")
+    lines.append(f"    <summary>{xml_text(paper.abstract)}</summary>")
+    primary = paper.primary_category or (paper.categories[0] if paper.categories else None)
+    for term in paper.categories:
+        lines.append(f'    <category term={xml_attr(term)} scheme="http://arxiv.org/schemas/atom"/>')
+    lines.append(f"    <published>{atom_date(paper.published)}</published>")
+    if paper.comment:
+        lines.append(f"    <arxiv:comment>{xml_text(paper.comment)}</arxiv:comment>")
+    if primary:
+        lines.append(f"    <arxiv:primary_category term={xml_attr(primary)}/>")
+    if paper.journal_ref:
+        lines.append(f"    <arxiv:journal_ref>{xml_text(paper.journal_ref)}</arxiv:journal_ref>")
+    for author in paper.authors:
+        lines.append("    <author>")
+        lines.append(f"      <name>{xml_text(author.name)}</name>")
+        for affiliation in author.affiliations:
+            lines.append(f"      <arxiv:affiliation>{xml_text(affiliation)}</arxiv:affiliation>")
+        lines.append("    </author>")
+    if paper.doi:
+        lines.append(f"    <arxiv:doi>{xml_text(paper.doi)}</arxiv:doi>")
+    lines.append("  </entry>\n")
+    return "\n".join(lines)
+
+
+def render_feed(arxiv_id: str, entry: str, updated: datetime) -> str:
+    """A one-entry feed in the API's layout, as the API answers ``id_list=<id>``.
+
+    The entry is written verbatim up to ``</feed>`` so that re-parsing it gives
+    back the same raw text (ElementTree keeps the whitespace after an element).
+    """
+    query = f"search_query=&id_list={arxiv_id}&start=0&max_results=1"
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        f'<feed xmlns:opensearch="{OPENSEARCH_NS}" xmlns:arxiv="{ARXIV_NS}" xmlns="{ATOM_NS}">\n'
+        f"  <id>{xml_text('https://arxiv.org/api/query?id_list=' + arxiv_id)}</id>\n"
+        f"  <title>{xml_text('arXiv Query: ' + query)}</title>\n"
+        f"  <updated>{atom_date(updated)}</updated>\n"
+        f'  <link href={xml_attr("https://arxiv.org/api/query?" + query)} type="application/atom+xml"/>\n'
+        "  <opensearch:itemsPerPage>1</opensearch:itemsPerPage>\n"
+        "  <opensearch:totalResults>1</opensearch:totalResults>\n"
+        "  <opensearch:startIndex>0</opensearch:startIndex>\n"
+        f"  {entry}</feed>\n"
+    )

@@ -1,0 +1,201 @@
+"""Text normalisation for matching: the same paper written by different hands compares equal.
+
+Abstracts and titles reach arxref copied from PDFs, LaTeX sources, web pages and
+listings. The differences that say nothing about *which* paper is meant are
+removed here, identically on both sides of a comparison:
+
+* case and accents (NFKD fold: ``Schölkopf`` == ``Scholkopf``), ligatures (``ﬁ``);
+* TeX markup: ``\\%``, ``{}``, ``$...$``, ``\\emph{..}``, ``~``, ``\\'e``;
+* hyphenation across line breaks (``pro-\\nposed``) and hyphens inside compounds
+  (``self-harm`` == ``selfharm``, so both spellings and both wraps agree);
+* ``--``/``---`` and unicode dashes, quotes of every kind, odd whitespace;
+* a trailing ``…``/``...``/``[...]`` that marks a truncated copy (reported by
+  :func:`is_truncated`, since the matcher then compares against a prefix).
+
+Only :func:`normalize` decides equality; the other helpers pick words for
+search queries.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+#: Marks that end a copy cut short by a listing page or a human.
+_TRUNCATION_RE = re.compile(r"(?:\s*(?:\u2026|\.\.\.+|\[\s*(?:\u2026|\.\.\.)\s*\]|\(\s*(?:\u2026|\.\.\.)\s*\)))+\s*$")
+
+# TeX: accent commands (\'e, \"{o}, \c{c}), other commands (\emph, \textbf, \cite...),
+# escaped specials (\% \& \_ \# \$), math delimiters, braces, ties.
+_TEX_ACCENT_RE = re.compile(r"\\[`'^\"~=.uvHcdbkr](?![a-zA-Z])\s*")
+_TEX_ESCAPE_RE = re.compile(r"\\([%&_#$])")
+_TEX_COMMAND_RE = re.compile(r"\\[a-zA-Z]+\*?")
+_TEX_MATH_RE = re.compile(r"(?<!\\)\$+")
+_TEX_LINEBREAK_RE = re.compile(r"\\\\")
+
+# A hyphen at a line break, or inside a compound word: joined.
+_HYPHEN_BREAK_RE = re.compile(r"(\w)[-\u2010\u2011\u00ad]\s*\n\s*(\w)")
+_HYPHEN_INNER_RE = re.compile(r"(?<=\w)[-\u2010\u2011\u00ad](?=\w)")
+_DASHES_RE = re.compile(r"-{2,}|[\u2012\u2013\u2014\u2015\u2212]")
+_QUOTES_RE = re.compile(r"[\"'`\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a]")
+_NON_WORD_RE = re.compile(r"[^0-9a-z]+")
+_QUERY_SPLIT_RE = re.compile(r"[^0-9a-z ]+")
+
+#: Function words and phrases every abstract uses: worthless as search terms.
+STOP_WORDS = frozenset(
+    """
+    a about above across after again against all almost along also although always am among an and
+    another any are around as at be because been before being below between both but by can cannot
+    could did do does doing done down during each either else even ever every few for from further
+    had has have having he her here hers herself him himself his how however i if in into is it its
+    itself just least less like made make makes many may more most much must my neither no nor not
+    now of off often on once one only onto or other others our ours ourselves out over own per
+    rather same she should since so some such than that the their theirs them themselves then there
+    therefore these they this those though through thus to too toward towards under until up upon
+    us very via was we well were what when where whether which while who whom whose why will with
+    within without would yet you your yours
+    abstract paper papers work works propose proposed proposes present presents presented show shows
+    shown study studies studied approach approaches method methods result results use used uses using
+    based new novel also further first second two three four five several various different well
+    large small high low including include includes provide provides provided find found finds
+    demonstrate demonstrates introduce introduces introduced describe describes described discuss
+    discusses analyze analyse analysis consider considers given give gives way ways able allow allows
+    set sets number numbers case cases however moreover furthermore finally recently recent here
+    therein thereby among across while whereas often particular particularly significant
+    significantly effective effectively important model models data
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """NFKD-fold and drop combining marks: accents and ligatures never decide a match."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def strip_tex(text: str) -> str:
+    """Remove TeX markup, keeping the words it wraps (``\\emph{deep}`` -> ``deep``)."""
+    if "\\" not in text and "$" not in text and "{" not in text and "~" not in text:
+        return text
+    text = _TEX_LINEBREAK_RE.sub(" ", text)
+    text = _TEX_ESCAPE_RE.sub(r"\1", text)
+    text = _TEX_ACCENT_RE.sub("", text)
+    text = _TEX_COMMAND_RE.sub(" ", text)
+    text = _TEX_MATH_RE.sub("", text)
+    return text.replace("{", "").replace("}", "").replace("~", " ")
+
+
+def is_truncated(text: str | None) -> bool:
+    """True when a copy ends in ``…``/``...``/``[...]``: it is a prefix of the real text."""
+    return bool(text) and _TRUNCATION_RE.search(text) is not None  # type: ignore[arg-type]
+
+
+def strip_truncation(text: str) -> str:
+    """The text without its trailing truncation mark."""
+    return _TRUNCATION_RE.sub("", text)
+
+
+@lru_cache(maxsize=65536)
+def normalize(text: str) -> str:
+    """The matching form of a title or abstract: lower-case ASCII words separated by one space."""
+    text = strip_truncation(text)
+    text = _HYPHEN_BREAK_RE.sub(r"\1\2", text)
+    text = strip_tex(text)
+    text = fold(text).casefold()
+    text = _DASHES_RE.sub(" ", text)
+    text = _QUOTES_RE.sub("", text)
+    text = _HYPHEN_INNER_RE.sub("", text)
+    return _NON_WORD_RE.sub(" ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    """Normalised words of a text (the unit the abstract matcher compares)."""
+    normal = normalize(text)
+    return normal.split() if normal else []
+
+
+def content_words(text: str) -> list[str]:
+    """Normalised words that can narrow a search: no stop words, numbers or 1-2 letter words."""
+    return [w for w in words(text) if is_content(w)]
+
+
+def is_content(word: str) -> bool:
+    """A word worth searching for: not a stop word, a number or a 1-2 letter word."""
+    return len(word) > 2 and word not in STOP_WORDS and not word.isdigit()
+
+
+def distinctive_words(text: str, limit: int) -> list[str]:
+    """Up to ``limit`` content words as search engines tokenise them, rarest-looking first.
+
+    Without corpus statistics, length is the usable proxy for rarity (long words are
+    rarer in English), with words that carry digits (``gpt4``) preferred.
+    The result keeps no duplicates and is deterministic.
+    """
+    seen: dict[str, int] = {}
+    tokens = [w for run in query_runs(text) for w in run if is_content(w)]
+    for position, word in enumerate(tokens):
+        if word not in seen:
+            seen[word] = position
+    ranked = sorted(seen, key=lambda w: (-rarity(w), seen[w]))
+    return ranked[:limit]
+
+
+def rarity(word: str) -> float:
+    """How rare a word looks without corpus statistics: its length, plus a bonus for digits."""
+    bonus = 3.0 if any(ch.isdigit() for ch in word) else 0.0
+    return min(len(word), 12) + bonus
+
+
+def query_runs(text: str) -> list[list[str]]:
+    """Word runs as a search engine tokenises them, split wherever anything but plain
+    spaces separates two words, so a quoted phrase built from one run never spans a
+    hyphen, slash or TeX command whose tokenisation cannot be predicted."""
+    clean = _HYPHEN_BREAK_RE.sub(r"\1\2", strip_truncation(text))
+    clean = " ".join(fold(strip_tex(clean)).casefold().split())
+    runs: list[list[str]] = []
+    for chunk in _QUERY_SPLIT_RE.split(clean):
+        tokens = chunk.split()
+        if tokens:
+            runs.append(tokens)
+    return runs
+
+
+def spread_phrases(text: str, count: int, size: int = 2) -> list[str]:
+    """Up to ``count`` distinct ``size``-word phrases of content words, for quoted search.
+
+    The most distinctive phrases (long, rare-looking words) come first, each from
+    another part of the text while parts last, so one edited or mistyped sentence
+    cannot spoil them all.
+    """
+    found: list[tuple[int, str]] = []
+    position = 0
+    for run in query_runs(text):
+        for start in range(len(run) - size + 1):
+            window = run[start : start + size]
+            if all(is_content(w) for w in window):
+                found.append((position + start, " ".join(window)))
+        position += len(run)
+    if not found:
+        return []
+    ranked = sorted(found, key=lambda f: (-sum(rarity(w) for w in f[1].split()), f[0]))
+    picked: list[str] = []
+    used_regions: set[int] = set()
+    for where, phrase in ranked:
+        region = where * count // position
+        if phrase not in picked and region not in used_regions:
+            picked.append(phrase)
+            used_regions.add(region)
+    for _, phrase in ranked:
+        if phrase not in picked:
+            picked.append(phrase)
+    return picked[:count]
+
+
+def snippet(text: str | None, width: int = 60) -> str:
+    """One-line excerpt for messages (``file:line: unmatched: <snippet>``)."""
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "\u2026"

@@ -1,0 +1,132 @@
+"""`arxref resolve`: JSON lines / text out, unmatched on stderr with file:line, exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from arxref.atom import parse_feed
+from arxref.cache import Cache
+from arxref.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+RESPONSES = ROOT / "examples" / "arxiv-responses"
+SEEDS = ROOT / "seeds"
+
+NONSENSE = ("Purple calculators negotiate with lighthouse otters about the melting schedule of marmalade "
+            "glaciers, while seventeen accordions audit the tax returns of a sleepy volcano near the moon.")
+
+
+@pytest.fixture(scope="module")
+def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli-seeded") / "cache.sqlite"
+    with Cache(path) as cache:
+        cache.import_paths([RESPONSES])
+    return path
+
+
+@pytest.fixture
+def seeded(seeded_file: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "cache.sqlite"
+    shutil.copy(seeded_file, copy)
+    return copy
+
+
+def dead_endpoint() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/query"
+
+
+def run(args: list[str]) -> object:
+    return CliRunner().invoke(cli, ["resolve", *args], catch_exceptions=False)
+
+
+def summary(stderr: str) -> dict[str, int]:
+    line = [line for line in stderr.splitlines() if line.startswith("arxref resolve: ")][-1]
+    pairs = [part.rsplit(" ", 1) for part in line[len("arxref resolve: "):].split(", ")]
+    return {name: int(count) for name, count in pairs}
+
+
+def test_seeds_offline_jsonl(seeded: Path) -> None:
+    result = run([str(SEEDS), "--offline", "--cache", str(seeded)])
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    abstracts = [r for r in rows if r["kind"] in ("abstract", "listing") and r["text"]]
+    assert len(abstracts) == 42
+    papers = {p.arxiv_id: p for p in parse_feed((RESPONSES / "all.xml").read_bytes()).papers}
+    for row in abstracts:
+        assert row["status"] in ("resolved", "given"), row
+        assert papers[row["arxiv_id"]].abstract == row["text"]
+        if row["status"] == "resolved":
+            assert row["score"] >= 0.99 and row["evidence"]["abstract"] >= 0.99
+            assert row["candidates"] == [] and row["matched_title"] == papers[row["arxiv_id"]].title
+            assert {"source", "line", "kind", "text", "status", "score", "candidates", "evidence"} <= set(row)
+    counts = summary(result.stderr)
+    assert counts["resolved"] == sum(1 for r in rows if r["status"] == "resolved")
+    assert counts["ambiguous"] == 0
+
+
+def test_unmatched_reported_on_stderr_with_file_line(seeded: Path, tmp_path: Path) -> None:
+    dump = tmp_path / "dump.txt"
+    abstract = parse_feed((RESPONSES / "2203.02155.xml").read_bytes()).papers[0].abstract
+    dump.write_text(f"Abstract:{abstract}\nAbstract:{NONSENSE}\n", encoding="utf-8")
+    result = run([str(dump), "--offline", "--cache", str(seeded), "--format", "text"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{dump}:1: resolved 2203.02155 (1.00) ")
+    assert lines[1].startswith(f"{dump}:2: unmatched")
+    assert f"{dump}:2: unmatched: 'Purple calculators" in result.stderr
+    assert summary(result.stderr) == {"resolved": 1, "given": 0, "ambiguous": 0, "unmatched": 1,
+                                      "not_found": 0, "invalid": 0, "unverified": 0}
+
+
+def test_min_score_option(seeded: Path, tmp_path: Path) -> None:
+    dump = tmp_path / "dump.txt"
+    abstract = parse_feed((RESPONSES / "2203.02155.xml").read_bytes()).papers[0].abstract
+    dump.write_text(f"Abstract:{abstract[: len(abstract) // 3]}\u2026\n", encoding="utf-8")
+    loose = run([str(dump), "--offline", "--cache", str(seeded)])
+    assert json.loads(loose.stdout)["status"] == "resolved"
+    assert run([str(dump), "--offline", "--cache", str(seeded), "--min-score", "1.5"]).exit_code == 2
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run([str(tmp_path / "missing.txt")]).exit_code == 2
+    assert run([]).exit_code == 2
+    dump = tmp_path / "d.txt"
+    dump.write_text("x\n", encoding="utf-8")
+    assert run([str(dump), "--format", "xml"]).exit_code == 2
+
+
+def test_unreachable_arxiv_exits_3(tmp_path: Path) -> None:
+    dump = tmp_path / "dump.txt"
+    dump.write_text(f"Abstract:{NONSENSE}\n", encoding="utf-8")
+    result = run([str(dump), "--cache", str(tmp_path / "c.sqlite"), "--api-url", dead_endpoint(),
+                  "--request-interval", "0", "--online"])
+    assert result.exit_code == 3
+    row = json.loads(result.stdout)
+    assert row["status"] == "unverified"
+    assert f"{dump}:1: unverified" in result.stderr
+
+
+def test_search_through_the_fake_api(fake_arxiv, tmp_path: Path) -> None:
+    papers = parse_feed((RESPONSES / "all.xml").read_bytes()).papers
+    dump = tmp_path / "dump.txt"
+    dump.write_text("".join(f"Abstract:{p.abstract}\n" for p in papers[:6]), encoding="utf-8")
+    args = [str(dump), "--cache", str(tmp_path / "c.sqlite"), "--api-url", fake_arxiv.url,
+            "--request-interval", "0", "--online"]
+    result = run(args)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["arxiv_id"] for r in rows] == [p.arxiv_id for p in papers[:6]]
+    assert {r["status"] for r in rows} == {"resolved"}
+    sent = len(fake_arxiv.requests())
+    assert 0 < sent < 6
+    assert run(args).exit_code == 0
+    assert len(fake_arxiv.requests()) == sent

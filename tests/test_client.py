@@ -1,0 +1,495 @@
+"""ArxivClient against the loopback fake arXiv: batching, politeness, faults, 400 splitting, search.
+
+Assertions are made from the fake server's request log (what arXiv would have seen).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import fakearxiv
+from arxref.atom import parse_feed
+from arxref.client import (
+    MAX_GET_URL,
+    MAX_RETRY_AFTER,
+    USER_AGENT,
+    ArxivClient,
+    match_entries,
+    parse_retry_after,
+)
+from arxref.config import Settings
+from arxref.errors import OfflineError, VerifyError
+from fakearxiv import FakeArxiv
+
+RESPONSES = Path(__file__).resolve().parent.parent / "examples" / "arxiv-responses"
+EXPECTED = {p.arxiv_id: p for p in parse_feed((RESPONSES / "all.xml").read_bytes()).papers}
+SEED_IDS = sorted(EXPECTED)
+INTERVAL = 0.05
+
+
+def make_settings(server: FakeArxiv, **overrides: Any) -> Settings:
+    options: dict[str, Any] = dict(api_url=server.url, cache_path="/nonexistent/unused.sqlite", offline=False,
+                                   request_interval=0.0, timeout=2.0, max_retries=3, batch_size=100)
+    options.update(overrides)
+    return Settings.from_options(**options)
+
+
+def no_jitter() -> float:
+    return 0.0
+
+
+def client_for(server: FakeArxiv, **overrides: Any) -> ArxivClient:
+    return ArxivClient(make_settings(server, **overrides), jitter=no_jitter)
+
+
+def assert_exact(found: dict[str, Any], ids: list[str]) -> None:
+    """Every paper equals the shipped data (nothing partial or damaged got through)."""
+    assert sorted(found) == sorted(ids)
+    for key, paper in found.items():
+        expected = EXPECTED[paper.arxiv_id]
+        assert (paper.title, paper.authors, paper.abstract, paper.version) == (
+            expected.title, expected.authors, expected.abstract, expected.version)
+
+
+# -- batching and request shape ---------------------------------------------------
+
+
+def test_one_batch_is_one_request_with_max_results_equal_to_its_length(fake_arxiv: FakeArxiv) -> None:
+    result = client_for(fake_arxiv).fetch_ids(SEED_IDS)
+    assert_exact(result.papers, SEED_IDS)
+    assert result.missing == [] and result.invalid == {} and result.requests == 1
+    (request,) = fake_arxiv.requests()
+    assert request.method == "GET"
+    assert request.params["max_results"] == "25" and request.params["start"] == "0"
+    assert sorted(request.id_list) == SEED_IDS
+    assert request.user_agent == USER_AGENT
+    assert USER_AGENT.startswith("arxref/") and "+https://github.com/arxref/arxref" in USER_AGENT
+
+
+def test_more_than_ten_ids_are_not_cut_by_the_api_default(fake_arxiv: FakeArxiv) -> None:
+    """Without max_results the API answers 10 entries; the client always sends the batch length."""
+    result = client_for(fake_arxiv).fetch_ids(SEED_IDS[:17])
+    assert len(result.papers) == 17 and result.missing == []
+
+
+def test_results_are_matched_by_id_not_by_order(fake_arxiv: FakeArxiv) -> None:
+    ids = list(reversed(SEED_IDS))
+    result = client_for(fake_arxiv).fetch_ids(ids)
+    for key, paper in result.papers.items():
+        assert paper.arxiv_id == key
+    # the fake answers in an order unrelated to the request (like arXiv)
+    feed_order = [e.base for e in fake_arxiv.lookup(ids)]
+    assert feed_order != ids and feed_order != SEED_IDS
+
+
+def test_versioned_ids_match_only_that_version(fake_arxiv: FakeArxiv) -> None:
+    # the shipped entry of 2107.03374 is v2; v1's text is not in the data, so v1 is missing here
+    result = client_for(fake_arxiv).fetch_ids(["2107.03374v2", "arXiv:2005.14165", "2107.03374v1"])
+    assert set(result.papers) == {"2107.03374v2", "2005.14165"}
+    assert result.papers["2107.03374v2"].version == 2
+    assert result.missing == ["2107.03374v1"]
+
+
+def test_duplicates_and_id_forms_collapse(fake_arxiv: FakeArxiv) -> None:
+    result = client_for(fake_arxiv).fetch_ids(
+        ["2107.03374", "https://arxiv.org/abs/2107.03374", "10.48550/arXiv.2107.03374"])
+    assert list(result.papers) == ["2107.03374"]
+    (request,) = fake_arxiv.requests()
+    assert request.id_list == ["2107.03374"] and request.params["max_results"] == "1"
+
+
+def test_impossible_ids_are_never_sent(fake_arxiv: FakeArxiv) -> None:
+    result = client_for(fake_arxiv).fetch_ids(["2313.00001", "not-an-id", "2107.03374"])
+    assert set(result.invalid) == {"2313.00001", "not-an-id"}
+    assert "month 13" in result.invalid["2313.00001"]
+    (request,) = fake_arxiv.requests()
+    assert request.id_list == ["2107.03374"]
+
+
+def test_unknown_ids_are_missing(fake_arxiv: FakeArxiv) -> None:
+    result = client_for(fake_arxiv).fetch_ids(["2107.03374", "2101.99999"])
+    assert list(result.papers) == ["2107.03374"] and result.missing == ["2101.99999"]
+    assert result.requests == 1  # a partial answer is not an empty feed: no re-check
+
+
+def test_long_id_lists_are_sent_by_post(fake_arxiv: FakeArxiv) -> None:
+    """GET breaks near 600-700 ids (HTTP 414); the client switches to POST past MAX_GET_URL."""
+    synthetic_unknown = [f"2101.{n:05d}" for n in range(1, 676)]  # well-formed ids the fake does not hold
+    ids = SEED_IDS + synthetic_unknown
+    result = client_for(fake_arxiv).fetch_ids(ids)
+    assert_exact(result.papers, SEED_IDS)
+    assert sorted(result.missing) == sorted(synthetic_unknown)
+    (request,) = fake_arxiv.requests()
+    assert request.method == "POST"
+    assert len(request.id_list) == 700 and request.params["max_results"] == "700"
+
+
+def test_short_lists_use_get_below_the_url_limit(fake_arxiv: FakeArxiv) -> None:
+    client = client_for(fake_arxiv)
+    url, _ = client._build("", SEED_IDS, 0, 25)
+    assert len(url) <= MAX_GET_URL
+    client.fetch_ids(SEED_IDS)
+    assert [r.method for r in fake_arxiv.requests()] == ["GET"]
+
+
+# -- politeness -----------------------------------------------------------------
+
+
+def test_requests_are_spaced_by_the_interval(fake_arxiv: FakeArxiv) -> None:
+    client = client_for(fake_arxiv, request_interval=INTERVAL)
+    for paper_id in SEED_IDS[:6]:
+        client.fetch_ids([paper_id])
+    times = [r.time for r in fake_arxiv.requests()]
+    assert len(times) == 6
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= INTERVAL
+
+
+def test_two_clients_in_one_process_share_the_interval(fake_arxiv: FakeArxiv) -> None:
+    """The resolver and the fetcher each build a client; together they must still keep the pace."""
+    first, second = client_for(fake_arxiv, request_interval=INTERVAL), client_for(fake_arxiv, request_interval=INTERVAL)
+    for paper_id in SEED_IDS[:3]:
+        first.fetch_ids([paper_id])
+        second.search(f"id:{paper_id}")
+    times = [r.time for r in fake_arxiv.requests()]
+    assert len(times) == 6
+    assert min(b - a for a, b in zip(times, times[1:])) >= INTERVAL
+
+
+def test_retries_are_spaced_by_the_interval_too(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.status(503), times=3)
+    client = client_for(fake_arxiv, request_interval=INTERVAL)
+    client.fetch_ids(["2107.03374"])
+    times = [r.time for r in fake_arxiv.requests()]
+    assert len(times) == 4
+    assert min(b - a for a, b in zip(times, times[1:])) >= INTERVAL
+
+
+def test_backoff_is_exponential_and_goes_through_the_injected_sleep(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.status(500), times=3)
+    sleeps: list[float] = []
+    client = ArxivClient(make_settings(fake_arxiv, request_interval=0.0), sleep=sleeps.append, jitter=no_jitter)
+    client.fetch_ids(["2107.03374"])
+    assert sleeps == pytest.approx([0.01, 0.02, 0.04])
+
+
+def test_backoff_base_is_the_request_interval_and_jitter_only_lengthens(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.status(503), times=2)
+    sleeps: list[float] = []
+    client = ArxivClient(make_settings(fake_arxiv, request_interval=0.5), sleep=sleeps.append,
+                         jitter=lambda: 0.5)
+    client.fetch_ids(["2107.03374"])
+    # each retry waits base * 2**n * (1 + jitter), which already covers the interval
+    assert sleeps == pytest.approx([0.75, 1.5])
+
+
+# -- faults ---------------------------------------------------------------------
+
+RECOVERABLE = [
+    fakearxiv.status(429),
+    fakearxiv.status(503),
+    fakearxiv.status(500),
+    fakearxiv.status(502),
+    fakearxiv.truncated,
+    fakearxiv.html,
+    fakearxiv.api_error,
+    fakearxiv.reset,
+    fakearxiv.slow(1.5),
+]
+
+
+@pytest.mark.parametrize("fault", RECOVERABLE, ids=lambda f: f"{f.kind}{f.status if f.kind == 'status' else ''}")
+@pytest.mark.parametrize("times", [1, 2])
+def test_transient_faults_are_retried_then_everything_arrives(fake_arxiv: FakeArxiv, fault: fakearxiv.Fault,
+                                                              times: int) -> None:
+    fake_arxiv.inject(fault, times=times)
+    client = client_for(fake_arxiv, timeout=0.3)
+    result = client.fetch_ids(SEED_IDS)
+    assert_exact(result.papers, SEED_IDS)
+    assert result.missing == []
+    log = fake_arxiv.requests()
+    assert [r.fault for r in log] == [fault.kind] * times + [None]
+    assert result.requests == times + 1
+
+
+def test_retry_after_seconds_is_honoured(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.status(429, retry_after=1))
+    client_for(fake_arxiv).fetch_ids(["2107.03374"])
+    first, second = fake_arxiv.requests()
+    assert first.status == 429 and second.status == 200
+    assert second.time - first.time >= 1.0
+
+
+def test_retry_after_is_used_by_the_backoff(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.status(503, retry_after=7))
+    sleeps: list[float] = []
+    ArxivClient(make_settings(fake_arxiv), sleep=sleeps.append, jitter=no_jitter).fetch_ids(["2107.03374"])
+    assert sleeps == [7.0]
+
+
+def test_retry_after_http_date_and_caps() -> None:
+    now = datetime(2026, 11, 23, 12, 0, 0, tzinfo=timezone.utc)
+    later = (now + timedelta(seconds=42)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert parse_retry_after(later, now=now) == pytest.approx(42)
+    assert parse_retry_after("100000") == MAX_RETRY_AFTER
+    earlier = (now - timedelta(seconds=42)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert parse_retry_after(earlier, now=now) == 0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+def test_persistent_failure_is_unverified_not_not_found(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.status(503), times=10)
+    client = client_for(fake_arxiv, max_retries=3)
+    with pytest.raises(VerifyError) as info:
+        client.fetch_ids(["2107.03374"])
+    message = str(info.value)
+    assert "could not verify" in message and fake_arxiv.url in message and "HTTP 503" in message
+    assert len(fake_arxiv.requests()) == 4
+
+
+@pytest.mark.parametrize("fault", [fakearxiv.truncated, fakearxiv.html, fakearxiv.api_error],
+                         ids=lambda f: f.kind)
+def test_damaged_answers_are_never_returned_as_data(fake_arxiv: FakeArxiv, fault: fakearxiv.Fault) -> None:
+    fake_arxiv.inject(fault, times=10)
+    with pytest.raises(VerifyError, match="damaged|error"):
+        client_for(fake_arxiv, max_retries=2).fetch_ids(SEED_IDS)
+    assert len(fake_arxiv.requests()) == 3
+
+
+def test_timeouts_give_up_with_a_clear_reason(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.slow(2), times=3)
+    with pytest.raises(VerifyError, match="no answer within 0.2 s"):
+        client_for(fake_arxiv, timeout=0.2, max_retries=1).fetch_ids(["2107.03374"])
+
+
+def test_empty_feed_is_rechecked_once(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.empty)
+    result = client_for(fake_arxiv).fetch_ids(SEED_IDS)
+    assert_exact(result.papers, SEED_IDS)
+    assert [r.fault for r in fake_arxiv.requests()] == ["empty", None]
+
+
+def test_empty_feed_twice_means_missing(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.empty, times=2)
+    result = client_for(fake_arxiv).fetch_ids(["2107.03374"])
+    assert result.papers == {} and result.missing == ["2107.03374"]
+    assert len(fake_arxiv.requests()) == 2
+
+
+def test_dropped_ids_are_missing_not_retried(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.drop({"2107.03374", "2005.14165"}))
+    result = client_for(fake_arxiv).fetch_ids(SEED_IDS)
+    assert sorted(result.missing) == ["2005.14165", "2107.03374"]
+    assert len(result.papers) == 23 and len(fake_arxiv.requests()) == 1
+
+
+def test_server_down_then_back_up(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.go_down()
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            fake_arxiv.up()
+
+    client = ArxivClient(make_settings(fake_arxiv), sleep=sleep, jitter=no_jitter)
+    result = client.fetch_ids(SEED_IDS)
+    assert_exact(result.papers, SEED_IDS)
+    assert result.requests == 3  # two refused connections, then the answer
+    assert len(fake_arxiv.requests()) == 1
+
+
+def test_down_fault_resets_and_stops_listening(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.down)
+    with pytest.raises(VerifyError, match="connection failed"):
+        client_for(fake_arxiv, max_retries=2).fetch_ids(["2107.03374"])
+    log = fake_arxiv.requests()
+    assert [r.fault for r in log] == ["down"] and log[0].status is None
+    assert not fake_arxiv.is_up
+
+
+# -- HTTP 400 ---------------------------------------------------------------------
+
+
+def test_bad_request_is_split_to_isolate_the_bad_id(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.bad_ids.add("2112.09332")
+    result = client_for(fake_arxiv).fetch_ids(SEED_IDS)
+    assert list(result.invalid) == ["2112.09332"]
+    assert "incorrect id format" in result.invalid["2112.09332"]
+    others = [i for i in SEED_IDS if i != "2112.09332"]
+    assert_exact(result.papers, others)
+    log = fake_arxiv.requests()
+    # a 400 is never retried as is: every id set is asked at most once
+    asked = [tuple(r.id_list) for r in log]
+    assert len(asked) == len(set(asked))
+    assert sum(r.status == 400 for r in log) <= 2 * 5 + 1  # one failing path down a binary split of 25
+    assert all(r.status in (200, 400) for r in log)
+
+
+def test_two_bad_ids_in_one_batch(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.bad_ids.update({"2112.09332", "1703.10987"})
+    result = client_for(fake_arxiv).fetch_ids(SEED_IDS)
+    assert sorted(result.invalid) == ["1703.10987", "2112.09332"]
+    assert len(result.papers) == 23 and result.missing == []
+
+
+def test_single_bad_id_costs_one_request(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.bad_ids.add("2107.03374")
+    result = client_for(fake_arxiv).fetch_ids(["2107.03374"])
+    assert list(result.invalid) == ["2107.03374"] and len(fake_arxiv.requests()) == 1
+
+
+def test_failure_while_splitting_marks_only_that_part_unverified(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.bad_ids.add(SEED_IDS[-1])
+    # first request: 400 (whole batch); second (first half) fails for good; the rest proceeds
+    fake_arxiv.inject(fakearxiv.ok)
+    fake_arxiv.inject(fakearxiv.status(503), times=2)
+    result = client_for(fake_arxiv, max_retries=1).fetch_ids(SEED_IDS)
+    first_half = SEED_IDS[:12]
+    assert sorted(result.unverified) == first_half
+    assert list(result.invalid) == [SEED_IDS[-1]]
+    assert_exact(result.papers, SEED_IDS[12:-1])
+
+
+# -- offline, search, helpers -----------------------------------------------------
+
+
+def test_offline_never_opens_a_connection(fake_arxiv: FakeArxiv) -> None:
+    client = client_for(fake_arxiv, offline=True)
+    with pytest.raises(OfflineError):
+        client.fetch_ids(["2107.03374"])
+    with pytest.raises(OfflineError):
+        client.search("ti:codex")
+    assert fake_arxiv.requests(path=None) == []
+
+
+def test_search_fielded_query(fake_arxiv: FakeArxiv) -> None:
+    client = client_for(fake_arxiv)
+    result = client.search('ti:"trained on code" AND au:chen')
+    assert [p.arxiv_id for p in result.papers] == ["2107.03374"] and result.total_results == 1
+    (request,) = fake_arxiv.requests()
+    assert request.params["search_query"] == 'ti:"trained on code" AND au:chen'
+    assert request.params["max_results"] == "50" and request.id_list == []
+
+
+def test_search_paging(fake_arxiv: FakeArxiv) -> None:
+    client = client_for(fake_arxiv)
+    everything = client.search("abs:model", max_results=100)
+    assert everything.total_results == len(everything.papers) > 3
+    first = client.search("abs:model", max_results=2, start=0)
+    second = client.search("abs:model", max_results=2, start=2)
+    assert first.total_results == everything.total_results
+    assert [p.arxiv_id for p in first.papers + second.papers] == [p.arxiv_id for p in everything.papers[:4]]
+
+
+def test_search_with_no_match_is_empty_not_an_error(fake_arxiv: FakeArxiv) -> None:
+    result = client_for(fake_arxiv).search('ti:"zzzz no such title qqqq"')
+    assert result.papers == [] and result.total_results == 0
+
+
+def test_match_entries_prefers_the_latest_for_a_bare_id() -> None:
+    codex = EXPECTED["2107.03374"]
+    found, missing = match_entries(["2107.03374", "2107.03374v2", "2005.14165"], [codex])
+    assert found == {"2107.03374": codex, "2107.03374v2": codex} and missing == ["2005.14165"]
+
+
+# -- the fake server itself follows the documented API facts ------------------------
+
+
+def raw_get(server: FakeArxiv, **params: str) -> tuple[int, bytes]:
+    import requests
+
+    response = requests.get(server.url, params=params, timeout=5)
+    return response.status_code, response.content
+
+
+def test_fake_defaults_to_ten_results_and_echoes_max_results(fake_arxiv: FakeArxiv) -> None:
+    status, body = raw_get(fake_arxiv, id_list=",".join(SEED_IDS))
+    feed = parse_feed(body)
+    assert status == 200 and len(feed.papers) == 10
+    assert feed.total_results == 25 and feed.items_per_page == 10
+    status, body = raw_get(fake_arxiv, id_list="2107.03374,2101.99999,2107.03374", max_results="40")
+    feed = parse_feed(body)
+    assert [p.arxiv_id for p in feed.papers] == ["2107.03374"]  # duplicates once, unknown omitted
+    assert feed.total_results == 1 and feed.items_per_page == 40
+
+
+def test_fake_rejects_malformed_ids_with_an_error_entry(fake_arxiv: FakeArxiv) -> None:
+    status, body = raw_get(fake_arxiv, id_list="2107.03374,arXiv:2107.03374")
+    assert status == 400
+    assert parse_feed(body).api_error == "incorrect id format for arXiv:2107.03374"
+    # the API's own check is lenient: month 13 passes it and simply finds nothing
+    status, body = raw_get(fake_arxiv, id_list="2313.00001")
+    assert status == 200 and parse_feed(body).papers == []
+
+
+def test_fake_matches_ids_verbatim(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.add_entry(OLD_STYLE_SYNTHETIC)
+    assert [e.base for e in fake_arxiv.lookup(["math/0309136"])] == ["math/0309136"]
+    assert fake_arxiv.lookup(["math.GT/0309136"]) == []
+
+
+OLD_STYLE_SYNTHETIC = """<entry>
+    <id>http://arxiv.org/abs/math/0309136v1</id>
+    <title>Synthetic Old Style Entry</title>
+    <updated>2003-09-08T00:00:00Z</updated>
+    <summary>Synthetic abstract for the fake server tests; not real metadata.</summary>
+    <published>2003-09-08T00:00:00Z</published>
+    <author>
+      <name>Test Author</name>
+    </author>
+  </entry>"""
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('ti:"trained on code"', ["2107.03374"]),
+        ("ti:CODE AND au:chen", ["2107.03374"]),
+        ('au:"Mark Chen" ANDNOT ti:code', ["2005.14165", "2112.10741", "2212.08751", "2410.21276"]),
+        ("id:2005.14165", ["2005.14165"]),
+        ("(ti:codex OR ti:webgpt) AND all:browser", ["2112.09332"]),
+        ('"language models are few-shot learners"', ["2005.14165"]),
+        ("learners", ["2005.14165"]),
+        ("au:del_maestro", []),
+    ],
+)
+def test_fake_search_syntax(fake_arxiv: FakeArxiv, query: str, expected: list[str]) -> None:
+    assert sorted(e.base for e in fake_arxiv.search(query)) == expected
+
+
+def test_fake_search_and_or_andnot_are_set_operations(fake_arxiv: FakeArxiv) -> None:
+    a = {e.base for e in fake_arxiv.search("abs:language")}
+    b = {e.base for e in fake_arxiv.search("abs:safety")}
+    assert a and b and a != b
+    assert {e.base for e in fake_arxiv.search("abs:language AND abs:safety")} == a & b
+    assert {e.base for e in fake_arxiv.search("abs:language OR abs:safety")} == a | b
+    assert {e.base for e in fake_arxiv.search("abs:language abs:safety")} == a | b  # missing operator = OR
+    assert {e.base for e in fake_arxiv.search("abs:language ANDNOT abs:safety")} == a - b
+    assert {e.base for e in fake_arxiv.search("(abs:language ANDNOT abs:safety) OR abs:safety")} == a | b
+
+
+def test_fake_search_is_case_insensitive_and_whole_word(fake_arxiv: FakeArxiv) -> None:
+    assert {e.base for e in fake_arxiv.search("ti:EVALUATING")} == {e.base for e in fake_arxiv.search("ti:evaluating")}
+    assert fake_arxiv.search("ti:evaluat") == []
+    assert fake_arxiv.search("ti:evaluat*") != []
+
+
+def test_fake_rejects_broken_queries_with_400(fake_arxiv: FakeArxiv) -> None:
+    status, body = raw_get(fake_arxiv, search_query="(ti:code")
+    assert status == 400 and "malformed query" in (parse_feed(body).api_error or "")
+
+
+def test_fake_log_records_post_bodies_and_unknown_paths(fake_arxiv: FakeArxiv) -> None:
+    import requests
+
+    requests.post(fake_arxiv.url, data={"id_list": "2107.03374", "max_results": "1"}, timeout=5)
+    assert requests.get(fake_arxiv.url.replace("/api/query", "/other"), timeout=5).status_code == 404
+    post, other = fake_arxiv.requests(path=None)
+    assert post.method == "POST" and post.id_list == ["2107.03374"] and post.status == 200
+    assert other.path == "/other" and other.status == 404
