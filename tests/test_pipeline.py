@@ -189,7 +189,7 @@ def test_check_wrong_title_in_bib_is_flagged(seeded_cache: Path, tmp_path: Path)
     report = check([tex, bib], settings=offline(seeded_cache))
     assert report.exit_code == 1
     assert [p.code for p in report.problems] == ["title_mismatch"]
-    assert report.problems[0].line == 6
+    assert report.problems[0].line == 7  # the @misc{radford... line
 
 
 def test_check_dead_endpoint_is_exit_3(seeded_cache: Path, tmp_path: Path) -> None:

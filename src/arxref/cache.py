@@ -10,7 +10,9 @@ Design points (each one a requirement users rely on):
 * **Versioned schema.** ``PRAGMA user_version`` + :data:`MIGRATIONS`; a file from a
   newer arxref is refused with a clear message instead of being damaged.
 * **Searchable.** An external-content FTS5 table over title, abstract and authors,
-  kept in sync by triggers, ranks local candidates for the resolver (bm25).
+  kept in sync by the write path in the same transaction (set-based
+  ``INSERT ... SELECT`` per batch: ~3x faster than per-row triggers, which make
+  FTS5 flush a tiny segment per statement), ranks local candidates (bm25).
 * **Loadable.** :meth:`Cache.import_paths` streams Atom feeds and arXiv's bulk
   JSON Lines snapshot in chunked transactions; :meth:`Cache.export_atom` writes
   one Atom feed per paper.
@@ -18,6 +20,8 @@ Design points (each one a requirement users rely on):
 
 from __future__ import annotations
 
+import collections
+import gc
 import gzip
 import itertools
 import json
@@ -81,20 +85,8 @@ CREATE VIRTUAL TABLE papers_fts USING fts5(
     content='papers', content_rowid='id',
     tokenize='unicode61 remove_diacritics 2', detail='column'
 );
-CREATE TRIGGER papers_fts_insert AFTER INSERT ON papers BEGIN
-    INSERT INTO papers_fts(rowid, title, abstract, authors)
-    VALUES (new.id, new.title, new.abstract, new.authors);
-END;
-CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN
-    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
-    VALUES ('delete', old.id, old.title, old.abstract, old.authors);
-END;
-CREATE TRIGGER papers_fts_update AFTER UPDATE OF title, abstract, authors ON papers BEGIN
-    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
-    VALUES ('delete', old.id, old.title, old.abstract, old.authors);
-    INSERT INTO papers_fts(rowid, title, abstract, authors)
-    VALUES (new.id, new.title, new.abstract, new.authors);
-END;
+INSERT INTO papers_fts(papers_fts, rank) VALUES ('hashsize', 67108864);
+INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 16);
 """
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -131,7 +123,17 @@ _UPSERT = (
     "ON CONFLICT(arxiv_id) DO UPDATE SET "
     + ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in _COLUMNS.split(",")[1:])
 )
-_SET_VERSIONS = "UPDATE papers SET versions = ? WHERE arxiv_id = ?"
+_INSERT = f"INSERT INTO papers ({_COLUMNS}) VALUES ({', '.join('?' * _N_COLUMNS)})"
+_FTS_COLUMNS = "title, abstract, authors"
+_FTS_DELETE_CHANGED = (
+    f"INSERT INTO papers_fts (papers_fts, rowid, {_FTS_COLUMNS}) "
+    f"SELECT 'delete', id, {_FTS_COLUMNS} FROM papers WHERE id IN (SELECT id FROM temp.arxref_changed)"
+)
+_FTS_INSERT_CHANGED = (
+    f"INSERT INTO papers_fts (rowid, {_FTS_COLUMNS}) "
+    f"SELECT id, {_FTS_COLUMNS} FROM papers WHERE id IN (SELECT id FROM temp.arxref_changed)"
+)
+_FTS_INSERT_NEW = f"INSERT INTO papers_fts (rowid, {_FTS_COLUMNS}) SELECT id, {_FTS_COLUMNS} FROM papers WHERE id > ?"
 
 Row = tuple[Any, ...]
 
@@ -147,6 +149,8 @@ class ImportReport:
     files: int = 0
     problems: list[str] = field(default_factory=list)
     """``file:line: message`` (or ``file: message``) for each bad file or line (first MAX_PROBLEMS)."""
+    unchanged: int = 0
+    """Records identical to what the cache already held (nothing written)."""
     problem_count: int = 0
     """All problems, including those beyond the ones kept in ``problems``."""
 
@@ -209,12 +213,14 @@ def _paper_row(paper: Paper, raw_format: str, fetched_at: datetime | None) -> Ro
     if primary and categories[:1] != [primary]:
         categories = [primary] + [c for c in categories if c != primary]
     when = fetched_at or paper.fetched_at
+    # ElementTree keeps the whitespace after </entry> (it differs between feeds): not part of the entry
+    raw = paper.raw_entry.rstrip() if paper.raw_entry is not None else None
     return (
         paper.arxiv_id, paper.version, _versions_text([*paper.versions, paper.version]), paper.title,
         _authors_json(paper.authors), paper.abstract, _iso(paper.published), _iso(paper.updated),
         " ".join(categories), primary, paper.comment, paper.journal_ref, paper.doi,
-        _links_json(paper.links), raw_format if paper.raw_entry is not None else "none",
-        paper.raw_entry, _iso(when) if when else None,
+        _links_json(paper.links), raw_format if raw is not None else "none",
+        raw, _iso(when) if when else None,
     )
 
 
@@ -299,6 +305,7 @@ class Cache:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA cache_size = -65536")
             conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute("PRAGMA journal_size_limit = 67108864")
             self._migrate()
         except CacheError:
             self.close()
@@ -444,49 +451,75 @@ class Cache:
             raise CacheError(f"cache {self.path}: paper id {paper.arxiv_id!r} is not canonical ({base!r})")
         return paper
 
-    def _write_rows(self, rows: list[Row]) -> int:
-        """Merge already-built rows in one transaction (the import path)."""
+    def _write_rows(self, rows: list[Row]) -> tuple[int, int]:
+        """Merge already-built rows in one transaction (the import path): (written, unchanged)."""
         with self._writing("importing papers") as conn:
-            return self._merge_rows(conn, rows)
+            return self._merge(conn, rows)
 
     def _merge_rows(self, conn: sqlite3.Connection, rows: list[Row]) -> int:
-        """Upsert rows (in the caller's transaction), merging versions with existing ones."""
+        return self._merge(conn, rows)[0]
+
+    def _merge(self, conn: sqlite3.Connection, rows: list[Row]) -> tuple[int, int]:
+        """Upsert rows in the caller's transaction, merging versions and keeping the FTS index in sync.
+
+        Returns (rows written, rows already stored identically).
+        """
         latest: dict[str, Row] = {}
         for row in rows:  # several versions of one paper in a batch: keep the newest, union versions
             seen = latest.get(row[0])
             if seen is not None:
-                row = _merge(seen, row) or _with_versions(seen, _union(seen[2], row[2]))
+                row = _merge_pair(seen, row)
             latest[row[0]] = row
-        existing: dict[str, tuple[int, str, str]] = {}
+        existing: dict[str, tuple[int, int, str, str, str | None]] = {}
         for chunk in _chunks(list(latest), LOOKUP_CHUNK):
             marks = ",".join("?" * len(chunk))
-            for arxiv_id, version, versions, raw_format in conn.execute(
-                f"SELECT arxiv_id, version, versions, raw_format FROM papers WHERE arxiv_id IN ({marks})", chunk
+            for rowid, arxiv_id, version, versions, raw_format, raw_entry in conn.execute(
+                "SELECT id, arxiv_id, version, versions, raw_format, raw_entry FROM papers "
+                f"WHERE arxiv_id IN ({marks})", chunk
             ):
-                existing[arxiv_id] = (version, versions, raw_format)
-        upserts: list[Row] = []
-        version_updates: list[tuple[str, str]] = []
+                existing[arxiv_id] = (rowid, version, versions, raw_format, raw_entry)
+        inserts: list[Row] = []
+        replaced: list[Row] = []
+        replaced_ids: list[tuple[int]] = []
+        touches: list[tuple[str, str | None, int]] = []
+        unchanged = 0
         for arxiv_id, row in latest.items():
             old = existing.get(arxiv_id)
             if old is None:
-                upserts.append(row)
+                inserts.append(row)
                 continue
-            old_version, old_versions, old_format = old
+            rowid, old_version, old_versions, old_format, old_raw = old
             versions = _union(old_versions, row[2])
-            replaces = row[1] > old_version or (
+            newer = row[1] > old_version or (
                 row[1] == old_version and not (row[14] == "snapshot" and old_format == "atom")
             )
-            if replaces:
-                upserts.append(_with_versions(row, versions))
-            elif versions != old_versions:
-                version_updates.append((versions, arxiv_id))
-        if upserts:
-            conn.executemany(_UPSERT, upserts)
-        if version_updates:
-            conn.executemany(_SET_VERSIONS, version_updates)
-        ids = [(arxiv_id,) for arxiv_id in latest]
-        conn.executemany("DELETE FROM not_found WHERE arxiv_id = ?", ids)
-        return len(upserts) + len(version_updates)
+            identical = row[15] is not None and row[15] == old_raw and row[14] == old_format
+            if newer and not identical:
+                replaced.append(_with_versions(row, versions))
+                replaced_ids.append((rowid,))
+                continue
+            fetched = row[16] if newer else None  # the same entry served again: note when
+            if versions != old_versions or fetched is not None:
+                touches.append((versions, fetched, rowid))
+            if versions == old_versions:
+                unchanged += 1
+        if replaced:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS arxref_changed (id INTEGER PRIMARY KEY)")
+            conn.execute("DELETE FROM temp.arxref_changed")
+            conn.executemany("INSERT INTO temp.arxref_changed (id) VALUES (?)", replaced_ids)
+            conn.execute(_FTS_DELETE_CHANGED)
+            conn.executemany(_UPSERT, replaced)
+            conn.execute(_FTS_INSERT_CHANGED)
+        if inserts:
+            high = conn.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0]
+            conn.executemany(_INSERT, inserts)
+            conn.execute(_FTS_INSERT_NEW, (high,))
+        if touches:
+            conn.executemany(
+                "UPDATE papers SET versions = ?, fetched_at = coalesce(?, fetched_at) WHERE id = ?", touches
+            )
+        conn.executemany("DELETE FROM not_found WHERE arxiv_id = ?", [(arxiv_id,) for arxiv_id in latest])
+        return len(latest) - unchanged, unchanged
 
     # -- not found
 
@@ -661,11 +694,10 @@ def _with_versions(row: Row, versions: str) -> Row:
     return row[:2] + (versions,) + row[3:]
 
 
-def _merge(old: Row, new: Row) -> Row | None:
-    """The row to keep when a batch holds two versions: the newer wins (None: keep old)."""
-    if new[1] >= old[1]:
-        return _with_versions(new, _union(old[2], new[2]))
-    return None
+def _merge_pair(first: Row, second: Row) -> Row:
+    """Two rows for one paper in one batch: the newer version wins, versions are united."""
+    keep = second if second[1] >= first[1] else first
+    return _with_versions(keep, _union(first[2], second[2]))
 
 
 # ---------------------------------------------------------------- full-text queries
@@ -761,25 +793,42 @@ _FEED_UPDATED_RE = re.compile(rb"<updated>\s*([^<]{10,40}?)\s*</updated>")
 
 
 class _Importer:
-    """Streams files into the cache in chunked transactions and collects problems."""
+    """Streams files into the cache in chunked transactions and collects problems.
+
+    A big snapshot is parsed by a helper process (JSON decoding and mapping are
+    pure Python and hold the GIL) while this process writes the previous chunk
+    (SQLite insert + FTS indexing), so an import uses two cores; at most a few
+    chunks are in flight, so memory stays bounded whatever the file size.
+    """
 
     def __init__(self, cache: Cache, progress: Callable[[int], None] | None) -> None:
         self.cache = cache
         self.progress = progress
         self.report = ImportReport()
         self.rows: list[Row] = []
+        self._pool: Any = None
 
     def run(self, paths: Iterable[str | os.PathLike[str]]) -> ImportReport:
-        for path in paths:
-            path = Path(path)
-            if path.is_dir():
-                for found in _walk(path):
-                    self._file(found, explicit=False)
-            elif path.exists():
-                self._file(path, explicit=True)
-            else:
-                self._problem(f"{path}: no such file or directory")
-        self._flush()
+        conn = self.cache.conn
+        conn.execute("PRAGMA wal_autocheckpoint = 16384")  # fewer, larger checkpoints while loading
+        try:
+            for path in paths:
+                path = Path(path)
+                if path.is_dir():
+                    for found in _walk(path):
+                        self._file(found, explicit=False)
+                elif path.exists():
+                    self._file(path, explicit=True)
+                else:
+                    self._problem(f"{path}: no such file or directory")
+            self._flush()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            try:
+                conn.execute("PRAGMA wal_autocheckpoint = 1000")
+            except sqlite3.Error:
+                pass
         return self.report
 
     def _problem(self, message: str) -> None:
@@ -789,7 +838,9 @@ class _Importer:
 
     def _flush(self) -> None:
         if self.rows:
-            self.report.papers += self.cache._write_rows(self.rows)
+            written, unchanged = self.cache._write_rows(self.rows)
+            self.report.papers += written
+            self.report.unchanged += unchanged
             self.rows = []
         if self.progress:
             self.progress(self.report.records)
@@ -834,25 +885,91 @@ class _Importer:
         self.report.records += len(feed.papers) - 1
 
     def _jsonl(self, path: Path, lines: Iterable[bytes], first_number: int) -> None:
-        from .snapshot import SnapshotError, parse_record
+        """Parse in chunks: inline for a small file, in a helper process for a big one."""
+        pending: collections.deque[Any] = collections.deque()
+        for batch in _batches(lines, first_number, IMPORT_CHUNK):
+            if self._pool is None and len(batch[1]) < IMPORT_CHUNK and not pending:
+                self._take(parse_snapshot_lines(str(path), *batch))  # small file (or its tail): inline
+                continue
+            pool = self._get_pool()
+            if pool is None:
+                self._take(parse_snapshot_lines(str(path), *batch))
+                continue
+            pending.append(pool.submit(parse_snapshot_lines, str(path), *batch))
+            while len(pending) >= 3:
+                self._take(pending.popleft().result())
+        while pending:
+            self._take(pending.popleft().result())
 
+    def _get_pool(self) -> Any:
+        """One helper process, started on the first full chunk (None if processes are unavailable)."""
+        if self._pool is None:
+            try:
+                from concurrent.futures import ProcessPoolExecutor
+
+                self._pool = ProcessPoolExecutor(max_workers=1)
+            except (OSError, ImportError, NotImplementedError):
+                self._pool = False
+        return self._pool or None
+
+    def _take(self, parsed: tuple[list[Row], list[str], int]) -> None:
+        rows, problems, records = parsed
+        self.report.records += records
+        for problem in problems:
+            self._problem(problem)
+        self.rows.extend(rows)
+        if len(self.rows) >= IMPORT_CHUNK:
+            self._flush()
+
+
+def _batches(lines: Iterable[bytes], first_number: int, size: int) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, up to ``size`` lines) pieces of a stream of lines."""
+    batch: list[bytes] = []
+    start = first_number
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= size:
+            yield start, batch
+            start += len(batch)
+            batch = []
+    if batch:
+        yield start, batch
+
+
+def parse_snapshot_lines(label: str, first_number: int, lines: list[bytes]) -> tuple[list[Row], list[str], int]:
+    """Rows, ``file:line`` problems and the record count for consecutive snapshot lines.
+
+    Module-level and free of cache state so a helper process can run it.
+    """
+    from .snapshot import SnapshotError, parse_record
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # thousands of short-lived dicts: the cyclic GC only costs time here
+    rows: list[Row] = []
+    problems: list[str] = []
+    records = 0
+    try:
         for number, line in enumerate(lines, start=first_number):
             if not line.strip():
                 continue
-            self.report.records += 1
+            records += 1
             try:
                 text = line.decode("utf-8").lstrip("\ufeff")
                 record = parse_record(json.loads(text))
             except UnicodeDecodeError:
-                self._problem(f"{path}:{number}: not UTF-8 text")
+                problems.append(f"{label}:{number}: not UTF-8 text")
                 continue
             except json.JSONDecodeError as exc:
-                self._problem(f"{path}:{number}: invalid JSON: {exc.msg} (column {exc.colno})")
+                problems.append(f"{label}:{number}: invalid JSON: {exc.msg} (column {exc.colno})")
                 continue
-            except (SnapshotError, InvalidIdError, ValueError) as exc:
-                self._problem(f"{path}:{number}: {exc}")
+            except (SnapshotError, InvalidIdError, ValueError, RecursionError) as exc:
+                problems.append(f"{label}:{number}: {exc}")
                 continue
-            self._add(_snapshot_row(record, text.rstrip("\r\n")))
+            rows.append(_snapshot_row(record, text.rstrip("\r\n")))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return rows, problems, records
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -903,15 +1020,20 @@ def _feed_updated(data: bytes) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _snapshot_row(record: Any, raw: str) -> Row:
     """A papers row straight from a SnapshotRecord (the hot path: no Paper objects)."""
-    categories = record.categories
+    from .snapshot import links_json
+
+    (arxiv_id, version, versions, title, authors, abstract, published, updated, categories,
+     comment, journal_ref, doi) = record
     return (
-        record.arxiv_id, record.version, ",".join(map(str, record.versions)), record.title,
-        json.dumps(record.authors, ensure_ascii=False, separators=(",", ":")), record.abstract,
-        record.published.isoformat(), record.updated.isoformat(), " ".join(categories),
-        categories[0] if categories else None, record.comment, record.journal_ref, record.doi,
-        _links_json(record.links), "snapshot", raw, None,
+        arxiv_id, version, ",".join(map(str, versions)), title, _dumps(authors), abstract,
+        published.isoformat(), updated.isoformat(), " ".join(categories),
+        categories[0] if categories else None, comment, journal_ref, doi,
+        links_json(arxiv_id, version, doi), "snapshot", raw, None,
     )
 
 

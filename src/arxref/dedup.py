@@ -211,7 +211,7 @@ def _author_change(value: str | None, paper: Paper) -> list[str]:
     old = [n.strip() for n in re.split(r"\s+and\s+", clean_text(value)) if n.strip()]
     if old and old[-1].lower() == "others":
         old = old[:-1]  # "X and others" is still a change: arXiv's full list replaces it
-    old_keys = [keys.family_key(n) for n in old]
+    old_keys = [keys.family_key(latex_to_text(n)) for n in old]
     new_keys = [keys.family_key(n) for n in arxiv_names]
     if old_keys == new_keys:
         return []

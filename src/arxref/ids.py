@@ -13,6 +13,7 @@ gate: only canonical, possible ids ever leave it.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterator
@@ -58,9 +59,16 @@ class ArxivId:
         return "/" in self.base
 
 
+_now_cache: list[float] = [0.0, 0.0]  # [yymm, monotonic time it expires]
+
+
 def _now_yymm() -> int:
-    now = datetime.now(timezone.utc)
-    return (now.year % 100) * 100 + now.month
+    """The current year-month as YYMM (ids after it cannot exist); cached for a minute (hot path)."""
+    tick = time.monotonic()
+    if tick >= _now_cache[1]:
+        now = datetime.now(timezone.utc)
+        _now_cache[:] = [(now.year % 100) * 100 + now.month, tick + 60.0]
+    return int(_now_cache[0])
 
 
 def check_new_style(yymm: str, number: str) -> str | None:
@@ -109,11 +117,16 @@ _WRAPPER_RE = re.compile(
         (?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|ps|format|src)/
       | (?:https?://)?(?:dx\.)?doi\.org/10\.48550/arxiv\.
       | (?:doi:\s*)?10\.48550/arxiv\.
-      | arxiv\s*:\s*(?:abs/|pdf/)?
+      | arxiv\s*:\s*(?:abs/|pdf/|html/)?
+      | arxiv\s+
       | abs/ | pdf/ | html/
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+
+
+_LEADING_PUNCT_RE = re.compile(r"^[\s(\[{<'\"]+")
+_TRAILING_RE = re.compile(r"(?:\.pdf)?[\s.,;:!?)\]}>'\"/]*$", re.IGNORECASE)
 
 
 def _build(match: re.Match[str]) -> ArxivId:
@@ -138,10 +151,12 @@ def parse(value: str) -> ArxivId:
 
     Raises InvalidIdError when the string is not exactly one possible id.
     """
-    text = value.strip()
+    text = _LEADING_PUNCT_RE.sub("", value)
     stripped = _WRAPPER_RE.sub("", text, count=1)
+    # a URL's query or fragment (ids never contain ? or #)
+    stripped = stripped.split("?", 1)[0].split("#", 1)[0]
     # trailing punctuation and a ".pdf" suffix are never part of an id
-    stripped = re.sub(r"(?:\.pdf)?[\s.,;:)\]}>'\"/]*$", "", stripped, flags=re.IGNORECASE)
+    stripped = _TRAILING_RE.sub("", stripped)
     match = _STRICT_RE.fullmatch(stripped)
     if not match:
         raise InvalidIdError(value, "not an arXiv identifier")
@@ -180,11 +195,12 @@ class IdMatch:
 _FIND_RE = re.compile(
     rf"""
     (?:(?P<prefix>
-        (?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|ps|format)/
+        (?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|ps|format|src)/
       | (?:https?://)?(?:dx\.)?doi\.org/10\.48550/arxiv\.
       | 10\.48550/arxiv\.
-      | \barxiv\s?:\s?(?:abs/|pdf/)?
-      | \barxiv\s(?=\d{{4}}\.\d)
+      | \barxiv\s?:\s?(?:abs/|pdf/|html/)?
+      | \barxiv\s
+      | (?<![\w./])(?:abs|pdf|html)/
     )
     |(?<![\w.\-/+])
     )
@@ -196,16 +212,73 @@ _FIND_RE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# Every id contains one of these; both start with a literal, which the regex
+# engine searches for at memchr speed, so text without ids costs almost nothing.
+_ANCHOR_NEW_RE = re.compile(r"\.\d{4}")
+_ANCHOR_OLD_RE = re.compile(r"/\d{7}")
+#: Longest prefix + archive + subject class that can precede an anchor.
+_LOOKBACK = 72
+#: Longest tail after an anchor: 5th digit, v9999, .pdf, and the lookahead.
+_LOOKAHEAD = 16
+
 # Context that marks a bare NNNN.NNNN as a measurement, phone, room or version number.
 _UNIT_AFTER_RE = re.compile(
-    r"^\s?(?:ms|s|sec|seconds?|min|h|hz|khz|mhz|ghz|kb|mb|gb|tb|kg|g|mg|m|km|cm|mm|nm|%|"
-    r"eur|usd|\$|€|dollars?|euros?|points?|px|pt|k|ev|kev|mev|gev|tev|v|mv|w|kw|db)\b",
+    r"\s?(?:ms|s|sec|seconds?|min|h|hz|khz|mhz|ghz|kb|mb|gb|tb|kg|g|mg|m|km|cm|mm|nm|%|"
+    r"eur|usd|\$|€|dollars?|euros?|points?|px|pt|k|ev|kev|mev|gev|tev|v|mv|w|kw|db)(?!\w)",
     re.IGNORECASE,
 )
 _CONTEXT_BEFORE_RE = re.compile(
-    r"(?:room|rm\.?|tel\.?|phone|fax|ext\.?|version|ver\.?|v\.?|release|build|no\.?|\$|€|£|\+|#)\s*$",
+    r"(?:\b(?:room|rm|tel|phone|fax|ext|version|ver|v|release|build|no|nr|call|dial|mobile|cell)\.?:?|[$€£+#])\s*$",
     re.IGNORECASE,
 )
+_CORE_IN_RAW_RE = re.compile(rf"(?:{_NEW_CORE}|{_OLD_CORE}){_VERSION}", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class IdMatch:
+    """An id-like token found in free text."""
+
+    start: int
+    end: int
+    raw: str
+    arxiv_id: ArxivId | None
+    problem: str | None = None
+    """Why the token is an impossible id (``arxiv_id`` is then None)."""
+    explicit: bool = False
+    """True when written with an arXiv prefix, URL or DOI (not a bare number)."""
+
+    @property
+    def id_text(self) -> str:
+        """The id as written, without prefix or ``.pdf`` (``2313.00001`` in ``arXiv:2313.00001``)."""
+        found = _CORE_IN_RAW_RE.search(self.raw)
+        return found.group(0) if found else self.raw
+
+
+def _is_look_alike(text: str, match: re.Match[str]) -> bool:
+    """True when a bare new-style number is a date, version, measurement or phone/room number."""
+    end = match.end()
+    after = text[end : end + 2]
+    if len(after) == 2 and after[0] == "." and after[1].isdigit():
+        return True  # 2024.03.15, 1.2345.6789
+    if _UNIT_AFTER_RE.match(text, end, end + 12):
+        return True
+    core_start = match.start("yymm")
+    if _CONTEXT_BEFORE_RE.search(text, max(0, core_start - 12), core_start):
+        return True
+    # 1234.5678 (no year-month) is a plain number; 2313.00001 has an id's shape
+    mm = int(match.group("yymm")[2:])
+    return not 1 <= mm <= 12 and len(match.group("number")) != 5
+
+
+def _next_anchor(text: str, pos: int) -> int:
+    """Start of the next anchor at or after ``pos``, or -1."""
+    new = _ANCHOR_NEW_RE.search(text, pos)
+    old = _ANCHOR_OLD_RE.search(text, pos) if "/" in text else None
+    if new is None:
+        return old.start() if old else -1
+    if old is None:
+        return new.start()
+    return min(new.start(), old.start())
 
 
 def find_ids(text: str) -> Iterator[IdMatch]:
@@ -215,26 +288,23 @@ def find_ids(text: str) -> Iterator[IdMatch]:
     measurements (1234.5678 ms) are skipped; explicit but impossible ids
     (``arXiv:2313.00001``) are yielded with ``problem`` set.
     """
-    for match in _FIND_RE.finditer(text):
-        start, end = match.start(), match.end()
+    pos = 0
+    while True:
+        anchor = _next_anchor(text, pos)
+        if anchor < 0:
+            return
+        # the full grammar runs only on a small window around the anchor
+        match = _FIND_RE.search(text, max(pos, anchor - _LOOKBACK), anchor + 8 + _LOOKAHEAD)
+        if match is None or match.start() > anchor:
+            pos = anchor + 1
+            continue
+        pos = max(match.end(), anchor + 1)
         explicit = bool(match.group("prefix"))
-        core_start = match.start("yymm") if match.group("yymm") else match.start("archive")
-        # a bare new-style number glued to more dotted digits is a date or a version
-        if match.group("yymm") and not explicit:
-            after = text[end : end + 2]
-            if len(after) == 2 and after[0] == "." and after[1].isdigit():
-                continue
-            if _UNIT_AFTER_RE.match(text[end : end + 12]):
-                continue
-            if _CONTEXT_BEFORE_RE.search(text[max(0, core_start - 12) : core_start]):
-                continue
-            # 1234.5678 (no year-month) is a plain number; 2313.00001 has an id's shape
-            mm = int(match.group("yymm")[2:])
-            if not 1 <= mm <= 12 and len(match.group("number")) != 5:
-                continue
+        if match.group("yymm") and not explicit and _is_look_alike(text, match):
+            continue
         try:
             arxiv_id = _build(match)
         except InvalidIdError as exc:
-            yield IdMatch(start, end, match.group(0), None, exc.reason, explicit)
+            yield IdMatch(match.start(), match.end(), match.group(0), None, exc.reason, explicit)
             continue
-        yield IdMatch(start, end, match.group(0), arxiv_id, None, explicit)
+        yield IdMatch(match.start(), match.end(), match.group(0), arxiv_id, None, explicit)

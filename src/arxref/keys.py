@@ -29,7 +29,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-from .formats.latex import decode_tex_escapes
+from .formats.latex import clean_text, decode_tex_escapes
 
 #: Lower-case words that, inside a name, start bibtex's "von" part.
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v", "2nd", "3rd"})
@@ -72,6 +72,9 @@ class Name:
 
 
 def _is_lower_word(word: str) -> bool:
+    """bibtex's test for a von word: its first letter is lower-case (``and`` never is a particle)."""
+    if word == "and":
+        return False
     for char in word:
         if char.isalpha():
             return char.islower()
@@ -80,8 +83,11 @@ def _is_lower_word(word: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def split_name(name: str) -> Name:
-    """Split one display name (``Mark Chen``, ``Chen, Mark``, ``OpenAI``) into a Name."""
-    name = " ".join(decode_tex_escapes(name).replace("{", "").replace("}", "").split())
+    """Split one display name (``Mark Chen``, ``Chen, Mark``, ``OpenAI``) into a Name.
+
+    The name is plain text (arXiv's); decode TeX first (``latex_to_text``) for .bib names.
+    """
+    name = clean_text(name)
     if "," in name:
         return _split_comma_form(name)
     words = name.split(" ")

@@ -509,14 +509,9 @@ def _by_id(papers: Any) -> dict[str, Paper]:
     return {p.arxiv_id: p for p in values}
 
 
-def local_query(query: _Query, limit_words: int = 12) -> str:
-    """Words for the cache's full-text index: the most distinctive of text and title."""
-    chosen: list[str] = []
-    for source in (" ".join(query.title_forms), " ".join(query.words)):
-        for word in textnorm.distinctive_words(source, limit_words):
-            if word not in chosen:
-                chosen.append(word)
-    return " ".join(chosen[: limit_words + 4])
+def local_query(query: _Query) -> str:
+    """Text for the cache's full-text index: title and text words (the index picks the rare ones)."""
+    return " ".join([*query.title_forms, *query.words]) if not query.title_from_text else " ".join(query.words)
 
 
 def _resolve_locally(items: list[_Pending], cache: _CacheLike, threshold: float) -> None:

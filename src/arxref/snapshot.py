@@ -16,10 +16,10 @@ Field layout (as published by arXiv on Kaggle)::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from .errors import InvalidIdError
 from .ids import check_new_style, parse as parse_id
@@ -35,8 +35,7 @@ class SnapshotError(ValueError):
     """One snapshot line cannot be used (the message names the field)."""
 
 
-@dataclass(frozen=True)
-class SnapshotRecord:
+class SnapshotRecord(NamedTuple):
     """One snapshot line, mapped to arxref's fields (the cache stores these as a row)."""
 
     arxiv_id: str
@@ -77,6 +76,20 @@ class SnapshotRecord:
         )
 
 
+def links_json(arxiv_id: str, version: int, doi: str | None) -> str:
+    """:func:`standard_links` as the cache stores them (JSON), built without json.dumps.
+
+    Only for canonical ids (digits, letters, ``.``, ``-``, ``/``: nothing to escape).
+    """
+    text = (f'[["https://arxiv.org/abs/{arxiv_id}v{version}","alternate",null,"text/html"],'
+            f'["https://arxiv.org/pdf/{arxiv_id}v{version}","related","pdf","application/pdf"]')
+    if doi and " " not in doi:
+        import json
+
+        text += f',[{json.dumps("https://doi.org/" + doi, ensure_ascii=False)},"related","doi",null]'
+    return text + "]"
+
+
 def standard_links(arxiv_id: str, version: int, doi: str | None) -> list[Link]:
     """The links the API lists for every entry (abstract page, PDF, journal DOI)."""
     links = [
@@ -90,14 +103,22 @@ def standard_links(arxiv_id: str, version: int, doi: str | None) -> list[Link]:
 
 def squash(text: str) -> str:
     """Collapse whitespace runs (snapshot titles/abstracts keep the submitter's line breaks)."""
-    return _SPACE_RE.sub(" ", text).strip()
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=4096)
+def _new_style_problem(yymm: str, digits: int) -> str | None:
+    """Memoised month/length check (a snapshot has a few hundred distinct months)."""
+    return check_new_style(yymm, "1" * digits)
 
 
 def canonical_id(value: str) -> str:
     """Canonical base id; a fast path for well-formed new-style ids (most of the snapshot)."""
     match = _NEW_ID_RE.fullmatch(value)
     if match:
-        reason = check_new_style(match.group(1), match.group(2))
+        reason = _new_style_problem(match.group(1), len(match.group(2)))
+        if reason is None and int(match.group(2)) == 0:
+            reason = "sequence number 0 does not exist"
         if reason:
             raise InvalidIdError(value, reason)
         return value
@@ -306,15 +327,15 @@ def render_entry(paper: Paper) -> str:
         lines.append("    </author>")
     if paper.doi:
         lines.append(f"    <arxiv:doi>{xml_text(paper.doi)}</arxiv:doi>")
-    lines.append("  </entry>\n")
+    lines.append("  </entry>")
     return "\n".join(lines)
 
 
 def render_feed(arxiv_id: str, entry: str, updated: datetime) -> str:
     """A one-entry feed in the API's layout, as the API answers ``id_list=<id>``.
 
-    The entry is written verbatim up to ``</feed>`` so that re-parsing it gives
-    back the same raw text (ElementTree keeps the whitespace after an element).
+    The entry is written verbatim, so re-parsing gives back the same raw text
+    (up to the whitespace after ``</entry>``, which the cache strips).
     """
     query = f"search_query=&id_list={arxiv_id}&start=0&max_results=1"
     return (
@@ -327,5 +348,5 @@ def render_feed(arxiv_id: str, entry: str, updated: datetime) -> str:
         "  <opensearch:itemsPerPage>1</opensearch:itemsPerPage>\n"
         "  <opensearch:totalResults>1</opensearch:totalResults>\n"
         "  <opensearch:startIndex>0</opensearch:startIndex>\n"
-        f"  {entry}</feed>\n"
+        f"  {entry.rstrip()}\n</feed>\n"
     )

@@ -99,8 +99,8 @@ def import_(paths: tuple[str, ...], cache_path: str | None, quiet: bool) -> None
         if report.problem_count > len(report.problems):
             click.echo(f"arxref: warning: ... and {report.problem_count - len(report.problems)} more problems",
                        err=True)
-    click.echo(f"imported {report.papers} papers from {report.records} records in {report.files} files, "
-               f"{report.problem_count} problems")
+    click.echo(f"imported {report.papers} papers ({report.unchanged} already up to date) from "
+               f"{report.records} records in {report.files} files, {report.problem_count} problems")
     if report.problem_count:
         sys.exit(1)
 

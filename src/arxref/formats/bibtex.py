@@ -17,15 +17,16 @@ import re
 from functools import lru_cache
 from typing import Iterable, TextIO
 
-from ..keys import Name
-from ..model import Entry
-from . import WriteOptions, entry_date, entry_names, has_journal, is_published, journal_year
-from .latex import bibtex_title, escape_text, raw_value
+from ..keys import Name, split_name
+from ..model import Entry, Paper
+from . import WriteOptions, entry_date, has_journal, is_published, journal_year
+from .latex import bibtex_title, clean_text, escape_text, raw_value
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 #: A field name bibtex and biber accept (user fields with other names are not written).
 _FIELD_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-:.+/]*$")
 _AND_RE = re.compile(r"(?<!\S)and(?!\S)", re.IGNORECASE)
+_SAFE_RE = re.compile(r"[A-Za-z0-9.:/\-]*")
 _BUFFER_ENTRIES = 512
 
 
@@ -67,6 +68,36 @@ def format_authors(names: list[Name], truncated: bool, ascii: bool = False) -> s
     return text + " and others" if truncated else text
 
 
+@lru_cache(maxsize=65536)
+def _author(display_name: str, ascii: bool) -> str:
+    return format_name(split_name(display_name), ascii)
+
+
+def _author_field(paper: Paper, options: WriteOptions) -> str:
+    """The ``author`` body for a paper (names cached by display string: authors recur)."""
+    authors = paper.authors
+    limit = options.max_authors
+    truncated = limit is not None and len(authors) > limit
+    if truncated:
+        authors = authors[:limit]
+    ascii = options.ascii
+    text = " and ".join([_author(a.name, ascii) for a in authors])
+    return text + " and others" if truncated else text
+
+
+def _safe(value: str) -> str:
+    """Identifiers (arXiv ids, categories) pass through unless they hold TeX specials."""
+    return value if _SAFE_RE.fullmatch(value) else escape_text(value)
+
+
+def _verbatim(value: str) -> str:
+    """``doi``/``url`` are read verbatim by biblatex and ``\\url``: no TeX escapes, only
+    braces (which would unbalance the value) percent-encoded."""
+    if _SAFE_RE.fullmatch(value):
+        return value
+    return clean_text(value).replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+
+
 def entry_type(entry: Entry, options: WriteOptions) -> str:
     """``article`` for a journal version, ``inproceedings``/``article`` when the user's entry
     kept a booktitle/journal, else ``misc`` (arXiv's recommendation for preprints)."""
@@ -90,21 +121,20 @@ def format_entry(entry: Entry, options: WriteOptions) -> str:
     year = date.year
     if published and paper.journal_ref:
         year = journal_year(paper.journal_ref) or year
-    names, truncated = entry_names(paper, options)
     bib = entry.bib_fields
     lines = [f"@{kind}{{{entry.key},"]
-    if names:
-        lines.append(f"  author = {{{format_authors(names, truncated, ascii)}}},")
+    if paper.authors:
+        lines.append(f"  author = {{{_author_field(paper, options)}}},")
     lines.append(f"  title = {{{bibtex_title(paper.title, ascii)}}},")
     if published and paper.journal_ref:
         lines.append(f"  journal = {{{escape_text(paper.journal_ref, ascii)}}},")
     lines.append(f"  year = {{{year}}},")
     if not published:
         lines.append(f"  month = {_MONTHS[date.month - 1]},")
-    arxiv_id = escape_text(paper.arxiv_id)
+    arxiv_id = _safe(paper.arxiv_id)
     lines.append(f"  eprint = {{{arxiv_id}}},")
     lines.append("  archivePrefix = {arXiv},")
-    category = escape_text(paper.primary_category or (paper.categories[0] if paper.categories else ""))
+    category = _safe(paper.primary_category or (paper.categories[0] if paper.categories else ""))
     if category:
         lines.append(f"  primaryClass = {{{category}}},")
     lines.append("  eprinttype = {arxiv},")
@@ -112,8 +142,8 @@ def format_entry(entry: Entry, options: WriteOptions) -> str:
         lines.append(f"  eprintclass = {{{category}}},")
     if "doi" not in bib:
         doi = paper.doi if published and paper.doi else paper.datacite_doi
-        lines.append(f"  doi = {{{escape_text(doi)}}},")
-    lines.append(f"  url = {{{escape_text(paper.abs_url)}}},")
+        lines.append(f"  doi = {{{_verbatim(doi)}}},")
+    lines.append(f"  url = {{{_verbatim(paper.abs_url)}}},")
     note = _journal_note(entry, published, ascii)
     if note:
         lines.append(f"  note = {{{note}}},")

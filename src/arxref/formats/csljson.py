@@ -12,15 +12,17 @@ Titles are plain text: TeX escapes decoded, math left as written.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any, Iterable, TextIO
 
-from ..keys import Name
+from ..keys import Name, split_name
 from ..model import Entry
-from . import WriteOptions, entry_date, entry_names, has_journal, is_published, journal_year
+from . import WriteOptions, entry_date, has_journal, is_published, journal_year
 from .latex import clean_text, latex_to_text
 
 _BUFFER_ITEMS = 512
-_encode = json.JSONEncoder(ensure_ascii=False, indent=2).encode
+#: No indent: the C encoder is used only without one (5x faster); one item per line.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 #: .bib fields (lower-case) copied into CSL variables; the rest become note lines.
 BIB_TO_CSL = {
@@ -44,6 +46,12 @@ def csl_name(name: Name) -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def _author(display_name: str) -> dict[str, str]:
+    """CSL name of an arXiv display name, cached (authors recur); callers must not mutate it."""
+    return csl_name(split_name(display_name))
+
+
 def date_parts(year: int, month: int | None = None, day: int | None = None) -> dict[str, Any]:
     """A CSL date object (the schema rejects bare strings)."""
     parts = [year] + ([month] if month else []) + ([day] if month and day else [])
@@ -60,10 +68,10 @@ def entry_to_csl(entry: Entry, options: WriteOptions) -> dict[str, Any]:
     paper = entry.paper
     published = is_published(paper, options)
     date = entry_date(paper, options)
-    names, _ = entry_names(paper, options)
+    authors = paper.authors if options.max_authors is None else paper.authors[: options.max_authors]
     item: dict[str, Any] = {"id": entry.key, "type": "article", "title": latex_to_text(paper.title)}
-    if names:
-        item["author"] = [csl_name(n) for n in names]
+    if authors:
+        item["author"] = [_author(a.name) for a in authors]
     item["issued"] = date_parts(date.year, date.month, date.day)
     abstract = clean_text(paper.abstract)
     if abstract:
@@ -118,13 +126,12 @@ def _apply_bib_fields(item: dict[str, Any], entry: Entry, notes: list[str]) -> N
 
 
 def write_items(items: Iterable[dict[str, Any]], stream: TextIO) -> None:
-    """Stream a JSON array of items, buffered; output is the same as one ``json.dump`` call."""
+    """Stream a JSON array of items, one item per line, buffered (never the whole file in memory)."""
     stream.write("[")
     buffer: list[str] = []
     first = True
     for item in items:
-        text = _encode(item).replace("\n", "\n  ")
-        buffer.append(("\n  " if first else ",\n  ") + text)
+        buffer.append(("\n" if first else ",\n") + _encode(item))
         first = False
         if len(buffer) >= _BUFFER_ITEMS:
             stream.write("".join(buffer))

@@ -30,18 +30,24 @@ for _c in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85):
     _CONTROL_TABLE[_c] = " "
 
 
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def clean_text(value: str) -> str:
     """One line of text: control characters dropped, whitespace runs collapsed to one space."""
-    return " ".join(value.translate(_CONTROL_TABLE).split())
+    if _CONTROL_RE.search(value):
+        value = value.translate(_CONTROL_TABLE)
+    return " ".join(value.split())
 
 
 # --------------------------------------------------------------------------- escaping
 
 #: LaTeX's ten special characters, written so they print as themselves in text mode.
+#: Braces use \\textbrace... because bibtex counts ``\\{`` as a brace too.
 _SPECIALS = {
     "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
     "&": r"\&",
     "%": r"\%",
     "$": r"\$",
@@ -97,6 +103,7 @@ def _build_tables() -> tuple[dict[int, str], dict[int, str]]:
 
 
 _UTF8_TABLE, _ASCII_TABLE = _build_tables()
+_SPECIAL_RE = re.compile(r"[\\{}&%$#_~^]")
 
 
 def escape_text(value: str, ascii: bool = False) -> str:
@@ -105,7 +112,10 @@ def escape_text(value: str, ascii: bool = False) -> str:
     With ``ascii`` accented Latin letters become LaTeX escapes (``M{\\"u}ller``);
     characters without one (CJK, math alphabets) stay UTF-8 either way.
     """
-    return clean_text(value).translate(_ASCII_TABLE if ascii else _UTF8_TABLE)
+    value = clean_text(value)
+    if ascii:
+        return value if value.isascii() and not _SPECIAL_RE.search(value) else value.translate(_ASCII_TABLE)
+    return value.translate(_UTF8_TABLE) if _SPECIAL_RE.search(value) else value
 
 
 # --------------------------------------------------------------------------- decoding TeX
@@ -157,23 +167,16 @@ _MATH_RE = re.compile(r"\$(?:[^$\\]|\\.)+\$", re.DOTALL)
 
 def _math_is_safe(math: str) -> bool:
     """True when ``$...$`` can be copied verbatim into a .bib and LaTeX (balanced, no comment)."""
-    depth = 0
     escaped = False
     for char in math:
         if escaped:
             escaped = False
-            continue
-        if char == "\\":
+        elif char == "\\":
             escaped = True
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth < 0:
-                return False
         elif char in "%#&":
             return False
-    return depth == 0 and not escaped
+    # bibtex counts escaped braces too, so \\{ must be matched like {
+    return is_balanced(math[1:-1])
 
 
 _COMMAND_RE = re.compile(r"\\[A-Za-z]+\*?\s*|\\.")
@@ -205,18 +208,18 @@ def _plain_segment(text: str) -> str:
 
 #: Words a case-changing style must not touch: a capital after a letter or digit
 #: (GPT, OpenAI, AdS, GPT-4o), a lone capital after a hyphen (Point-E), a lone capital word.
-_PROTECT_RE = re.compile(
-    r"\S*(?:[A-Za-z0-9\u00C0-\u024F][A-Z\u00C0-\u00D6\u00D8-\u00DE]|-[A-Z](?![a-z])|(?<!\S)[B-Z](?!\S))\S*"
+_INNER_CAPITAL_RE = re.compile(
+    r"[A-Za-z0-9\u00C0-\u024F][A-Z\u00C0-\u00D6\u00D8-\u00DE]|-[A-Z](?![a-z])|(?<!\S)[B-Z](?!\S)"
 )
 
 
 _EDGE_PUNCT_RE = re.compile(r"^([(\[\"'`]*)(.*?)([)\]\"':;,.!?]*)$", re.DOTALL)
 
 
-def _protect(match: re.Match[str]) -> str:
-    lead, word, trail = _EDGE_PUNCT_RE.match(match.group(0)).groups()  # type: ignore[union-attr]
+def _protect(token: str) -> str:
+    lead, word, trail = _EDGE_PUNCT_RE.match(token).groups()  # type: ignore[union-attr]
     if not word:
-        return match.group(0)
+        return token
     # a group starting with a control sequence is a bibtex "special character", whose
     # letters bibtex does case-change; the empty group in front prevents that
     return lead + ("{{}" if word.startswith("\\") else "{") + word + "}" + trail
@@ -224,7 +227,10 @@ def _protect(match: re.Match[str]) -> str:
 
 def _title_segment(text: str, ascii: bool) -> str:
     escaped = decode_tex_escapes(text).translate(_ASCII_TABLE if ascii else _UTF8_TABLE)
-    return _PROTECT_RE.sub(_protect, escaped)
+    search = _INNER_CAPITAL_RE.search
+    if not search(escaped):
+        return escaped
+    return " ".join([_protect(word) if search(word) else word for word in escaped.split(" ")])
 
 
 def bibtex_title(title: str, ascii: bool = False) -> str:
@@ -255,21 +261,20 @@ def _bibtex_title(title: str, ascii: bool) -> str:
 
 
 def is_balanced(value: str) -> bool:
-    """True when the braces of a BibTeX value body balance (escaped braces ignored)."""
+    """True when the braces of a BibTeX value body balance *as bibtex counts them*.
+
+    bibtex counts every brace, escaped or not (``\\{`` included), so a lone brace
+    can only be written as ``\\textbraceleft{}``; a trailing backslash is rejected too.
+    """
     depth = 0
-    escaped = False
     for char in value:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "{":
+        if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
             if depth < 0:
                 return False
-    return depth == 0 and not escaped
+    return depth == 0 and not value.endswith("\\")
 
 
 def raw_value(value: str, ascii: bool = False) -> str:

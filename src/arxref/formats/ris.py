@@ -17,14 +17,17 @@ carries only the journal reference and the user's note. ``ID`` is the citation k
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Iterable, TextIO
 
-from ..keys import Name
+from ..keys import Name, split_name
 from ..model import Entry
-from . import WriteOptions, entry_date, entry_names, has_journal, is_published, journal_year
+from . import WriteOptions, entry_date, has_journal, is_published, journal_year
 from .latex import clean_text, latex_to_text
 
 CRLF = "\r\n"
+_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\x85]|\s$")
 _BUFFER_RECORDS = 512
 
 
@@ -40,15 +43,19 @@ def ris_name(name: Name) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
+def _author(display_name: str) -> str:
+    return ris_name(split_name(display_name))
+
+
 def format_record(tags: Iterable[tuple[str, str]]) -> str:
     """A record from (tag, value) pairs: values made one line, empty ones skipped, ``ER`` last."""
-    lines = []
-    for tag, value in tags:
-        value = clean_text(value)
-        if value:
-            lines.append(f"{tag}  - {value}{CRLF}")
-    lines.append(f"ER  - {CRLF}{CRLF}")
-    return "".join(lines)
+    record = "".join([f"{tag}  - {value}{CRLF}" for tag, value in tags if value])
+    # values are cleaned where they are made; this check keeps any that were not from
+    # breaking the one-line-per-tag grammar (a rare slow path)
+    if _UNSAFE_RE.search(record.replace(CRLF, "")) or "  - \r" in record or "  -  " in record:
+        record = "".join([f"{tag}  - {clean}{CRLF}" for tag, value in tags if (clean := clean_text(value))])
+    return record + f"ER  - {CRLF}{CRLF}"
 
 
 def entry_tags(entry: Entry, options: WriteOptions) -> list[tuple[str, str]]:
@@ -61,18 +68,18 @@ def entry_tags(entry: Entry, options: WriteOptions) -> list[tuple[str, str]]:
     year = date.year
     if published and paper.journal_ref:
         year = journal_year(paper.journal_ref) or year
-    names, _ = entry_names(paper, options)
+    authors = paper.authors if options.max_authors is None else paper.authors[: options.max_authors]
     tags: list[tuple[str, str]] = [("TY", kind), ("ID", entry.key)]
-    tags.extend(("AU", ris_name(n)) for n in names)
+    tags.extend([("AU", _author(a.name)) for a in authors])
     tags.append(("TI", latex_to_text(paper.title)))
     if published and paper.journal_ref:
-        tags.append(("T2", paper.journal_ref))
+        tags.append(("T2", clean_text(paper.journal_ref)))
     elif container:
         tags.append(("T2", latex_to_text(entry.bib_fields.get("journal") or entry.bib_fields.get("journaltitle")
                                          or entry.bib_fields.get("booktitle") or "")))
     tags.append(("PY", str(year)))
     tags.append(("DA", f"{date.year:04d}/{date.month:02d}/{date.day:02d}"))
-    tags.append(("AB", paper.abstract))
+    tags.append(("AB", clean_text(paper.abstract)))
     tags.append(("PB", "arXiv"))
     doi = entry.bib_fields.get("doi") or (paper.doi if published and paper.doi else paper.datacite_doi)
     tags.append(("DO", latex_to_text(doi)))

@@ -1,0 +1,122 @@
+"""Benchmark: write 100,000 entries as BibTeX, CSL-JSON and RIS; compare BibTeX writers.
+
+All entries are SYNTHETIC (generated here with realistic lengths: ~10-word titles,
+1-12 authors with some accented and particle names, ~1,100-character abstracts,
+some TeX math). The same entries are given to bibtexparser v2's writer
+(``bibtexparser.write_string`` on a ``Library``) and to pybtex's BibTeX writer
+(``BibliographyData.to_string('bibtex')``); building their objects is timed apart
+from writing. Both receive arxref's already-escaped field values, so they do less
+work than arxref's writer does.
+
+Run: ``python3 benchmarks/bench_writers.py [N]`` (default 100000).
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+from arxref.formats import WriteOptions, write_bibtex, write_csljson, write_ris
+from arxref.formats.bibtex import entry_type, format_authors
+from arxref.formats.latex import bibtex_title
+from arxref.keys import split_name
+from arxref.model import Author, Entry, Paper
+
+GIVEN = "Anna Ben Chen Dmitri Eva Farid Grace Hiro Ines Jun Karl Lena Marta Noor Olga Pablo Qian Rosa Sven Tomás Ute".split()
+FAMILY = ("Müller Smith Wiśniewski Nguyen García Kowalski Rossi Dvořák Okafor Tanaka Schmidt Ivanova Larsen "
+          "Martínez-Plumed Zhang O'Brien").split() + ["de Haas", "van der Berg", "De Sa"]
+WORDS = ("learning model models language large neural network networks graph transformer attention training "
+         "data robust efficient scaling inference optimization diffusion policy reinforcement vision text "
+         "generation evaluation benchmark theory analysis sparse quantum causal").split()
+SPECIAL = ["GPT-4", "BERT", "$O(n \\log n)$", "R&D", "50%", "CLIP:", "3D", "LLMs"]
+
+
+def synthetic_papers(count: int, seed: int = 1) -> list[Paper]:
+    rng = random.Random(seed)
+    start = datetime(2015, 1, 1, tzinfo=timezone.utc)
+    papers = []
+    for i in range(count):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(6, 14))]
+        if rng.random() < 0.3:
+            words.insert(rng.randrange(len(words)), rng.choice(SPECIAL))
+        title = " ".join(words).capitalize()
+        authors = [Author(f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}") for _ in range(rng.randint(1, 12))]
+        abstract = " ".join(rng.choice(WORDS) for _ in range(150))
+        published = start + timedelta(days=rng.randrange(3600))
+        arxiv_id = f"{published:%y%m}.{i % 99999 + 1:05d}"
+        papers.append(Paper(arxiv_id, rng.randint(1, 4), title, authors, abstract, published,
+                            published + timedelta(days=rng.randrange(400)), ["cs.LG", "cs.AI"], "cs.LG"))
+    return papers
+
+
+def timed(label: str, func: object) -> float:
+    began = time.perf_counter()
+    func()  # type: ignore[operator]
+    elapsed = time.perf_counter() - began
+    print(f"{label:<46} {elapsed:8.2f} s")
+    return elapsed
+
+
+def main(count: int) -> None:
+    papers = synthetic_papers(count)
+    entries = [Entry(f"key{i}", p) for i, p in enumerate(papers)]
+    options = WriteOptions()
+    print(f"{count} synthetic entries\n")
+
+    results: dict[str, str] = {}
+
+    def run(name: str, writer: object) -> None:
+        stream = io.StringIO(newline="")
+        writer(entries, stream, options)  # type: ignore[operator]
+        results[name] = stream.getvalue()
+
+    t_bib = timed("arxref BibTeX", lambda: run("bib", write_bibtex))
+    t_json = timed("arxref CSL-JSON", lambda: run("json", write_csljson))
+    t_ris = timed("arxref RIS", lambda: run("ris", write_ris))
+    total = t_bib + t_json + t_ris
+    print(f"{'arxref all three formats':<46} {total:8.2f} s  ({sum(len(v) for v in results.values()) / 1e6:.0f} MB)")
+
+    # the same entries, already escaped, as the other libraries' objects
+    import bibtexparser
+    from bibtexparser import model as bpm
+    from pybtex.database import BibliographyData, Entry as PybtexEntry
+
+    def fields_of(entry: Entry) -> list[tuple[str, str]]:
+        paper = entry.paper
+        return [
+            ("author", format_authors([split_name(a.name) for a in paper.authors], False)),
+            ("title", bibtex_title(paper.title)), ("year", str(paper.published.year)),
+            ("month", str(paper.published.month)), ("eprint", paper.arxiv_id), ("archivePrefix", "arXiv"),
+            ("primaryClass", "cs.LG"), ("eprinttype", "arxiv"), ("eprintclass", "cs.LG"),
+            ("doi", paper.datacite_doi), ("url", paper.abs_url),
+        ]
+
+    prepared = [(e.key, entry_type(e, options), fields_of(e)) for e in entries]
+    library = bibtexparser.Library()
+    holder: dict[str, object] = {}
+
+    def build_bp() -> None:
+        library.add([bpm.Entry(kind, key, [bpm.Field(k, v) for k, v in fields]) for key, kind, fields in prepared])
+
+    def build_pybtex() -> None:
+        holder["data"] = BibliographyData(entries={
+            key: PybtexEntry(kind, fields=[f for f in fields if f[0] != "author"],
+                             persons={"author": fields[0][1].split(" and ")})
+            for key, kind, fields in prepared})
+
+    print()
+    timed("bibtexparser v2: build Library (not compared)", build_bp)
+    t_bp = timed("bibtexparser v2: write_string", lambda: bibtexparser.write_string(library))
+    timed("pybtex: build BibliographyData (not compared)", build_pybtex)
+    t_pb = timed("pybtex: to_string('bibtex')", lambda: holder["data"].to_string("bibtex"))  # type: ignore[attr-defined]
+    print()
+    print(f"arxref BibTeX vs bibtexparser write_string: {t_bp / t_bib:6.1f}x faster (aim >= 3x)")
+    print(f"arxref BibTeX vs pybtex to_string:          {t_pb / t_bib:6.1f}x faster")
+    print(f"all three arxref formats: {total:.2f} s (aim < 5 s)")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)

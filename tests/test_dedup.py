@@ -1,0 +1,183 @@
+"""Deduplication and key assignment (arxref.dedup) on the real seed papers.
+
+Papers come from examples/arxiv-responses/all.xml. Where a test needs a paper that
+does not exist (a key collision, an old-style id) it copies a real paper with
+``dataclasses.replace`` and says so: those are synthetic.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from arxref.atom import parse_feed
+from arxref.dedup import build_entries
+from arxref.model import Paper, Record
+
+ALL_XML = Path(__file__).resolve().parent.parent / "examples" / "arxiv-responses" / "all.xml"
+CODEX = "2107.03374"
+
+
+@pytest.fixture(scope="session")
+def seed_papers() -> dict[str, Paper]:
+    return {p.arxiv_id: p for p in parse_feed(ALL_XML.read_bytes()).papers}
+
+
+def rec(arxiv_id: str | None = None, *, kind: str = "text", source: str = "notes.md", line: int = 1,
+        key: str | None = None, fields: dict[str, str] | None = None, version: int | None = None) -> Record:
+    return Record(source=source, line=line, kind=kind, arxiv_id=arxiv_id, key=key, fields=fields or {},
+                  version=version, entry_type="misc" if kind == "bib" else None)
+
+
+def bib(key: str, fields: dict[str, str], *, source: str = "refs.bib", line: int = 1) -> Record:
+    return rec(fields.get("eprint"), kind="bib", source=source, line=line, key=key, fields=fields)
+
+
+def test_every_form_of_one_paper_is_one_entry(seed_papers: dict[str, Paper]) -> None:
+    paper = seed_papers[CODEX]
+    records = [
+        rec(CODEX),
+        rec(CODEX, version=2, line=2),
+        rec(CODEX, kind="markdown", line=3),  # from https://arxiv.org/abs/2107.03374v2
+        rec(CODEX, kind="text", line=4),  # from doi:10.48550/arXiv.2107.03374
+        rec(None, kind="abstract", line=5),  # id-less abstract the resolver matched
+        bib("codex", {"title": "Evaluating Large Language Models Trained on Code", "eprint": CODEX}),
+    ]
+    entries = build_entries([(r, paper) for r in records])
+    assert len(entries) == 1
+    assert entries[0].sources == records
+    assert entries[0].key == "codex"
+
+
+def test_all_seeds_sorted_unique_and_order_independent(seed_papers: dict[str, Paper]) -> None:
+    pairs = [(rec(p.arxiv_id, line=i), p) for i, p in enumerate(seed_papers.values())]
+    first = build_entries(pairs)
+    assert [e.key for e in first] == sorted(e.key for e in first)
+    assert len({e.key for e in first}) == 25
+    shuffled = pairs[:]
+    random.Random(7).shuffle(shuffled)
+    assert [(e.key, e.paper.arxiv_id) for e in build_entries(shuffled)] == [(e.key, e.paper.arxiv_id) for e in first]
+    assert {e.key for e in first} >= {"chen2021evaluating", "openai2024gpt", "brown2020language"}
+
+
+def test_newest_metadata_wins(seed_papers: dict[str, Paper]) -> None:
+    latest = seed_papers[CODEX]
+    older = replace(latest, version=1, updated=latest.published)  # synthetic v1 copy
+    entries = build_entries([(rec(CODEX), older), (rec(CODEX, line=2), latest)])
+    assert entries[0].paper is latest
+
+
+def test_old_style_subject_class_forms_are_one_paper(seed_papers: dict[str, Paper]) -> None:
+    base = seed_papers[CODEX]
+    # synthetic: a real paper's metadata relabelled with an old-style id
+    plain = replace(base, arxiv_id="math/0309136")
+    with_class = replace(base, arxiv_id="math.GT/0309136")
+    entries = build_entries([(rec("math/0309136"), plain), (rec("math/0309136", line=2), with_class)])
+    assert len(entries) == 1
+    assert len(entries[0].sources) == 2
+
+
+def test_year_mode_latest_changes_generated_key(seed_papers: dict[str, Paper]) -> None:
+    paper = seed_papers["2112.09332"]
+    assert build_entries([(rec(paper.arxiv_id), paper)])[0].key == "nakano2021webgpt"
+    assert build_entries([(rec(paper.arxiv_id), paper)], year_mode="latest")[0].key == "nakano2022webgpt"
+
+
+def test_collisions_get_suffixes_in_id_order(seed_papers: dict[str, Paper]) -> None:
+    real = seed_papers[CODEX]
+    # synthetic twins: same first author, year and title word as the real paper
+    twin_a = replace(real, arxiv_id="2107.00001")
+    twin_b = replace(real, arxiv_id="2107.09999")
+    pairs = [(rec(p.arxiv_id), p) for p in (real, twin_a, twin_b)]
+    for perm in itertools.permutations(pairs):
+        keys = {e.paper.arxiv_id: e.key for e in build_entries(list(perm))}
+        assert keys == {"2107.00001": "chen2021evaluatinga", CODEX: "chen2021evaluatingb",
+                        "2107.09999": "chen2021evaluatingc"}
+
+
+def test_bib_key_kept_and_corrected(seed_papers: dict[str, Paper]) -> None:
+    paper = seed_papers[CODEX]
+    record = bib("codex", {"title": "Evaluating {LLMs} on Code", "author": "Chen, Mark and others", "year": "2021",
+                           "note": "Codex paper", "keywords": "code, llm", "abstract": "old abstract",
+                           "journal": "arXiv preprint arXiv:2107.03374", "eprint": CODEX})
+    [entry] = build_entries([(record, paper), (rec(CODEX), paper)])
+    assert entry.key == "codex"
+    assert "title: 'Evaluating LLMs on Code' -> 'Evaluating Large Language Models Trained on Code'" in entry.changes
+    assert any(c.startswith("author: 'Chen, Mark and others' -> 'Mark Chen and Jerry Tworek and Heewoo Jun and others'")
+               for c in entry.changes)
+    assert "journal: 'arXiv preprint arXiv:2107.03374' dropped (the arXiv eprint fields say it)" in entry.changes
+    assert "added doi" in entry.changes and "added url" in entry.changes
+    assert not any(c.startswith(("year", "eprint", "added eprint")) for c in entry.changes)
+    assert entry.bib_fields == {"note": "Codex paper", "keywords": "code, llm"}
+
+
+def test_missing_fields_are_reported_added(seed_papers: dict[str, Paper]) -> None:
+    paper = seed_papers[CODEX]
+    record = rec(CODEX, kind="bib", key="codex", fields={"title": "Evaluating Large Language Models Trained on Code",
+                                                          "year": "2020"})
+    [entry] = build_entries([(record, paper)])
+    assert "added eprint" in entry.changes
+    assert "year: '2020' -> '2021'" in entry.changes
+    assert not any(c.startswith("title") for c in entry.changes)
+    assert any(c.startswith("added author (58 from arXiv)") for c in entry.changes)
+
+
+def test_two_bib_keys_for_one_paper_keep_first_and_alias(seed_papers: dict[str, Paper]) -> None:
+    paper = seed_papers[CODEX]
+    later = bib("zcodex", {"eprint": CODEX, "note": "second"}, source="b.bib", line=1)
+    earlier = bib("codex", {"eprint": CODEX}, source="a.bib", line=9)
+    for order in ([later, earlier], [earlier, later]):
+        [entry] = build_entries([(r, paper) for r in order])
+        assert entry.key == "codex"
+        assert entry.bib_fields["ids"] == "zcodex"
+        assert entry.bib_fields["note"] == "second"
+        assert any("'zcodex' -> 'codex'" in c and "alias" in c for c in entry.changes)
+
+
+def test_rekey_generates_and_keeps_old_key_as_alias(seed_papers: dict[str, Paper]) -> None:
+    paper = seed_papers[CODEX]
+    [entry] = build_entries([(bib("codex", {"eprint": CODEX}), paper)], rekey=True)
+    assert entry.key == "chen2021evaluating"
+    assert entry.bib_fields["ids"] == "codex"
+    assert any("--rekey" in c for c in entry.changes)
+
+
+def test_generated_keys_never_take_kept_or_existing_keys(seed_papers: dict[str, Paper]) -> None:
+    codex, gpt3 = seed_papers[CODEX], seed_papers["2005.14165"]
+    # the user's .bib calls Codex by the key arxref would generate for GPT-3
+    pairs = [(bib("brown2020language", {"eprint": CODEX}), codex), (rec(gpt3.arxiv_id), gpt3)]
+    keys = {e.paper.arxiv_id: e.key for e in build_entries(pairs)}
+    assert keys == {CODEX: "brown2020language", "2005.14165": "brown2020languagea"}
+    keys = {e.paper.arxiv_id: e.key for e in build_entries([(rec(gpt3.arxiv_id), gpt3)],
+                                                            existing_keys={"brown2020language"})}
+    assert keys == {"2005.14165": "brown2020languagea"}
+
+
+def test_one_key_for_two_papers_goes_to_lower_id(seed_papers: dict[str, Paper]) -> None:
+    codex, gpt3 = seed_papers[CODEX], seed_papers["2005.14165"]
+    pairs = [(bib("llm", {"eprint": CODEX}), codex), (bib("llm", {"eprint": "2005.14165"}, line=20), gpt3)]
+    entries = {e.paper.arxiv_id: e for e in build_entries(pairs)}
+    assert entries["2005.14165"].key == "llm"
+    assert entries[CODEX].key == "chen2021evaluating"
+    assert any("already names arXiv:2005.14165" in c for c in entries[CODEX].changes)
+
+
+def test_invalid_bib_key_is_replaced(seed_papers: dict[str, Paper]) -> None:
+    [entry] = build_entries([(bib("bad key", {"eprint": CODEX}), seed_papers[CODEX])])
+    assert entry.key == "chen2021evaluating"
+    assert any("cannot be used" in c for c in entry.changes)
+    assert "ids" not in entry.bib_fields
+
+
+def test_published_doi_kept_arxiv_doi_dropped(seed_papers: dict[str, Paper]) -> None:
+    paper = seed_papers[CODEX]
+    [entry] = build_entries([(bib("a", {"eprint": CODEX, "doi": "10.48550/arXiv.2107.03374"}), paper)])
+    assert "doi" not in entry.bib_fields
+    # synthetic journal DOI, to check that a non-arXiv DOI is kept
+    [entry] = build_entries([(bib("a", {"eprint": CODEX, "doi": "10.1000/example.1", "volume": "abs/2107.03374",
+                                       "journal": "CoRR"}), paper)])
+    assert entry.bib_fields == {"doi": "10.1000/example.1"}
