@@ -287,6 +287,7 @@ def write_atomically(target: Path, write: Callable[[object], None]) -> None:
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent))
     try:
+        os.chmod(tmp, _output_mode(target))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
             write(stream)
             stream.flush()
@@ -298,6 +299,16 @@ def write_atomically(target: Path, write: Callable[[object], None]) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _output_mode(target: Path) -> int:
+    """Keep an existing file's permissions; a new file gets 0666 minus the umask (mkstemp uses 0600)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 # --------------------------------------------------------------------------- check
