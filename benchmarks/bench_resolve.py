@@ -53,15 +53,23 @@ class Corpus:
 
 
 class Words:
-    """A Zipf-distributed pseudo-word vocabulary (deterministic for a seed)."""
+    """A Zipf-distributed pseudo-word vocabulary (deterministic for a seed).
 
-    def __init__(self, rng: random.Random, size: int = 30000) -> None:
+    Shaped like scientific English: a long tail (200,000 word types, Zipf exponent
+    1.0, as in abstract corpora of this size) and frequent words shorter than rare
+    ones (Zipf's law of abbreviation), the property arxref's query building relies on
+    when it has no corpus statistics. ``--vocab``/``--zipf`` make it harsher.
+    """
+
+    def __init__(self, rng: random.Random, size: int = 200_000, exponent: float = 1.0) -> None:
         vocab: set[str] = set()
         while len(vocab) < size:
-            vocab.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
-        self.vocab = sorted(vocab)
-        rng.shuffle(self.vocab)
-        weights = [1.0 / (rank + 1) ** 1.05 for rank in range(size)]
+            vocab.add("".join(rng.choice(SYLLABLES) for _ in range(rng.choice((1, 2, 2, 3, 3, 3, 4, 4)))))
+        ordered = sorted(vocab)
+        rng.shuffle(ordered)
+        # frequent ranks get short words: sort by length, with a random jitter of one syllable
+        self.vocab = sorted(ordered, key=lambda w: len(w) + rng.uniform(-2.5, 2.5))
+        weights = [1.0 / (rank + 1) ** exponent for rank in range(size)]
         self.cum = list(_accumulate(weights))
         self.rng = rng
 
@@ -208,21 +216,22 @@ def make_records(corpus: Corpus, count: int, rng: random.Random, words: Words,
     for n in range(count):
         paper = rng.choice(corpus.papers)
         kind = rng.choices(NOISES, WEIGHTS)[0]
-        text: str | None = paper.abstract
+        abstract = paper.abstract
+        text: str | None = abstract
         title = None
         authors: list[str] = []
         if kind == "older":
-            text = older_version(text, rng, words)
+            text = older_version(abstract, rng, words)
         elif kind == "truncated":
-            text = truncate(text, rng)
+            text = truncate(abstract, rng)
         elif kind == "typos":
-            text = typos(text, rng, rng.uniform(0.005, 0.02))
+            text = typos(abstract, rng, rng.uniform(0.005, 0.02))
         elif kind == "wrapped":
-            text = pdf_wrap(text, rng)
+            text = pdf_wrap(abstract, rng)
         elif kind == "truncated+typos":
-            text = typos(truncate(text, rng), rng, 0.01)
+            text = typos(truncate(abstract, rng), rng, 0.01)
         elif kind == "older+typos":
-            text = typos(older_version(text, rng, words), rng, 0.01)
+            text = typos(older_version(abstract, rng, words), rng, 0.01)
         elif kind == "title":
             text = None
             title = typos(paper.title, rng, 0.02) if rng.random() < 0.3 else paper.title
@@ -337,8 +346,8 @@ def bench_online(args: argparse.Namespace, corpus: Corpus, records: list, tmp: P
     served = corpus.papers[: args.online_papers]
     entries = [fake_module.parse_stored_entry(entry_xml(p)) for p in served]  # type: ignore[attr-defined]
     served_ids = {p.arxiv_id for p in served}
-    chosen = [r for r in records if r[1] in served_ids or r[1] is None]
-    chosen = chosen[: args.online_records]
+    positives = [r for r in records if r[1] in served_ids][: args.online_records]
+    chosen = positives + [r for r in records if r[1] is None][: max(1, len(positives) // 10)]
     path = tmp / "online.sqlite"
     with fake_module.FakeArxiv(entries) as fake:  # type: ignore[attr-defined]
         settings = Settings.from_options(cache_path=path, offline=False, api_url=fake.url, request_interval=0.0)
@@ -425,13 +434,15 @@ def main() -> None:
     parser.add_argument("--online-records", type=int, default=160)
     parser.add_argument("--min-score", type=float, default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--vocab", type=int, default=200_000, help="pseudo-word types in the vocabulary")
+    parser.add_argument("--zipf", type=float, default=1.0, help="Zipf exponent of word frequencies")
     parser.add_argument("--seeds", action="store_true", help="only print the real-data score table")
     args = parser.parse_args()
     seeds_table()
     if args.seeds:
         return
     rng = random.Random(args.seed)
-    words = Words(rng)
+    words = Words(rng, args.vocab, args.zipf)
     started = time.perf_counter()
     corpus = make_corpus(args.papers, rng, words)
     records = make_records(corpus, args.records, rng, words)

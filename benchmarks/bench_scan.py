@@ -74,22 +74,24 @@ def _fake_id(i: int) -> str:
     return f"{year:02d}{month:02d}.{1 + i % 99999:05d}"
 
 
-def measure(paths: list[Path], trace: bool) -> tuple[float, int, int, int]:
-    """(seconds, records, ids, tracemalloc peak bytes or 0) for one scan."""
+def measure(paths: list[Path], trace: bool) -> tuple[float, float, int, int, int]:
+    """(wall seconds, CPU seconds, records, ids, tracemalloc peak bytes or 0) for one scan."""
     from arxref.scan import scan_paths
 
     if trace:
         tracemalloc.start()
     records = with_ids = 0
+    cpu = time.process_time()
     start = time.perf_counter()
     for record in scan_paths(paths):
         records += 1
         with_ids += record.arxiv_id is not None
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] if trace else 0
     if trace:
         tracemalloc.stop()
-    return elapsed, records, with_ids, peak
+    return elapsed, cpu, records, with_ids, peak
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,14 +111,16 @@ def main(argv: list[str] | None = None) -> int:
         size = sum(p.stat().st_size for p in paths)
         print(f"dump: {size / 1e6:.1f} MB in {len(paths)} files ({time.perf_counter() - t0:.1f} s to write)")
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        elapsed, records, with_ids, _ = measure(paths, trace=False)
+        elapsed, cpu, records, with_ids, _ = measure(paths, trace=False)
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(f"scan: {elapsed:.2f} s, {size / 1e6 / elapsed:.1f} MB/s, {records} records "
               f"({with_ids} with an id), {records / elapsed:,.0f} records/s")
+        print(f"cpu: {cpu:.2f} s of process time, {size / 1e6 / cpu:.1f} MB per CPU second "
+              f"(wall-clock is lower when other processes share the cores)")
         print(f"peak RSS: {rss_after / 1024:.1f} MB (before scan {rss_before / 1024:.1f} MB, "
               f"growth {(rss_after - rss_before) / 1024:.1f} MB)")
         if args.tracemalloc:
-            t_elapsed, _, _, peak = measure(paths, trace=True)
+            t_elapsed, _, _, _, peak = measure(paths, trace=True)
             print(f"tracemalloc: Python heap peak {peak / 1e6:.2f} MB (traced pass {t_elapsed:.1f} s)")
     finally:
         if not args.keep and args.dir is None:

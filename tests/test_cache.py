@@ -296,7 +296,7 @@ def test_snapshot_import_from_real_papers(tmp_path: Path, real_papers: dict[str,
         # the API's entry of the same version replaces the snapshot's; the reverse does not happen
         cache.import_paths([RESPONSES / "2107.03374.xml"])
         assert cache.row_format("2107.03374") == "atom"
-        assert cache.import_paths([snapshot]).unchanged == 24
+        assert cache.import_paths([snapshot]).unchanged == 25
         assert cache.row_format("2107.03374") == "atom"
         # snapshot-imported papers export as Atom that parse_feed reads back to the same metadata
         out = tmp_path / "feeds"
@@ -336,7 +336,7 @@ def test_hostile_ids_and_titles_cannot_escape_the_export_dir(tmp_path: Path, rea
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 8 and all(not n.startswith(".") for n in names)
     assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["out"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.sqlite", "c.sqlite-shm", "c.sqlite-wal", "deep"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("c.sqlite")) == ["deep"]
     [paper] = parse_feed((out / "2107.03374.xml").read_bytes()).papers
     assert paper.title == 'T</title><evil/>&amp; "q" ]]> <![CDATA[x]]>'  # control characters dropped
     assert paper.comment == "a < b & c > d" and paper.authors == [Author('"Bobby" <Tables>')]

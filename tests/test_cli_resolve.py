@@ -130,3 +130,11 @@ def test_search_through_the_fake_api(fake_arxiv, tmp_path: Path) -> None:
     assert 0 < sent < 6
     assert run(args).exit_code == 0
     assert len(fake_arxiv.requests()) == sent
+
+
+def test_help_states_the_real_default_threshold() -> None:
+    from arxref import resolve as library
+    from arxref.cli import resolve as command
+
+    assert command.RESOLVE_MIN == library.RESOLVE_MIN
+    assert f"[default {library.RESOLVE_MIN}]" in run(["--help"]).stdout

@@ -8,7 +8,6 @@ hostile titles/names) in the bibtex and biber runs.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -22,7 +21,7 @@ from arxref.atom import parse_feed
 from arxref.dedup import build_entries
 from arxref.formats import WriteOptions, write_bibtex, write_csljson
 from arxref.keys import split_name
-from arxref.model import Author, Entry, Paper, Record
+from arxref.model import Author, Entry, Record
 
 pytestmark = pytest.mark.tools
 

@@ -31,6 +31,7 @@ from arxref.resolve import (
     decide,
     resolve_records,
     score_paper,
+    surname,
 )
 from arxref.scan import scan_paths
 
@@ -220,7 +221,16 @@ def test_titles_and_authors_score(papers: dict[str, Paper]) -> None:
     score, evidence = score_paper(query, paper)
     assert evidence == {"title": 1.0, "authors": 1.0} and score == 1.0
     other = _Query.of(record(title=paper.title, authors=["Nobody", "Madeup"]))
-    assert score_paper(other, paper)[0] == pytest.approx(0.8)
+    assert score_paper(other, paper)[0] == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [("Mark Chen", "chen"), ("Chen, Mark", "chen"), ("M. Chen", "chen"), ("Chen et al.", "chen"),
+     ("Andrew Snyder-Beattie", "snyderbeattie"), ("Martin Luther King Jr.", "king"), ("Sch\u00f6lkopf", "scholkopf")],
+)
+def test_surname(name: str, family: str) -> None:
+    assert surname(name) == family
 
 
 def test_unrelated_text_scores_low_everywhere(papers: dict[str, Paper]) -> None:
@@ -250,6 +260,10 @@ def test_search_clauses_are_fielded_and_change_between_rounds(papers: dict[str, 
     title_clause = clauses_for(record(title="Language Models are Few-Shot Learners"), 0)
     assert title_clause is not None and title_clause.startswith("ti:")
     assert clauses_for(record(title="Language Models are Few-Shot Learners"), 1) is not None
+    loose = clauses_for(record(title="Language Models are Few-Shot Learners", authors=["Tom B. Brown",
+                                                                                      "Snyder-Beattie, A."]), 2)
+    assert loose is not None and " OR " in loose and "au:brown" in loose and "au:beattie" in loose
+    assert clauses_for(rec, 2) is not None and clauses_for(rec, 3) is None
 
 
 # --------------------------------------------------------------------------- the 42 seed abstracts, offline
@@ -459,6 +473,29 @@ def test_clause_answers_are_stored_under_their_own_key(fake_arxiv, tmp_path: Pat
         clause = clauses_for(rec, 0)
         assert clause is not None
         assert "2212.08751" in (cache.get_search(CLAUSE_KEY_PREFIX + clause) or [])
+
+
+def test_search_survives_flaky_answers(fake_arxiv, tmp_path: Path, papers: dict[str, Paper]) -> None:
+    import fakearxiv
+
+    path = tmp_path / "cache.sqlite"
+    fake_arxiv.inject(fakearxiv.empty)  # arXiv's empty-feed flake: asked again, not stored as "no match"
+    fake_arxiv.inject(fakearxiv.status(503))  # throttled: the client waits and retries
+    with Cache(path) as cache:
+        results = resolve_records([record(papers["2212.08751"].abstract)], online(path, fake_arxiv.url), cache)
+    assert (results[0].status, results[0].arxiv_id) == ("resolved", "2212.08751")
+    assert [r.status for r in fake_arxiv.requests()][:3] == [200, 503, 200]
+
+
+def test_rejected_query_is_reported_not_raised(fake_arxiv, tmp_path: Path, papers: dict[str, Paper]) -> None:
+    import fakearxiv
+
+    path = tmp_path / "cache.sqlite"
+    for _ in range(3):
+        fake_arxiv.inject(fakearxiv.status(400))
+    with Cache(path) as cache:
+        results = resolve_records([record(papers["2212.08751"].abstract)], online(path, fake_arxiv.url), cache)
+    assert results[0].status == "unverified" and "400" in (results[0].reason or "")
 
 
 def test_unreachable_arxiv_makes_search_records_unverified(tmp_path: Path, papers: dict[str, Paper]) -> None:

@@ -176,20 +176,6 @@ def is_valid(value: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class IdMatch:
-    """An id-like token found in free text."""
-
-    start: int
-    end: int
-    raw: str
-    arxiv_id: ArxivId | None
-    problem: str | None = None
-    """Why the token is an impossible id (``arxiv_id`` is then None)."""
-    explicit: bool = False
-    """True when written with an arXiv prefix, URL or DOI (not a bare number)."""
-
-
 # Free-text finder. Explicit forms (prefix/URL/DOI) are ids even when impossible,
 # so they are reported; bare numbers are ids only when valid and not look-alikes.
 _FIND_RE = re.compile(
@@ -224,7 +210,7 @@ _LOOKAHEAD = 16
 # Context that marks a bare NNNN.NNNN as a measurement, phone, room or version number.
 _UNIT_AFTER_RE = re.compile(
     r"\s?(?:ms|s|sec|seconds?|min|h|hz|khz|mhz|ghz|kb|mb|gb|tb|kg|g|mg|m|km|cm|mm|nm|%|"
-    r"eur|usd|\$|€|dollars?|euros?|points?|px|pt|k|ev|kev|mev|gev|tev|v|mv|w|kw|db)(?!\w)",
+    r"eur|usd|\$|€|dollars?|euros?|points?|px|pt|k|ev|kev|mev|gev|tev|v|mv|w|kw|db)(?![\w'-])",
     re.IGNORECASE,
 )
 _CONTEXT_BEFORE_RE = re.compile(
@@ -271,14 +257,55 @@ def _is_look_alike(text: str, match: re.Match[str]) -> bool:
 
 
 def _next_anchor(text: str, pos: int) -> int:
-    """Start of the next anchor at or after ``pos``, or -1."""
-    new = _ANCHOR_NEW_RE.search(text, pos)
-    old = _ANCHOR_OLD_RE.search(text, pos) if "/" in text else None
-    if new is None:
-        return old.start() if old else -1
-    if old is None:
-        return new.start()
-    return min(new.start(), old.start())
+    """Start of the next plausible anchor at or after ``pos``, or -1.
+
+    A new-style anchor needs four digits before its dot and an old-style one a
+    letter before its slash: cheap checks that skip decimals like ``3.1415``.
+    """
+    new = old = -1
+    search = pos
+    while True:
+        found = _ANCHOR_NEW_RE.search(text, search)
+        if found is None:
+            break
+        start = found.start()
+        if start >= 4 and text[start - 4 : start].isdigit():
+            new = start
+            break
+        search = start + 1
+    if "/" in text:
+        search = pos
+        while True:
+            found = _ANCHOR_OLD_RE.search(text, search)
+            if found is None:
+                break
+            start = found.start()
+            if start >= 1 and text[start - 1].isalpha():
+                old = start
+                break
+            search = start + 1
+    if new < 0 or old < 0:
+        return max(new, old)
+    return min(new, old)
+
+
+def _to_match(match: re.Match[str]) -> IdMatch:
+    explicit = bool(match.group("prefix"))
+    try:
+        arxiv_id = _build(match)
+    except InvalidIdError as exc:
+        return IdMatch(match.start(), match.end(), match.group(0), None, exc.reason, explicit)
+    return IdMatch(match.start(), match.end(), match.group(0), arxiv_id, None, explicit)
+
+
+def match_at(text: str, pos: int = 0) -> IdMatch | None:
+    """The id written exactly at ``pos`` (with its prefix, if any), or None.
+
+    For line-oriented formats that know where an id must stand (a listing's
+    ``arXiv:ID`` line start); cheaper than :func:`find_ids` on the whole line.
+    """
+    match = _FIND_RE.match(text, pos)
+    return _to_match(match) if match else None
 
 
 def find_ids(text: str) -> Iterator[IdMatch]:
@@ -288,23 +315,20 @@ def find_ids(text: str) -> Iterator[IdMatch]:
     measurements (1234.5678 ms) are skipped; explicit but impossible ids
     (``arXiv:2313.00001``) are yielded with ``problem`` set.
     """
-    pos = 0
+    floor = 0  # end of the last match: windows never reach back past it
+    scan_from = 0  # where to look for the next anchor
     while True:
-        anchor = _next_anchor(text, pos)
+        anchor = _next_anchor(text, scan_from)
         if anchor < 0:
             return
-        # the full grammar runs only on a small window around the anchor
-        match = _FIND_RE.search(text, max(pos, anchor - _LOOKBACK), anchor + 8 + _LOOKAHEAD)
-        if match is None or match.start() > anchor:
-            pos = anchor + 1
+        # the full grammar runs only on a small window around the anchor ...
+        window = _FIND_RE.search(text, max(floor, anchor - _LOOKBACK), anchor + 8 + _LOOKAHEAD)
+        if window is None:
+            scan_from = anchor + 1
             continue
-        pos = max(match.end(), anchor + 1)
-        explicit = bool(match.group("prefix"))
-        if match.group("yymm") and not explicit and _is_look_alike(text, match):
+        # ... then once more from the match start without the window's end, which may cut a version
+        match = _FIND_RE.match(text, window.start()) or window
+        floor = scan_from = match.end()
+        if match.group("yymm") and not match.group("prefix") and _is_look_alike(text, match):
             continue
-        try:
-            arxiv_id = _build(match)
-        except InvalidIdError as exc:
-            yield IdMatch(match.start(), match.end(), match.group(0), None, exc.reason, explicit)
-            continue
-        yield IdMatch(match.start(), match.end(), match.group(0), arxiv_id, None, explicit)
+        yield _to_match(match)

@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from .formats.latex import clean_text, decode_tex_escapes
 
@@ -179,7 +179,7 @@ def is_valid_key(key: str) -> bool:
     return bool(key) and not _BAD_KEY_RE.search(key) and key.isprintable()
 
 
-def _suffixes() -> Iterable[str]:
+def _suffixes() -> Iterator[str]:
     """a, b, ..., z, aa, ab, ... (as many as needed)."""
     letters = "abcdefghijklmnopqrstuvwxyz"
     width = 1

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from typing import Any, TextIO
 
-from pybtex.database import BibliographyData, Entry as PybtexEntry, Person
-from pybtex.database.output import BaseWriter
+from pybtex.database import BibliographyData, Entry as PybtexEntry, Person  # type: ignore[import-untyped]
+from pybtex.database.output import BaseWriter  # type: ignore[import-untyped]
 
 from .formats.csljson import date_parts, note_text, write_items
 from .formats.latex import latex_to_text

@@ -16,6 +16,7 @@ current line (and, for a .bib, the current block) is held.
 from __future__ import annotations
 
 import codecs
+import io
 import logging
 import os
 import re
@@ -23,8 +24,7 @@ import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
-from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from . import ids
 from .errors import InputError
@@ -128,38 +128,49 @@ def _expand(paths: Iterable[str | os.PathLike[str]], report: ProblemHandler) -> 
 
 
 def _walk(root: str, visited: set[str], report: ProblemHandler) -> Iterator[str]:
-    """Depth-first walk, sorted by name; each real directory is entered once."""
-    stack: list[tuple[str, tuple[str, ...]]] = [(root, ())]
+    """Files under ``root`` in sorted order (``a/x``, ``b/y``, ``c``); each real directory is entered once."""
+    real_root = os.path.realpath(root)
+    visited.add(real_root)
+    stack: list[tuple[Iterator[os.DirEntry[str]], tuple[str, ...]]] = []
+    listing = _list_dir(root, report)
+    if listing is not None:
+        stack.append((listing, (real_root,)))
     while stack:
-        directory, ancestors = stack.pop()
-        real = os.path.realpath(directory)
-        if real in ancestors:
-            report(f"{directory}: symlink loop, skipped")
+        entries, ancestors = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
             continue
-        if real in visited:
-            continue  # reached again through another symlink: already scanned
-        visited.add(real)
+        if entry.name.startswith("."):
+            continue
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as exc:
-            report(f"{directory}: cannot list directory: {exc.strerror or exc}")
-            continue
-        subdirs = []
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                subdirs.append(entry.path)
-            elif os.path.splitext(entry.name)[1].lower() in SCAN_SUFFIXES:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            if os.path.splitext(entry.name)[1].lower() in SCAN_SUFFIXES:
                 yield entry.path
-        stack.extend((sub, ancestors + (real,)) for sub in reversed(subdirs))
+            continue
+        real = os.path.realpath(entry.path)
+        if real in ancestors:
+            report(f"{entry.path}: symlink loop, skipped")
+        elif real not in visited:  # else reached again through another symlink: already scanned
+            visited.add(real)
+            sub = _list_dir(entry.path, report)
+            if sub is not None:
+                stack.append((sub, ancestors + (real,)))
 
 
-def _open(source: str):  # type: ignore[no-untyped-def]
+def _list_dir(directory: str, report: ProblemHandler) -> Iterator[os.DirEntry[str]] | None:
+    try:
+        with os.scandir(directory) as found:
+            return iter(sorted(found, key=lambda e: e.name))
+    except OSError as exc:
+        report(f"{directory}: cannot list directory: {exc.strerror or exc}")
+        return None
+
+
+def _open(source: str) -> io.BufferedReader:
     """Open for binary reading, turning OS errors into one clear InputError."""
     try:
         info = os.stat(source)
@@ -176,7 +187,7 @@ def _open(source: str):  # type: ignore[no-untyped-def]
         raise InputError(source, None, f"cannot read: {exc.strerror or exc}") from None
 
 
-def _read_lines(handle, source: str, report: ProblemHandler) -> Iterator[tuple[int, str]]:  # type: ignore[no-untyped-def]
+def _read_lines(handle: io.BufferedReader, source: str, report: ProblemHandler) -> Iterator[tuple[int, str]]:
     """Decoded lines without their line break, numbered from 1.
 
     UTF-8 (with or without BOM) line by line; UTF-16 with a BOM through a text
@@ -209,9 +220,7 @@ def _read_lines(handle, source: str, report: ProblemHandler) -> Iterator[tuple[i
         raise InputError(source, None, f"read failed: {exc.strerror or exc}") from None
 
 
-def _read_utf16(handle, source: str, report: ProblemHandler) -> Iterator[tuple[int, str]]:  # type: ignore[no-untyped-def]
-    import io
-
+def _read_utf16(handle: io.BufferedReader, source: str, report: ProblemHandler) -> Iterator[tuple[int, str]]:
     text = io.TextIOWrapper(handle, encoding="utf-16", errors="replace", newline=None)
     try:
         for number, line in enumerate(text, 1):
@@ -419,8 +428,8 @@ class _DumpScanner:
         stripped = line.strip()
         if not stripped:
             return
-        if stripped[:6].lower() == "arxiv:" and _LEAD_ID_RE.match(line):
-            match = next(ids.find_ids(line[:80]))
+        match = ids.match_at(line, len(line) - len(line.lstrip())) if stripped[:6].lower() == "arxiv:" else None
+        if match is not None:
             # the id closes the abstract above; what follows on the line opens the next one
             yield from self.close(match, number)
             rest = line[match.end:]
@@ -441,8 +450,10 @@ class _DumpScanner:
         """Emit the pending abstract with ``match`` as its id (or a bare id record)."""
         pending, self.pending = self.pending, None
         if pending is None:
-            if match is not None:
-                yield _id_record(match, self.source, number, self.kind, match.raw)
+            if match is not None:  # an id line with no abstract above it: the record is only an id
+                record = Record(source=self.source, line=number, kind=self.kind, column=match.start + 1)
+                _set_id(record, match)
+                yield record
             return
         yield self.record(pending.number, pending.column, pending.text, pending.comments, match)
 
@@ -561,7 +572,7 @@ def _finish_search(record: Record) -> Record:
 
 # --------------------------------------------------------------------------- LaTeX
 
-_CITE_RE = re.compile(r"\\(?P<cmd>[A-Za-z]*cite[A-Za-z]*)\*?")
+_CITE_RE = re.compile(r"\\(?P<cmd>[A-Za-z]*[Cc]ite[A-Za-z]*)\*?")
 _OPT_ARG_RE = re.compile(r"\s*\[[^\]]*\]")
 _BRACE_ARG_RE = re.compile(r"\s*\{([^{}]*)\}")
 _BIBITEM_RE = re.compile(r"\\bibitem\s*(?:\[[^\]]*\])?\s*\{([^}]*)\}")
@@ -720,11 +731,11 @@ def _scan_tex(lines: Lines, source: str, report: ProblemHandler) -> Iterator[Rec
     yield from scanner.close_item()
 
 
-_UNCLOSED_CITE_RE = re.compile(r"\\[A-Za-z]*cite[A-Za-z]*\*?(?:\s*\[[^\]]*\])*\s*\{[^}]*$")
+_UNCLOSED_CITE_RE = re.compile(r"\\[A-Za-z]*[Cc]ite[A-Za-z]*\*?(?:\s*\[[^\]]*\])*\s*\{[^}]*$")
 
 
 def _unclosed_cite(line: str) -> bool:
-    return "cite" in line and bool(_UNCLOSED_CITE_RE.search(line))
+    return "ite" in line and bool(_UNCLOSED_CITE_RE.search(line))
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -942,7 +953,7 @@ class _BibScanner:
             elif isinstance(block, model.Entry):
                 yield self.entry(block, number)
 
-    def entry(self, entry, number: int) -> Record:  # type: ignore[no-untyped-def]
+    def entry(self, entry: Any, number: int) -> Record:
         fields = {f.key.lower(): _expand_value(str(f.value), self.strings) for f in entry.fields}
         record = Record(source=self.source, line=number, kind="bib", key=entry.key,
                         entry_type=entry.entry_type.lower(), fields=fields)
@@ -962,7 +973,7 @@ class _BibScanner:
         _bib_ids(record, fields)
         return record
 
-    def failed(self, block, number: int) -> Iterator[Record]:  # type: ignore[no-untyped-def]
+    def failed(self, block: Any, number: int) -> Iterator[Record]:
         """Report a block bibtexparser could not read; keep any id written in it."""
         raw = block.raw or ""
         error = _bib_error(block.error)

@@ -27,7 +27,6 @@ from .model import Author, Link, Paper
 
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 _NEW_ID_RE = re.compile(r"(\d{4})\.(\d{4,5})")
-_SPACE_RE = re.compile(r"\s+")
 _AUTHOR_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 
 

@@ -9,8 +9,9 @@ removed here, identically on both sides of a comparison:
 * hyphenation across line breaks (``pro-\\nposed``) and hyphens inside compounds
   (``self-harm`` == ``selfharm``, so both spellings and both wraps agree);
 * ``--``/``---`` and unicode dashes, quotes of every kind, odd whitespace;
-* a trailing ``…``/``...``/``[...]`` that marks a truncated copy (reported by
-  :func:`is_truncated`, since the matcher then compares against a prefix).
+* a trailing ``…``/``...``/``[...]`` that marks a truncated copy (dropped; the
+  matcher compares a short copy with the paper's prefix anyway, and
+  :func:`is_truncated` tells whether a copy says it was cut).
 
 Only :func:`normalize` decides equality; the other helpers pick words for
 search queries.

@@ -10,6 +10,9 @@ import click
 
 from .common import handle_errors, network_options, settings_from
 
+#: Kept in step with arxref.resolve.RESOLVE_MIN (importing it here would load rapidfuzz on --help).
+RESOLVE_MIN = 0.4
+
 #: Statuses in the order the summary line lists them.
 SUMMARY_ORDER = ("resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified")
 
@@ -19,7 +22,7 @@ SUMMARY_ORDER = ("resolved", "given", "ambiguous", "unmatched", "not_found", "in
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="jsonl", show_default=True,
               help="jsonl: one JSON object per record; text: one line per record.")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None,
-              help="Lowest similarity score (0-1) that resolves a record [default 0.5].")
+              help=f"Lowest similarity score (0-1) that resolves a record [default {RESOLVE_MIN}].")
 @network_options
 @handle_errors
 def resolve(paths: tuple[str, ...], fmt: str, min_score: float | None, **network: Any) -> None:
@@ -89,7 +92,7 @@ def _text_line(res: Any) -> str:
         parts.append(res.arxiv_id)
     if res.score is not None and res.status in ("resolved", "ambiguous", "unmatched"):
         parts.append(f"({res.score:.2f})")
-    if res.status == "resolved" and res.paper is not None:
+    if res.status in ("resolved", "given") and res.paper is not None:
         parts.append(repr(res.paper.title))
     else:
         parts.append(_what(res))

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ..model import Record
 
 EXIT_OK, EXIT_NOTHING_READ = 0, 1
-_LOCATION_WIDTH = 40
+_LOCATION_WIDTH = 80
 _SNIPPET_WIDTH = 70
 
 

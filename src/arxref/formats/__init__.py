@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Iterable, TextIO
 
 if TYPE_CHECKING:
-    from ..keys import Name
     from ..model import Entry, Paper
 
 __all__ = ["WriteOptions", "write_bibtex", "write_csljson", "write_ris"]
@@ -69,17 +68,6 @@ def write_ris(entries: Iterable[Entry], stream: TextIO, options: WriteOptions | 
 def entry_date(paper: Paper, options: WriteOptions) -> datetime:
     """The date a writer shows: v1 (``published``) or the latest version (``updated``)."""
     return paper.updated if options.year == "latest" else paper.published
-
-
-def entry_names(paper: Paper, options: WriteOptions) -> tuple[list[Name], bool]:
-    """The authors to write, split, and whether some were cut by ``max_authors``."""
-    from ..keys import split_name
-
-    authors = paper.authors
-    truncated = options.max_authors is not None and len(authors) > options.max_authors
-    if truncated:
-        authors = authors[: options.max_authors]
-    return [split_name(a.name) for a in authors], truncated
 
 
 _JOURNAL_YEAR_RE = re.compile(r"\((1[89]\d\d|20\d\d)\)|\b(1[89]\d\d|20\d\d)\b")

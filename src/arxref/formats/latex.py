@@ -30,12 +30,9 @@ for _c in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85):
     _CONTROL_TABLE[_c] = " "
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def clean_text(value: str) -> str:
     """One line of text: control characters dropped, whitespace runs collapsed to one space."""
-    if _CONTROL_RE.search(value):
+    if not value.isprintable():  # C-fast check; control characters are never printable
         value = value.translate(_CONTROL_TABLE)
     return " ".join(value.split())
 

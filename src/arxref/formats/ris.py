@@ -17,7 +17,6 @@ carries only the journal reference and the user's note. ``ID`` is the citation k
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Iterable, TextIO
 
@@ -27,7 +26,6 @@ from . import WriteOptions, entry_date, has_journal, is_published, journal_year
 from .latex import clean_text, latex_to_text
 
 CRLF = "\r\n"
-_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\x85]|\s$")
 _BUFFER_RECORDS = 512
 
 
@@ -51,9 +49,9 @@ def _author(display_name: str) -> str:
 def format_record(tags: Iterable[tuple[str, str]]) -> str:
     """A record from (tag, value) pairs: values made one line, empty ones skipped, ``ER`` last."""
     record = "".join([f"{tag}  - {value}{CRLF}" for tag, value in tags if value])
-    # values are cleaned where they are made; this check keeps any that were not from
-    # breaking the one-line-per-tag grammar (a rare slow path)
-    if _UNSAFE_RE.search(record.replace(CRLF, "")) or "  - \r" in record or "  -  " in record:
+    # values are cleaned where they are made; a record holding anything else (a line
+    # break, a control character, edge spaces) is rebuilt from cleaned values
+    if not record.replace(CRLF, "").isprintable() or " " + CRLF in record or "  -  " in record:
         record = "".join([f"{tag}  - {clean}{CRLF}" for tag, value in tags if (clean := clean_text(value))])
     return record + f"ER  - {CRLF}{CRLF}"
 
