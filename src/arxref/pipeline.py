@@ -373,10 +373,6 @@ def check(
         tmp = ExportReport()
         _account(tmp, res)
         problems.extend(tmp.problems)
-    for record in records:
-        for text in record.problems:
-            if "invalid arXiv id" in text and record.arxiv_id:
-                problems.append(_problem(record, "error", "invalid", text))
     problems.sort(key=lambda p: (p.source, p.line, p.column, p.code))
     return report
 
