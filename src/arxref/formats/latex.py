@@ -30,9 +30,20 @@ for _c in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85):
     _CONTROL_TABLE[_c] = " "
 
 
+_ASCII_CONTROLS = bytes([*range(0x20), 0x7F])
+
+
 def clean_text(value: str) -> str:
     """One line of text: control characters dropped, whitespace runs collapsed to one space."""
-    if not value.isprintable():  # C-fast check; control characters are never printable
+    if value.isascii():
+        # fast path for the common case (already clean ASCII): byte-level checks only
+        raw = value.encode("ascii")
+        if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
+            if "  " not in value and value[:1] != " " and value[-1:] != " ":
+                return value
+        else:
+            value = value.translate(_CONTROL_TABLE)
+    elif not value.isprintable():  # control characters are never printable
         value = value.translate(_CONTROL_TABLE)
     return " ".join(value.split())
 
@@ -111,8 +122,15 @@ def escape_text(value: str, ascii: bool = False) -> str:
     """
     value = clean_text(value)
     if ascii:
-        return value if value.isascii() and not _SPECIAL_RE.search(value) else value.translate(_ASCII_TABLE)
-    return value.translate(_UTF8_TABLE) if _SPECIAL_RE.search(value) else value
+        value = value if value.isascii() and not _SPECIAL_RE.search(value) else value.translate(_ASCII_TABLE)
+    elif _SPECIAL_RE.search(value):
+        value = value.translate(_UTF8_TABLE)
+    return _break_ligatures(value) if "`" in value else value
+
+
+def _break_ligatures(text: str) -> str:
+    """``!``` and ``?``` are TeX ligatures for ¡ and ¿; an empty group keeps them literal."""
+    return text.replace("!`", "!{}`").replace("?`", "?{}`")
 
 
 # --------------------------------------------------------------------------- decoding TeX
@@ -224,6 +242,8 @@ def _protect(token: str) -> str:
 
 def _title_segment(text: str, ascii: bool) -> str:
     escaped = decode_tex_escapes(text).translate(_ASCII_TABLE if ascii else _UTF8_TABLE)
+    if "`" in escaped:
+        escaped = _break_ligatures(escaped)
     search = _INNER_CAPITAL_RE.search
     if not search(escaped):
         return escaped

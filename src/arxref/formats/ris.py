@@ -48,16 +48,17 @@ def _author(display_name: str) -> str:
 
 def format_record(tags: Iterable[tuple[str, str]]) -> str:
     """A record from (tag, value) pairs: values made one line, empty ones skipped, ``ER`` last."""
-    record = "".join([f"{tag}  - {value}{CRLF}" for tag, value in tags if value])
-    # values are cleaned where they are made; a record holding anything else (a line
-    # break, a control character, edge spaces) is rebuilt from cleaned values
-    if not record.replace(CRLF, "").isprintable() or " " + CRLF in record or "  -  " in record:
-        record = "".join([f"{tag}  - {clean}{CRLF}" for tag, value in tags if (clean := clean_text(value))])
-    return record + f"ER  - {CRLF}{CRLF}"
+    return _join_record([(tag, clean_text(value)) for tag, value in tags])
+
+
+def _join_record(tags: list[tuple[str, str]]) -> str:
+    """A record from values that are already clean one-line text (see :func:`entry_tags`)."""
+    return "".join([f"{tag}  - {value}{CRLF}" for tag, value in tags if value]) + f"ER  - {CRLF}{CRLF}"
 
 
 def entry_tags(entry: Entry, options: WriteOptions) -> list[tuple[str, str]]:
-    """The (tag, value) pairs of one entry, in the conventional order."""
+    """The (tag, value) pairs of one entry, in the conventional order; every value is clean
+    one-line text (cleaned here, or an identifier that cannot hold a line break)."""
     paper = entry.paper
     published = is_published(paper, options)
     container = has_journal(entry.bib_fields)
@@ -67,7 +68,7 @@ def entry_tags(entry: Entry, options: WriteOptions) -> list[tuple[str, str]]:
     if published and paper.journal_ref:
         year = journal_year(paper.journal_ref) or year
     authors = paper.authors if options.max_authors is None else paper.authors[: options.max_authors]
-    tags: list[tuple[str, str]] = [("TY", kind), ("ID", entry.key)]
+    tags: list[tuple[str, str]] = [("TY", kind), ("ID", clean_text(entry.key))]
     tags.extend([("AU", _author(a.name)) for a in authors])
     tags.append(("TI", latex_to_text(paper.title)))
     if published and paper.journal_ref:
@@ -81,15 +82,15 @@ def entry_tags(entry: Entry, options: WriteOptions) -> list[tuple[str, str]]:
     tags.append(("PB", "arXiv"))
     doi = entry.bib_fields.get("doi") or (paper.doi if published and paper.doi else paper.datacite_doi)
     tags.append(("DO", latex_to_text(doi)))
-    tags.append(("UR", paper.abs_url))
-    tags.append(("M1", f"arXiv: {paper.arxiv_id}"))
+    tags.append(("UR", clean_text(paper.abs_url)))
+    tags.append(("M1", f"arXiv: {clean_text(paper.arxiv_id)}"))
     for name, tag in (("volume", "VL"), ("number", "IS"), ("pages", "SP"), ("keywords", "KW")):
         if name in entry.bib_fields:
             tags.append((tag, latex_to_text(entry.bib_fields[name])))
     if "note" in entry.bib_fields:
         tags.append(("N1", latex_to_text(entry.bib_fields["note"])))
     if paper.journal_ref and not published:
-        tags.append(("N1", f"Published in {paper.journal_ref}" + (f", doi:{paper.doi}" if paper.doi else "")))
+        tags.append(("N1", clean_text(f"Published in {paper.journal_ref}" + (f", doi:{paper.doi}" if paper.doi else ""))))
     return tags
 
 
@@ -97,7 +98,7 @@ def write_ris(entries: Iterable[Entry], stream: TextIO, options: WriteOptions) -
     """Write every entry as an RIS record (the stream must not translate newlines)."""
     buffer: list[str] = []
     for entry in entries:
-        buffer.append(format_record(entry_tags(entry, options)))
+        buffer.append(_join_record(entry_tags(entry, options)))
         if len(buffer) >= _BUFFER_RECORDS:
             stream.write("".join(buffer))
             buffer.clear()
