@@ -4,7 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
 command -v pandoc >/dev/null || need_apt+=(pandoc)
-command -v bibtex >/dev/null || need_apt+=(texlive-latex-recommended texlive-bibtex-extra)
+command -v pdflatex >/dev/null || need_apt+=(texlive-latex-recommended)
+command -v bibtex >/dev/null || need_apt+=(texlive-latex-recommended)
+kpsewhich plainnat.bst >/dev/null 2>&1 || need_apt+=(texlive-latex-recommended)
 command -v biber >/dev/null || need_apt+=(biber)
 kpsewhich biblatex.sty >/dev/null 2>&1 || need_apt+=(texlive-bibtex-extra)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -182,7 +182,7 @@ def test_bib_fields_written_back_and_type_follows_them(seed_papers: dict[str, Pa
         ("Line\nbreak\tand\x00control\x07", "Line break andcontrol"),
         ("back\\slash", "back\\textbackslash{}slash"),
         ("Type I error", "Type {I} error"),
-        ("Wow!` and ?`", "Wow!{}` and ?{}`"),  # TeX ligatures for inverted marks, kept literal
+        ("Wow!` ?` -- ``a''", "Wow!{}` ?{}` -{}- `{}`a'{}'"),  # TeX ligatures kept literal
     ],
 )
 def test_bibtex_title(title: str, expected: str) -> None:

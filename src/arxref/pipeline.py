@@ -196,7 +196,7 @@ def export(
             _account(report, res)
             if res.paper is not None and res.status in ("resolved", "given"):
                 pairs.append((res.record, res.paper))
-        entries = build_entries(pairs, rekey=rekey)
+        entries = build_entries(pairs, rekey=rekey, year_mode=year)
     report.entries = entries
     for entry in entries:
         fetched_at = entry.paper.fetched_at

@@ -125,12 +125,12 @@ def escape_text(value: str, ascii: bool = False) -> str:
         value = value if value.isascii() and not _SPECIAL_RE.search(value) else value.translate(_ASCII_TABLE)
     elif _SPECIAL_RE.search(value):
         value = value.translate(_UTF8_TABLE)
-    return _break_ligatures(value) if "`" in value else value
+    return _LIGATURE_RE.sub(r"\g<0>{}", value)
 
 
-def _break_ligatures(text: str) -> str:
-    """``!``` and ``?``` are TeX ligatures for ¡ and ¿; an empty group keeps them literal."""
-    return text.replace("!`", "!{}`").replace("?`", "?{}`")
+#: TeX font ligatures (``--`` dash, ``````/``''`` quotes, ``!```/``?``` inverted marks,
+#: T1's ``<<``/``>>``/``,,``): an empty group after the first character keeps them literal.
+_LIGATURE_RE = re.compile(r"([-`'<>,])(?=\1)|[!?](?=`)")
 
 
 # --------------------------------------------------------------------------- decoding TeX
@@ -242,8 +242,7 @@ def _protect(token: str) -> str:
 
 def _title_segment(text: str, ascii: bool) -> str:
     escaped = decode_tex_escapes(text).translate(_ASCII_TABLE if ascii else _UTF8_TABLE)
-    if "`" in escaped:
-        escaped = _break_ligatures(escaped)
+    escaped = _LIGATURE_RE.sub(r"\g<0>{}", escaped)
     search = _INNER_CAPITAL_RE.search
     if not search(escaped):
         return escaped
