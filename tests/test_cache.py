@@ -17,6 +17,7 @@ import sys
 import textwrap
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -355,7 +356,7 @@ def test_export_name(arxiv_id: str, name: str) -> None:
 
 def test_schema_version_and_stats(imported: Cache) -> None:
     stats = imported.stats()
-    assert stats["papers"] == 25 and stats["schema_version"] == len(cache_module.MIGRATIONS) == 1
+    assert stats["papers"] == 25 and stats["schema_version"] == len(cache_module.MIGRATIONS) == 2
     assert stats["size_bytes"] > 0 and stats["path"] == str(imported.path)
     assert imported.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -366,14 +367,15 @@ def test_future_schema_version_is_refused(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 99")
     conn.close()
-    with pytest.raises(CacheError, match=r"schema version 99 was written by a newer arxref.*knows up to 1"):
+    with pytest.raises(CacheError, match=r"schema version 99 was written by a newer arxref.*knows up to 2"):
         Cache(path)
 
 
 def test_older_schema_is_migrated_in_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      real_papers: dict[str, Paper]) -> None:
     path = tmp_path / "c.sqlite"
-    with Cache(path) as cache:  # a version-1 file
+    current = len(cache_module.MIGRATIONS)
+    with Cache(path) as cache:  # a file of the current version
         cache.put_papers([real_papers["2107.03374"]])
 
     def add_note_column(conn: sqlite3.Connection) -> None:
@@ -384,16 +386,36 @@ def test_older_schema_is_migrated_in_one_transaction(tmp_path: Path, monkeypatch
         conn.execute("THIS IS NOT SQL")
 
     monkeypatch.setattr(cache_module, "MIGRATIONS", [*cache_module.MIGRATIONS, broken])
-    with pytest.raises(CacheError, match="upgrading the schema to version 2 failed"):
+    with pytest.raises(CacheError, match=f"upgrading the schema to version {current + 1} failed"):
         Cache(path)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == current
     assert "half_done" not in [r[1] for r in conn.execute("PRAGMA table_info(papers)")]
     conn.close()
-    monkeypatch.setattr(cache_module, "MIGRATIONS", [*cache_module.MIGRATIONS[:1], add_note_column])
+    monkeypatch.setattr(cache_module, "MIGRATIONS", [*cache_module.MIGRATIONS[:current], add_note_column])
+    with Cache(path) as cache:
+        assert cache.stats()["schema_version"] == current + 1
+        assert "note" in [r[1] for r in cache.conn.execute("PRAGMA table_info(papers)")]
+        assert cache.get("2107.03374").title == "Evaluating Large Language Models Trained on Code"
+
+
+def test_version_1_file_gets_the_lean_fts_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                real_papers: dict[str, Paper]) -> None:
+    """A cache written by the first schema (positional FTS) is upgraded and still searchable."""
+    path = tmp_path / "c.sqlite"
+    monkeypatch.setattr(cache_module, "MIGRATIONS", cache_module.MIGRATIONS[:1])
+    with Cache(path) as cache:
+        cache.put_papers(real_papers.values())
+        assert "detail='column'" in cache.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'papers_fts'").fetchone()[0]
+    monkeypatch.undo()
     with Cache(path) as cache:
         assert cache.stats()["schema_version"] == 2
-        assert cache.get("2107.03374").title == "Evaluating Large Language Models Trained on Code"
+        sql = cache.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'papers_fts'").fetchone()[0]
+        assert "detail='none'" in sql and "columnsize=0" in sql
+        assert cache.integrity_check() == []
+        assert cache.search_local("Evaluating Large Language Models Trained on Code")[0].arxiv_id == "2107.03374"
+        assert cache.search_local("machine unlearning Cooper Choquette-Choo")[0].arxiv_id == "2412.06966"
 
 
 def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
@@ -424,16 +446,61 @@ def test_unusable_paths_give_one_line_cache_errors(tmp_path: Path, make: str) ->
     assert "\n" not in message and str(path) in message and "--cache" in message
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores directory permissions")
-def test_read_only_directory(tmp_path: Path) -> None:  # pragma: no cover - only as a normal user
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
+NOBODY = 65534
+
+
+def _open_as_nobody(path: Path, answer: Any) -> None:
+    """In a forked child: drop root to nobody, then try to open the cache; send back the error."""
     try:
-        with pytest.raises(CacheError, match="writable"):
-            Cache(ro / "cache.sqlite")
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+        try:
+            Cache(path).close()
+            answer.send(("opened", os.geteuid()))
+        except CacheError as exc:
+            answer.send(("error", str(exc)))
+    finally:
+        answer.close()
+
+
+def test_read_only_directory() -> None:
+    """A directory the user may not write gives a one-line CacheError saying so.
+
+    As root (CI) permissions do not apply to the process itself, so the opening
+    runs in a forked child that first drops to uid/gid 65534 (``nobody``). A fork,
+    not ``subprocess.run(user=...)``: the interpreter may live where ``nobody``
+    cannot execute it (e.g. under /root), while a fork already has everything loaded.
+    """
+    import multiprocessing
+    import tempfile
+
+    ro = Path(tempfile.mkdtemp(prefix="arxref-ro-"))  # not under tmp_path: nobody must reach it
+    try:
+        ro.chmod(0o555)
+        path = ro / "cache.sqlite"
+        if os.geteuid() == 0:
+            context = multiprocessing.get_context("fork")
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_open_as_nobody, args=(path, send))
+            child.start()
+            send.close()
+            assert receive.poll(60), "the unprivileged child did not answer"
+            kind, message = receive.recv()
+            child.join(60)
+            assert child.exitcode == 0
+            assert kind == "error", f"opened as uid {message}: the directory was writable"
+        else:
+            with pytest.raises(CacheError) as info:
+                Cache(path)
+            message = str(info.value)
+        assert "writable" in message and str(path) in message and "\n" not in message
+        assert not path.exists()
     finally:
         ro.chmod(0o700)
+        for leftover in ro.iterdir():
+            leftover.unlink()
+        ro.rmdir()
 
 
 def test_disk_full_is_a_cache_error(tmp_path: Path, real_papers: dict[str, Paper]) -> None:
@@ -525,3 +592,24 @@ def test_kill_during_big_import_leaves_a_consistent_cache(tmp_path: Path) -> Non
         assert report.papers == total - partial and report.unchanged == partial
         assert len(cache) == total and cache.integrity_check() == []
         assert cache.search_local(f"Synthetic record {total - 1}")[0].arxiv_id == f"2001.{total:05d}"
+
+
+def test_chunks_parsed_by_helper_and_inline_are_written_in_file_order(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many small chunks: the helper process and this one share the parsing; order and counts hold."""
+    monkeypatch.setattr(cache_module, "IMPORT_CHUNK", 40)
+    snapshot = tmp_path / "synthetic.jsonl"
+    synthetic_snapshot(snapshot, 1500)
+    with open(snapshot, "a", encoding="utf-8") as out:
+        out.write("{broken\n")  # line 1501
+    with Cache(tmp_path / "c.sqlite") as cache:
+        progress: list[int] = []
+        report = cache.import_paths([snapshot], progress=progress.append)
+        assert report.papers == 1500 and report.records == 1501 and progress == sorted(progress)
+        assert report.problems == [f"{snapshot}:1501: invalid JSON: Expecting property name enclosed in "
+                                   "double quotes (column 2)"]
+        ids = [row[0] for row in cache.conn.execute("SELECT arxiv_id FROM papers ORDER BY id")]
+        assert ids == [f"2001.{n + 1:05d}" for n in range(1500)]
+        assert cache.search_local("Synthetic record 1234")[0].arxiv_id == "2001.01235"
+        assert cache.integrity_check() == []
+        assert cache.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL again after the import

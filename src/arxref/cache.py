@@ -48,8 +48,12 @@ from .model import Author, Link, Paper
 BUSY_TIMEOUT_MS = 60_000
 #: Rows per transaction during imports (a kill loses at most one chunk of work).
 IMPORT_CHUNK = 10_000
+#: Page cache per connection (negative: KiB); imports use more while loading.
+CACHE_SIZE = -65536
 #: Variables per ``IN (...)`` lookup (well under SQLite's limit).
 LOOKUP_CHUNK = 500
+#: Chunks queued for the helper parsing process before this process parses one itself.
+HELPER_QUEUE = 2
 #: File name suffixes picked up when a directory is imported.
 IMPORT_SUFFIXES = (".xml", ".atom", ".json", ".jsonl", ".ndjson")
 
@@ -94,6 +98,22 @@ INSERT INTO papers_fts(papers_fts, rank) VALUES ('hashsize', 67108864);
 INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 16);
 """
 
+#: Version 2: the FTS index keeps only which papers hold a token (``detail='none'``,
+#: ``columnsize=0``). The search only asks "which papers contain this word" (quoted
+#: single words, AND-ed), never phrases, columns, positions or bm25, so positions and
+#: per-column sizes were pure cost: they made indexing ~2x slower and the index larger.
+_SCHEMA_V2 = """
+DROP TABLE papers_fts;
+CREATE VIRTUAL TABLE papers_fts USING fts5(
+    title, abstract, authors,
+    content='papers', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', detail='none', columnsize=0
+);
+INSERT INTO papers_fts(papers_fts, rank) VALUES ('hashsize', 67108864);
+INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 16);
+INSERT INTO papers_fts(papers_fts) VALUES ('rebuild');
+"""
+
 Migration = Callable[[sqlite3.Connection], None]
 
 
@@ -116,7 +136,7 @@ def _statements(sql: str) -> Iterator[str]:
 
 
 #: MIGRATIONS[i] upgrades a file from schema version i to i + 1. Append, never edit.
-MIGRATIONS: list[Migration] = [_script(_SCHEMA_V1)]
+MIGRATIONS: list[Migration] = [_script(_SCHEMA_V1), _script(_SCHEMA_V2)]
 
 _COLUMNS = (
     "arxiv_id, version, versions, title, authors, abstract, published, updated, categories, "
@@ -309,7 +329,7 @@ class Cache:
                 raise sqlite3.OperationalError(f"cannot switch to WAL journal (got {mode!r})")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA cache_size = -65536")
+            conn.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute("PRAGMA journal_size_limit = 67108864")
             self._migrate()
@@ -859,7 +879,7 @@ class _Importer:
 
     def run(self, paths: Iterable[str | os.PathLike[str]]) -> ImportReport:
         conn = self.cache.conn
-        conn.execute("PRAGMA wal_autocheckpoint = 16384")  # fewer, larger checkpoints while loading
+        self._bulk_mode(conn, True)
         try:
             for path in paths:
                 path = Path(path)
@@ -874,11 +894,30 @@ class _Importer:
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
-            try:
-                conn.execute("PRAGMA wal_autocheckpoint = 1000")
-            except sqlite3.Error:
-                pass
+            self._bulk_mode(conn, False)
         return self.report
+
+    @staticmethod
+    def _bulk_mode(conn: sqlite3.Connection, on: bool) -> None:
+        """Loading settings for this connection only (other processes keep their own).
+
+        ``synchronous = OFF`` skips the fsync at each commit. That is safe against
+        what an import must survive, the process being killed (even ``kill -9``):
+        every committed page has been handed to the OS, which writes it out later.
+        Only an OS crash or power cut during the import could lose or damage the
+        last writes; leaving bulk mode restores ``NORMAL`` and checkpoints, which
+        fsyncs, so a finished import is durable. Checkpoints are also rarer while
+        loading (pages the FTS index rewrites are then copied to the file once).
+        """
+        settings = (("synchronous", "OFF"), ("wal_autocheckpoint", "65536"), ("cache_size", "-262144")) if on \
+            else (("synchronous", "NORMAL"), ("wal_autocheckpoint", "1000"), ("cache_size", str(CACHE_SIZE)))
+        try:
+            for name, value in settings:
+                conn.execute(f"PRAGMA {name} = {value}")
+            if not on and not conn.in_transaction:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.Error:  # a busy checkpoint only postpones the copy; the data is committed
+            pass
 
     def _problem(self, message: str) -> None:
         self.report.problem_count += 1
@@ -936,18 +975,34 @@ class _Importer:
         self.report.records += len(feed.papers) - 1
 
     def _jsonl(self, path: Path, lines: Iterable[bytes], first_number: int) -> None:
-        """Parse in chunks: inline for a small file, in a helper process for a big one."""
-        pending: collections.deque[Any] = collections.deque()
+        """Parse in chunks: inline for a small file, shared with a helper process for a big one.
+
+        Chunks are written in file order. The helper gets a chunk when it has
+        fewer than :data:`HELPER_QUEUE` chunks queued; otherwise this process
+        parses the chunk itself instead of waiting, so whichever side is faster
+        (parsing or writing) never idles while the other is behind.
+        """
+        from concurrent.futures import Future
+
+        label = str(path)
+        pending: collections.deque[Future[Any]] = collections.deque()
         for batch in _batches(lines, first_number, IMPORT_CHUNK):
-            if self._pool is None and len(batch[1]) < IMPORT_CHUNK and not pending:
-                self._take(parse_snapshot_lines(str(path), *batch))  # small file (or its tail): inline
+            pool = None
+            if self._pool is not None or len(batch[1]) >= IMPORT_CHUNK or pending:
+                pool = self._get_pool()
+            while pending and pending[0].done():
+                self._take(pending.popleft().result())
+            if pool is None:  # small file (or its tail), or no processes available
+                if pending:
+                    pending.append(_done(parse_snapshot_lines(label, *batch)))
+                else:
+                    self._take(parse_snapshot_lines(label, *batch))
                 continue
-            pool = self._get_pool()
-            if pool is None:
-                self._take(parse_snapshot_lines(str(path), *batch))
-                continue
-            pending.append(pool.submit(parse_snapshot_lines, str(path), *batch))
-            while len(pending) >= 3:
+            if sum(not future.done() for future in pending) < HELPER_QUEUE:
+                pending.append(pool.submit(parse_snapshot_lines, label, *batch))
+            else:
+                pending.append(_done(parse_snapshot_lines(label, *batch)))
+            while len(pending) > 2 * HELPER_QUEUE:
                 self._take(pending.popleft().result())
         while pending:
             self._take(pending.popleft().result())
@@ -971,6 +1026,15 @@ class _Importer:
         self.rows.extend(rows)
         if len(self.rows) >= IMPORT_CHUNK:
             self._flush()
+
+
+def _done(result: Any) -> Any:
+    """A finished Future holding ``result`` (a chunk this process parsed itself)."""
+    from concurrent.futures import Future
+
+    future: Future[Any] = Future()
+    future.set_result(result)
+    return future
 
 
 def _watch_parent(parent: int) -> None:
@@ -1005,8 +1069,9 @@ def parse_snapshot_lines(label: str, first_number: int, lines: list[bytes]) -> t
 
     Module-level and free of cache state so a helper process can run it.
     """
-    from .snapshot import SnapshotError, parse_record
+    from .snapshot import SnapshotError, links_json, parse_record
 
+    loads = json.loads
     gc_was_enabled = gc.isenabled()
     gc.disable()  # thousands of short-lived dicts: the cyclic GC only costs time here
     rows: list[Row] = []
@@ -1019,7 +1084,7 @@ def parse_snapshot_lines(label: str, first_number: int, lines: list[bytes]) -> t
             records += 1
             try:
                 text = line.decode("utf-8").lstrip("\ufeff")
-                record = parse_record(json.loads(text))
+                record = parse_record(loads(text))
             except UnicodeDecodeError:
                 problems.append(f"{label}:{number}: not UTF-8 text")
                 continue
@@ -1029,7 +1094,7 @@ def parse_snapshot_lines(label: str, first_number: int, lines: list[bytes]) -> t
             except (SnapshotError, InvalidIdError, ValueError, RecursionError) as exc:
                 problems.append(f"{label}:{number}: {exc}")
                 continue
-            rows.append(_snapshot_row(record, text.rstrip("\r\n")))
+            rows.append(_snapshot_row(record, text.rstrip("\r\n"), links_json))
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -1087,10 +1152,12 @@ def _feed_updated(data: bytes) -> datetime | None:
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _snapshot_row(record: Any, raw: str) -> Row:
-    """A papers row straight from a SnapshotRecord (the hot path: no Paper objects)."""
-    from .snapshot import links_json
+def _snapshot_row(record: Any, raw: str, links_json: Callable[[str, int, str | None], str]) -> Row:
+    """A papers row straight from a SnapshotRecord (the hot path: no Paper objects).
 
+    ``links_json`` is passed in (snapshot.links_json) so the hot loop does no
+    per-row import.
+    """
     (arxiv_id, version, versions, title, authors, abstract, published, updated, categories,
      comment, journal_ref, doi) = record
     return (

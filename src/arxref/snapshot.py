@@ -154,10 +154,14 @@ def _authors(obj: dict[str, Any]) -> tuple[str, ...]:
     if isinstance(parsed, list) and parsed:
         names = []
         for item in parsed:
-            if not isinstance(item, list) or not all(isinstance(part, str) for part in item):
-                raise SnapshotError("authors_parsed entries must be lists of strings")
-            last, first, suffix = (list(item) + ["", "", ""])[:3]
-            name = squash(f"{first} {last} {suffix}")
+            if type(item) is list and len(item) == 3:  # the usual [last, first, suffix]: inline, hot
+                last, first, suffix = item
+                try:
+                    name = " ".join((first + " " + last + " " + suffix).split())
+                except TypeError:  # a part is not a string
+                    name = _parsed_name(item)
+            else:
+                name = _parsed_name(item)
             if name:
                 names.append(name)
         if names:
@@ -166,6 +170,14 @@ def _authors(obj: dict[str, Any]) -> tuple[str, ...]:
     if not text:
         raise SnapshotError("no authors")
     return tuple(name for name in _AUTHOR_SPLIT_RE.split(text) if name)
+
+
+def _parsed_name(item: Any) -> str:
+    """"First Last Suffix" from an ``authors_parsed`` entry of any length (validated)."""
+    if not isinstance(item, list) or not all(isinstance(part, str) for part in item):
+        raise SnapshotError("authors_parsed entries must be lists of strings")
+    last, first, suffix = (list(item) + ["", "", ""])[:3]
+    return squash(f"{first} {last} {suffix}")
 
 
 def _versions(obj: dict[str, Any]) -> tuple[tuple[int, ...], datetime, datetime]:
