@@ -121,6 +121,9 @@ def main() -> None:
             "except SystemExit as e:\n    code = e.code\n"
             "print(f'IMPORT_SECONDS {time.perf_counter() - t:.3f}', file=sys.stderr)\n"
             "print(f'MAXRSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+            "for who, usage in (('MAIN', resource.RUSAGE_SELF), ('HELPER', resource.RUSAGE_CHILDREN)):\n"
+            "    r = resource.getrusage(usage)\n"
+            "    print(f'IMPORT_CPU_{who} {r.ru_utime + r.ru_stime:.3f}', file=sys.stderr)\n"
         )
         result = subprocess.run([sys.executable, "-c", code, str(snapshot), str(cache)],
                                 capture_output=True, text=True, check=True)
@@ -130,6 +133,9 @@ def main() -> None:
         print(f"import: {args.records / seconds:,.0f} records/s ({seconds:.1f} s); "
               f"peak RSS {int(figures['MAXRSS_KB']) / 1024:,.0f} MB; "
               f"cache {sum(p.stat().st_size for p in work.glob('cache.sqlite*')) / 1e6:,.1f} MB")
+        # CPU per record says more than wall time on a machine shared with other work
+        print(f"import CPU: importing process {float(figures['IMPORT_CPU_MAIN']) / args.records * 1e6:.0f} us/record, "
+              f"parsing helper {float(figures['IMPORT_CPU_HELPER']) / args.records * 1e6:.0f} us/record")
 
         from arxref.cache import Cache
 

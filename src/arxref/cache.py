@@ -15,10 +15,12 @@ Design points (each one a requirement users rely on):
   FTS5 flush a tiny segment per statement), finds local candidates for the
   resolver: rare-word votes weighted by log(N/df), then a re-rank of a short
   list (bm25 was measured 10-50x slower on 1 M papers: it scans the posting
-  list of every common word in the query).
+  list of every common word in the query). The index stores no positions
+  (``detail='none'``): the search only asks which papers hold a word.
 * **Loadable.** :meth:`Cache.import_paths` streams Atom feeds and arXiv's bulk
-  JSON Lines snapshot in chunked transactions; :meth:`Cache.export_atom` writes
-  one Atom feed per paper.
+  JSON Lines snapshot in chunked transactions (``synchronous=OFF`` while loading:
+  kill-safe, made durable by a checkpoint at the end), parsing on two cores;
+  :meth:`Cache.export_atom` writes one Atom feed per paper.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from .model import Author, Link, Paper
 BUSY_TIMEOUT_MS = 60_000
 #: Rows per transaction during imports (a kill loses at most one chunk of work).
 IMPORT_CHUNK = 10_000
-#: Page cache per connection (negative: KiB); imports use more while loading.
+#: Page cache per connection (negative: KiB).
 CACHE_SIZE = -65536
 #: Variables per ``IN (...)`` lookup (well under SQLite's limit).
 LOOKUP_CHUNK = 500
@@ -866,8 +868,9 @@ class _Importer:
 
     A big snapshot is parsed by a helper process (JSON decoding and mapping are
     pure Python and hold the GIL) while this process writes the previous chunk
-    (SQLite insert + FTS indexing), so an import uses two cores; at most a few
-    chunks are in flight, so memory stays bounded whatever the file size.
+    (SQLite insert + FTS indexing), and this process parses chunks itself when
+    it has nothing to write, so an import uses two cores whichever side is
+    slower; at most a few chunks are in flight, so memory stays bounded.
     """
 
     def __init__(self, cache: Cache, progress: Callable[[int], None] | None) -> None:
@@ -895,6 +898,7 @@ class _Importer:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
             self._bulk_mode(conn, False)
+            _fsync_files(self.cache.path)
         return self.report
 
     @staticmethod
@@ -905,18 +909,19 @@ class _Importer:
         what an import must survive, the process being killed (even ``kill -9``):
         every committed page has been handed to the OS, which writes it out later.
         Only an OS crash or power cut during the import could lose or damage the
-        last writes; leaving bulk mode restores ``NORMAL`` and checkpoints, which
-        fsyncs, so a finished import is durable. Checkpoints are also rarer while
-        loading (pages the FTS index rewrites are then copied to the file once).
+        last writes; afterwards ``NORMAL`` is restored, a checkpoint is run and
+        the files are fsynced (:func:`_fsync_files`), so a finished import is
+        durable. Checkpoints are also rarer while loading (256 MB of WAL).
         """
-        settings = (("synchronous", "OFF"), ("wal_autocheckpoint", "65536"), ("cache_size", "-262144")) if on \
-            else (("synchronous", "NORMAL"), ("wal_autocheckpoint", "1000"), ("cache_size", str(CACHE_SIZE)))
+        settings = (("synchronous", "OFF"), ("wal_autocheckpoint", "65536")) if on \
+            else (("synchronous", "NORMAL"), ("wal_autocheckpoint", "1000"))
         try:
             for name, value in settings:
                 conn.execute(f"PRAGMA {name} = {value}")
             if not on and not conn.in_transaction:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        except sqlite3.Error:  # a busy checkpoint only postpones the copy; the data is committed
+                # PASSIVE: never waits for other processes' readers (they may hold the WAL for long)
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:  # a failed checkpoint only postpones the copy; the data is committed
             pass
 
     def _problem(self, message: str) -> None:
@@ -990,20 +995,23 @@ class _Importer:
             pool = None
             if self._pool is not None or len(batch[1]) >= IMPORT_CHUNK or pending:
                 pool = self._get_pool()
-            while pending and pending[0].done():
-                self._take(pending.popleft().result())
             if pool is None:  # small file (or its tail), or no processes available
                 if pending:
                     pending.append(_done(parse_snapshot_lines(label, *batch)))
                 else:
                     self._take(parse_snapshot_lines(label, *batch))
                 continue
-            if sum(not future.done() for future in pending) < HELPER_QUEUE:
-                pending.append(pool.submit(parse_snapshot_lines, label, *batch))
-            else:
-                pending.append(_done(parse_snapshot_lines(label, *batch)))
-            while len(pending) > 2 * HELPER_QUEUE:
-                self._take(pending.popleft().result())
+            while True:  # keep the helper fed, else write what is ready, else parse here
+                if len(pending) >= 2 * HELPER_QUEUE:
+                    self._take(pending.popleft().result())
+                elif sum(not future.done() for future in pending) < HELPER_QUEUE:
+                    pending.append(pool.submit(parse_snapshot_lines, label, *batch))
+                    break
+                elif pending[0].done():
+                    self._take(pending.popleft().result())
+                else:
+                    pending.append(_done(parse_snapshot_lines(label, *batch)))
+                    break
         while pending:
             self._take(pending.popleft().result())
 
@@ -1026,6 +1034,21 @@ class _Importer:
         self.rows.extend(rows)
         if len(self.rows) >= IMPORT_CHUNK:
             self._flush()
+
+
+def _fsync_files(path: Path) -> None:
+    """Flush the database and its WAL to disk (what ``synchronous = OFF`` skipped)."""
+    for suffix in ("-wal", ""):
+        try:
+            fd = os.open(f"{path}{suffix}", os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def _done(result: Any) -> Any:

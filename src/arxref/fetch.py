@@ -157,7 +157,10 @@ def _fetch_batch(batch: list[str], wanted: dict[str, ArxivId], client: "ArxivCli
         found.append(paper)
     if found:
         cache.put_papers(found, fetched_at=now)  # one transaction; also forgets their not-found records
-    if result.missing:
+    # An entirely empty answer to a multi-id batch (even after the client's re-check) is
+    # more likely arXiv's transient empty-feed flake than ten unknown ids: report them
+    # as not found for this run, but do not remember it, so the next run asks again.
+    if result.missing and (result.papers or len(batch) == 1):
         cache.mark_not_found(result.missing, when=now)
     for paper in found:
         parsed = wanted[paper.arxiv_id]

@@ -181,6 +181,11 @@ def export(
 
     formats = _check_formats(formats)
     _check_stem(name)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
     settings = settings or Settings()
     report = ExportReport()
     started = datetime.now(timezone.utc)
@@ -208,8 +213,6 @@ def export(
             report.from_cache += 1
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
     options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
         target = out / f"{name}{FORMAT_SUFFIXES[fmt]}"
         write_atomically(target, lambda stream, fmt=fmt: _write(fmt, entries, stream, options))

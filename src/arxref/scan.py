@@ -59,11 +59,13 @@ class ScanStats:
 
 # --------------------------------------------------------------------------- public API
 
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
 
 def scan_text(text: str, source: str = "<text>", kind: str | None = None,
               on_problem: ProblemHandler | None = None) -> list[Record]:
     """Every record in ``text``; ``kind`` forces a format, else the suffix of ``source`` or the content decides."""
-    lines = ((n, line.rstrip("\r")) for n, line in enumerate(text.split("\n"), 1))
+    lines = enumerate(_LINE_BREAK_RE.split(text), 1)
     return list(_scan_lines(lines, source, kind, on_problem or _ignore))
 
 
@@ -181,6 +183,9 @@ def _open(source: str) -> io.BufferedReader:
         raise InputError(source, None, f"cannot read: {exc.strerror or exc}") from None
     if stat.S_ISDIR(info.st_mode):
         raise InputError(source, None, "is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        # opening a FIFO would block forever; sockets and devices are not documents
+        raise InputError(source, None, "not a regular file (FIFO, socket or device), skipped")
     try:
         return open(source, "rb")  # noqa: SIM115 - closed by scan_file
     except OSError as exc:
@@ -204,18 +209,29 @@ def _read_lines(handle: io.BufferedReader, source: str, report: ProblemHandler) 
     if b"\x00" in head:
         raise InputError(source, None, "binary file (not text), skipped")
     bad_line = 0
+    number = 0
     try:
-        for number, raw in enumerate(handle, 1):
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+        for raw in handle:
+            if number == 0 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[3:]
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 line = raw.decode("utf-8", errors="replace")
                 if not bad_line:
-                    bad_line = number
-                    report(f"{source}:{number}: invalid UTF-8, undecodable bytes replaced by U+FFFD")
-            yield number, line.rstrip("\r\n")
+                    bad_line = number + 1
+                    report(f"{source}:{number + 1}: invalid UTF-8, undecodable bytes replaced by U+FFFD")
+            line = line.rstrip("\n")
+            if line.endswith("\r"):
+                line = line[:-1]
+            if "\r" not in line:
+                number += 1
+                yield number, line
+                continue
+            # old Mac (CR-only) line ends: each CR ends a line, as editors count them
+            for part in line.split("\r"):
+                number += 1
+                yield number, part
     except OSError as exc:
         raise InputError(source, None, f"read failed: {exc.strerror or exc}") from None
 
