@@ -36,6 +36,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import time
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -282,6 +283,27 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 # ---------------------------------------------------------------- the cache
 
 
+def _retry_while_locked(step: Callable[[], None]) -> None:
+    """Run ``step``, retrying while another process holds the lock it needs.
+
+    Switching a new file to WAL needs an exclusive lock, and SQLite can answer
+    "database is locked" at once (bypassing its busy handler) while another
+    process is creating the same cache; retry until BUSY_TIMEOUT_MS has passed.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 class Cache:
     """The SQLite cache file. Use as a context manager; all errors are CacheError."""
 
@@ -325,22 +347,27 @@ class Cache:
             raise self._fail(exc, "opening") from None
         self._conn = conn
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise sqlite3.OperationalError(f"cannot switch to WAL journal (got {mode!r})")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
-            conn.execute("PRAGMA temp_store = MEMORY")
-            conn.execute("PRAGMA journal_size_limit = 67108864")
-            self._migrate()
+            _retry_while_locked(lambda: self._configure(conn))
         except CacheError:
             self.close()
             raise
         except sqlite3.Error as exc:
             self.close()
             raise self._fail(exc, "opening") from None
+
+    def _configure(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"cannot switch to WAL journal (got {mode!r})")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA journal_size_limit = 67108864")
+        self._migrate()
 
     def _migrate(self) -> None:
         conn = self.conn
