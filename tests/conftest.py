@@ -1,7 +1,8 @@
-"""Shared fixtures: the loopback fake arXiv API."""
+"""Shared fixtures: the loopback fake arXiv API and the real seed data (papers, an imported cache)."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -11,6 +12,42 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fakearxiv import FakeArxiv  # noqa: E402
+
+from arxref.atom import parse_feed  # noqa: E402
+from arxref.cache import Cache  # noqa: E402
+from arxref.dedup import build_entries  # noqa: E402
+from arxref.model import Entry, Paper, Record  # noqa: E402
+
+RESPONSES = Path(__file__).resolve().parent.parent / "examples" / "arxiv-responses"
+
+
+@pytest.fixture(scope="session")
+def seed_papers() -> dict[str, Paper]:
+    """The 25 real seed papers, parsed from the shipped all.xml."""
+    return {p.arxiv_id: p for p in parse_feed((RESPONSES / "all.xml").read_bytes()).papers}
+
+
+@pytest.fixture(scope="session")
+def seed_entries(seed_papers: dict[str, Paper]) -> list[Entry]:
+    """The seed papers as deduplicated, keyed bibliography entries."""
+    return build_entries([(Record("seeds", i, "text", arxiv_id=p.arxiv_id), p) for i, p in enumerate(seed_papers.values())])
+
+
+@pytest.fixture(scope="session")
+def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache with the shipped responses imported (shared: copy it before writing)."""
+    path = tmp_path_factory.mktemp("seeded") / "cache.sqlite"
+    with Cache(path) as cache:
+        cache.import_paths([RESPONSES])
+    return path
+
+
+@pytest.fixture
+def seeded(seeded_file: Path, tmp_path: Path) -> Path:
+    """A private copy of the imported cache (a test may add to it)."""
+    copy = tmp_path / "cache.sqlite"
+    shutil.copy(seeded_file, copy)
+    return copy
 
 
 @pytest.fixture

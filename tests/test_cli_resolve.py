@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from arxref.atom import parse_feed
-from arxref.cache import Cache
 from arxref.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,21 +17,6 @@ SEEDS = ROOT / "seeds"
 
 NONSENSE = ("Purple calculators negotiate with lighthouse otters about the melting schedule of marmalade "
             "glaciers, while seventeen accordions audit the tax returns of a sleepy volcano near the moon.")
-
-
-@pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli-seeded") / "cache.sqlite"
-    with Cache(path) as cache:
-        cache.import_paths([RESPONSES])
-    return path
-
-
-@pytest.fixture
-def seeded(seeded_file: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "cache.sqlite"
-    shutil.copy(seeded_file, copy)
-    return copy
 
 
 def dead_endpoint() -> str:

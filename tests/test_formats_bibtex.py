@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import bibtexparser
 import pybtex.database
@@ -18,26 +17,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from pylatexenc import latex2text
 
-from arxref.atom import parse_feed
-from arxref.dedup import build_entries
 from arxref.formats import WriteOptions, write_bibtex
 from arxref.formats.bibtex import format_name
 from arxref.formats.latex import bibtex_title, clean_text, escape_text, is_balanced, latex_to_text
 from arxref.keys import split_name
-from arxref.model import Author, Entry, Paper, Record
+from arxref.model import Author, Entry, Paper
 
-ALL_XML = Path(__file__).resolve().parent.parent / "examples" / "arxiv-responses" / "all.xml"
 CODEX = "2107.03374"
-
-
-@pytest.fixture(scope="session")
-def seed_papers() -> dict[str, Paper]:
-    return {p.arxiv_id: p for p in parse_feed(ALL_XML.read_bytes()).papers}
-
-
-@pytest.fixture(scope="session")
-def seed_entries(seed_papers: dict[str, Paper]) -> list[Entry]:
-    return build_entries([(Record("seeds", i, "text", arxiv_id=p.arxiv_id), p) for i, p in enumerate(seed_papers.values())])
 
 
 def bibtex(entries: list[Entry], **options: object) -> str:

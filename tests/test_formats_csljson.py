@@ -16,25 +16,14 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from arxref.atom import parse_feed
-from arxref.dedup import build_entries
 from arxref.formats import WriteOptions, write_csljson
 from arxref.formats.latex import clean_text
-from arxref.model import Author, Entry, Paper, Record
+from arxref.model import Author, Entry, Paper
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_XML = ROOT / "examples" / "arxiv-responses" / "all.xml"
 SCHEMA = ROOT.parent / "shared" / "csl-schema" / "csl-data.json"
 CODEX = "2107.03374"
-
-
-@pytest.fixture(scope="session")
-def seed_papers() -> dict[str, Paper]:
-    return {p.arxiv_id: p for p in parse_feed(ALL_XML.read_bytes()).papers}
-
-
-@pytest.fixture(scope="session")
-def seed_entries(seed_papers: dict[str, Paper]) -> list[Entry]:
-    return build_entries([(Record("seeds", i, "text", arxiv_id=p.arxiv_id), p) for i, p in enumerate(seed_papers.values())])
 
 
 @pytest.fixture(scope="session")

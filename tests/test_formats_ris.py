@@ -8,31 +8,16 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
-from pathlib import Path
 
-import pytest
 import rispy
 
-from arxref.atom import parse_feed
-from arxref.dedup import build_entries
 from arxref.formats import WriteOptions, write_ris
 from arxref.formats.latex import clean_text
 from arxref.keys import split_name
-from arxref.model import Author, Entry, Paper, Record
+from arxref.model import Author, Entry, Paper
 
-ALL_XML = Path(__file__).resolve().parent.parent / "examples" / "arxiv-responses" / "all.xml"
 CODEX = "2107.03374"
 LINE_RE = re.compile(r"^[A-Z][A-Z0-9]  - (?:\S.*)?$")
-
-
-@pytest.fixture(scope="session")
-def seed_papers() -> dict[str, Paper]:
-    return {p.arxiv_id: p for p in parse_feed(ALL_XML.read_bytes()).papers}
-
-
-@pytest.fixture(scope="session")
-def seed_entries(seed_papers: dict[str, Paper]) -> list[Entry]:
-    return build_entries([(Record("seeds", i, "text", arxiv_id=p.arxiv_id), p) for i, p in enumerate(seed_papers.values())])
 
 
 def ris(entries: list[Entry], **options: object) -> str:

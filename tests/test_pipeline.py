@@ -10,42 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from arxref.atom import parse_feed
-from arxref.cache import Cache
 from arxref.config import Settings
 from arxref.pipeline import check, export, write_atomically
 
 ROOT = Path(__file__).resolve().parent.parent
 RESPONSES = ROOT / "examples" / "arxiv-responses"
 SEEDS = ROOT / "seeds"
-
-
-@pytest.fixture(scope="module")
-def seeded_cache_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cache") / "seed.sqlite"
-    with Cache(path) as cache:
-        cache.import_paths([RESPONSES])
-    return path
-
-
-@pytest.fixture
-def seeded_cache(seeded_cache_file: Path, tmp_path: Path) -> Path:
-    """A private copy of the imported cache (tests may add to it)."""
-    import sqlite3
-
-    copy = tmp_path / "cache.sqlite"
-    source = sqlite3.connect(seeded_cache_file)
-    target = sqlite3.connect(copy)
-    source.backup(target)
-    source.close()
-    target.close()
-    return copy
-
-
-@pytest.fixture(scope="module")
-def real_papers() -> dict[str, object]:
-    feed = parse_feed((RESPONSES / "all.xml").read_bytes())
-    return {p.arxiv_id: p for p in feed.papers}
 
 
 def dead_endpoint() -> str:
@@ -65,13 +35,13 @@ def online_dead(cache: Path) -> Settings:
                                  request_interval=0.0, max_retries=1, timeout=2.0)
 
 
-def test_export_seeds_offline_writes_25_unique_entries(seeded_cache: Path, tmp_path: Path,
-                                                       real_papers: dict[str, object]) -> None:
+def test_export_seeds_offline_writes_25_unique_entries(seeded: Path, tmp_path: Path,
+                                                       seed_papers: dict[str, object]) -> None:
     out = tmp_path / "out"
-    report = export([SEEDS], out, settings=offline(seeded_cache))
+    report = export([SEEDS], out, settings=offline(seeded))
     assert report.exit_code == 0, [p.format_text() for p in report.problems]
     assert report.records == 42
-    assert {e.paper.arxiv_id for e in report.entries} == set(real_papers)
+    assert {e.paper.arxiv_id for e in report.entries} == set(seed_papers)
     assert sorted(p.name for p in out.iterdir()) == ["references.bib", "references.json", "references.ris"]
 
     import bibtexparser
@@ -80,18 +50,18 @@ def test_export_seeds_offline_writes_25_unique_entries(seeded_cache: Path, tmp_p
     assert len(library.entries) == 25
     assert not library.failed_blocks
     eprints = {e.fields_dict["eprint"].value for e in library.entries}
-    assert eprints == set(real_papers)
+    assert eprints == set(seed_papers)
 
     items = json.loads((out / "references.json").read_text(encoding="utf-8"))
     assert len(items) == 25
-    assert {item["number"] for item in items} == set(real_papers)
+    assert {item["number"] for item in items} == set(seed_papers)
     assert len({item["id"] for item in items}) == 25
 
     ris = (out / "references.ris").read_text(encoding="utf-8")
     assert ris.count("ER  - ") == 25
 
 
-def test_export_keeps_existing_bib_key_and_reports_corrections(seeded_cache: Path, tmp_path: Path) -> None:
+def test_export_keeps_existing_bib_key_and_reports_corrections(seeded: Path, tmp_path: Path) -> None:
     bib = tmp_path / "mine.bib"
     bib.write_text(
         "@article{codex,\n  title = {Evaluating LLMs on Code},\n  eprint = {2107.03374},\n"
@@ -100,7 +70,7 @@ def test_export_keeps_existing_bib_key_and_reports_corrections(seeded_cache: Pat
     )
     listing = tmp_path / "notes.md"
     listing.write_text("We build on [Codex](https://arxiv.org/abs/2107.03374v2).\n", encoding="utf-8")
-    report = export([bib, listing], tmp_path / "out", settings=offline(seeded_cache), formats=["bib"])
+    report = export([bib, listing], tmp_path / "out", settings=offline(seeded), formats=["bib"])
     assert report.exit_code == 0
     assert [e.key for e in report.entries] == ["codex"]
     assert any("title" in change for change in report.changes)
@@ -109,22 +79,22 @@ def test_export_keeps_existing_bib_key_and_reports_corrections(seeded_cache: Pat
     assert "Evaluating Large Language Models Trained on Code" in text
 
 
-def test_export_unknown_id_offline_is_unverified_exit_3(seeded_cache: Path, tmp_path: Path) -> None:
+def test_export_unknown_id_offline_is_unverified_exit_3(seeded: Path, tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
     notes.write_text("See arXiv:2101.00001 and arXiv:2107.03374.\n", encoding="utf-8")
-    report = export([notes], tmp_path / "out", settings=offline(seeded_cache))
+    report = export([notes], tmp_path / "out", settings=offline(seeded))
     assert report.exit_code == 3
     assert [e.paper.arxiv_id for e in report.entries] == ["2107.03374"]
     assert any(p.code == "unverified" and p.line == 1 for p in report.problems)
 
 
-def test_export_rejects_bad_format_and_stem(seeded_cache: Path, tmp_path: Path) -> None:
+def test_export_rejects_bad_format_and_stem(seeded: Path, tmp_path: Path) -> None:
     from arxref.errors import UsageError
 
     with pytest.raises(UsageError):
-        export([SEEDS], tmp_path, settings=offline(seeded_cache), formats=["docx"])
+        export([SEEDS], tmp_path, settings=offline(seeded), formats=["docx"])
     with pytest.raises(UsageError):
-        export([SEEDS], tmp_path, settings=offline(seeded_cache), name="../escape")
+        export([SEEDS], tmp_path, settings=offline(seeded), name="../escape")
 
 
 def test_write_atomically_keeps_old_file_on_failure(tmp_path: Path) -> None:
@@ -163,18 +133,18 @@ def write_manuscript(tmp_path: Path) -> tuple[Path, Path]:
     return tex, bib
 
 
-def test_check_clean_manuscript_exit_0(seeded_cache: Path, tmp_path: Path) -> None:
+def test_check_clean_manuscript_exit_0(seeded: Path, tmp_path: Path) -> None:
     tex, _ = write_manuscript(tmp_path)
-    report = check([tex], settings=offline(seeded_cache))
+    report = check([tex], settings=offline(seeded))
     assert [p.format_text() for p in report.problems] == []
     assert report.exit_code == 0
     assert report.citations_checked == 2
 
 
-def test_check_undefined_key_is_exit_1_with_location(seeded_cache: Path, tmp_path: Path) -> None:
+def test_check_undefined_key_is_exit_1_with_location(seeded: Path, tmp_path: Path) -> None:
     tex, _ = write_manuscript(tmp_path)
     tex.write_text(tex.read_text().replace("\\citep{radford2021learning}", "\\citep{radford2021lerning}"))
-    report = check([tex], settings=offline(seeded_cache))
+    report = check([tex], settings=offline(seeded))
     assert report.exit_code == 1
     [problem] = report.problems
     assert problem.code == "undefined_citation"
@@ -182,28 +152,28 @@ def test_check_undefined_key_is_exit_1_with_location(seeded_cache: Path, tmp_pat
     assert "radford2021lerning" in problem.message
 
 
-def test_check_wrong_title_in_bib_is_flagged(seeded_cache: Path, tmp_path: Path) -> None:
+def test_check_wrong_title_in_bib_is_flagged(seeded: Path, tmp_path: Path) -> None:
     tex, bib = write_manuscript(tmp_path)
     bib.write_text(bib.read_text().replace("Learning Transferable Visual Models From Natural Language Supervision",
                                            "Language Models are Few-Shot Learners"))
-    report = check([tex, bib], settings=offline(seeded_cache))
+    report = check([tex, bib], settings=offline(seeded))
     assert report.exit_code == 1
     assert [p.code for p in report.problems] == ["title_mismatch"]
     assert report.problems[0].line == 7  # the @misc{radford... line
 
 
-def test_check_dead_endpoint_is_exit_3(seeded_cache: Path, tmp_path: Path) -> None:
+def test_check_dead_endpoint_is_exit_3(seeded: Path, tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
     notes.write_text("Uncached: arXiv:2101.00001\n", encoding="utf-8")
-    report = check([notes], settings=online_dead(seeded_cache))
+    report = check([notes], settings=online_dead(seeded))
     assert report.exit_code == 3
     assert [p.code for p in report.problems] == ["unverified"]
 
 
-def test_check_invalid_id_is_exit_1(seeded_cache: Path, tmp_path: Path) -> None:
+def test_check_invalid_id_is_exit_1(seeded: Path, tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
     notes.write_text("An impossible id: arXiv:2313.00001\n", encoding="utf-8")
-    report = check([notes], settings=offline(seeded_cache))
+    report = check([notes], settings=offline(seeded))
     assert report.exit_code == 1
     assert [p.code for p in report.problems] == ["invalid"]
 
@@ -215,23 +185,23 @@ def run_cli(*args: str, env_cache: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "arxref", *args], capture_output=True, text=True, env=env)
 
 
-def test_cli_check_formats(seeded_cache: Path, tmp_path: Path) -> None:
+def test_cli_check_formats(seeded: Path, tmp_path: Path) -> None:
     tex, _ = write_manuscript(tmp_path)
     tex.write_text(tex.read_text().replace("{chen2021evaluating}", "{nokey}"))
-    text = run_cli("check", str(tex), env_cache=seeded_cache)
+    text = run_cli("check", str(tex), env_cache=seeded)
     assert text.returncode == 1
     assert f"{tex}:3:" in text.stdout and ": error: " in text.stdout
-    github = run_cli("check", str(tex), "--format", "github", env_cache=seeded_cache)
+    github = run_cli("check", str(tex), "--format", "github", env_cache=seeded)
     assert github.stdout.startswith("::error file=")
-    as_json = run_cli("check", str(tex), "--format", "json", env_cache=seeded_cache)
+    as_json = run_cli("check", str(tex), "--format", "json", env_cache=seeded)
     [item] = json.loads(as_json.stdout)
     assert item["code"] == "undefined_citation" and item["line"] == 3
 
 
-def test_cli_export_exit_codes(seeded_cache: Path, tmp_path: Path) -> None:
-    ok = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), env_cache=seeded_cache)
+def test_cli_export_exit_codes(seeded: Path, tmp_path: Path) -> None:
+    ok = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), env_cache=seeded)
     assert ok.returncode == 0, ok.stderr
     assert "25 papers written" in ok.stderr
-    usage = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), "--formats", "docx", env_cache=seeded_cache)
+    usage = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), "--formats", "docx", env_cache=seeded)
     assert usage.returncode == 2
     assert "Traceback" not in usage.stderr

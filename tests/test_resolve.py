@@ -106,24 +106,6 @@ def dead_endpoint() -> str:
     return f"http://127.0.0.1:{port}/api/query"
 
 
-@pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("seeded") / "cache.sqlite"
-    with Cache(path) as cache:
-        cache.import_paths([RESPONSES])
-    return path
-
-
-@pytest.fixture
-def seeded(seeded_file: Path, tmp_path: Path) -> Path:
-    """A private copy of the cache with the shipped data imported."""
-    import shutil
-
-    copy = tmp_path / "cache.sqlite"
-    shutil.copy(seeded_file, copy)
-    return copy
-
-
 def offline(cache_path: Path) -> Settings:
     return Settings.from_options(cache_path=cache_path, offline=True, api_url=dead_endpoint(), request_interval=0.0)
 
