@@ -205,3 +205,18 @@ def test_cli_export_exit_codes(seeded: Path, tmp_path: Path) -> None:
     usage = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), "--formats", "docx", env_cache=seeded)
     assert usage.returncode == 2
     assert "Traceback" not in usage.stderr
+
+
+def test_cli_retry_options_reach_the_client(seeded: Path, tmp_path: Path) -> None:
+    """--max-retries 0 against a dead endpoint: one attempt, exit 3 (could not verify), no traceback."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("Uncached: arXiv:2101.00001\n", encoding="utf-8")
+    import os
+
+    env = dict(os.environ, ARXREF_CACHE=str(seeded), ARXREF_API_URL=dead_endpoint(), ARXREF_REQUEST_INTERVAL="0")
+    env.pop("ARXREF_OFFLINE", None)
+    result = subprocess.run([sys.executable, "-m", "arxref", "check", str(notes), "--max-retries", "0",
+                             "--timeout", "2"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{notes}:1:" in result.stdout and "could not verify" in result.stdout

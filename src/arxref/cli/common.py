@@ -15,7 +15,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def network_options(func: F) -> F:
-    """--api-url, --cache, --offline, --request-interval, --refresh, --batch-size."""
+    """--api-url, --cache, --offline, --request-interval, --batch-size, --refresh, --timeout, --max-retries."""
     decorators = [
         click.option("--api-url", envvar="ARXREF_API_URL", help="arXiv API query endpoint [env ARXREF_API_URL]."),
         click.option("--cache", "cache_path", envvar="ARXREF_CACHE", type=click.Path(dir_okay=False),
@@ -27,6 +27,10 @@ def network_options(func: F) -> F:
         click.option("--batch-size", type=click.IntRange(1, 2000), default=None,
                      help="Ids per API request (default 100)."),
         click.option("--refresh", is_flag=True, default=None, help="Refetch even if cached."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
+                     help="Seconds to wait for one API answer before retrying (default 30)."),
+        click.option("--max-retries", type=click.IntRange(0, 20), default=None,
+                     help="Retries of a failed request, with exponential backoff (default 5)."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -35,7 +39,7 @@ def network_options(func: F) -> F:
 
 def settings_from(options: dict[str, Any]) -> Settings:
     """Settings from the network options (None means: environment or default)."""
-    names = ("api_url", "cache_path", "offline", "request_interval", "batch_size", "refresh")
+    names = ("api_url", "cache_path", "offline", "request_interval", "batch_size", "refresh", "timeout", "max_retries")
     return Settings.from_options(**{name: options.pop(name, None) for name in names})
 
 
