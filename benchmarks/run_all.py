@@ -57,7 +57,7 @@ BENCHES = [
                                    "--online-records", "40"], [
         Figure("local resolution precision", r"precision[ =:]+([\d.]+)", ">= 0.99"),
         Figure("local resolution recall", r"recall[ =:]+([\d.]+)", ">= 0.98"),
-        Figure("local resolution median", r"ms per record: median ([\d.]+)", "<= 20 ms"),
+        Figure("local resolution median (ms per record)", r"ms per record: median ([\d.]+)", "<= 20 ms"),
         Figure("search requests per id-less record", r"search requests \d+ = ([\d.]+) per record", "far below 1"),
     ]),
     Bench("bench_writers.py", [], [], [
