@@ -262,6 +262,8 @@ def _next_anchor(text: str, pos: int) -> int:
     A new-style anchor needs four digits before its dot and an old-style one a
     letter before its slash: cheap checks that skip decimals like ``3.1415``.
     """
+    # The two loops are written out on purpose: this runs for every line scanned, and a
+    # shared helper taking a predicate measured 30-40 % slower (benchmarks/bench_scan.py).
     new = old = -1
     search = pos
     while True:
