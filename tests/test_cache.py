@@ -418,6 +418,24 @@ def test_version_1_file_gets_the_lean_fts_index(tmp_path: Path, monkeypatch: pyt
         assert cache.search_local("machine unlearning Cooper Choquette-Choo")[0].arxiv_id == "2412.06966"
 
 
+@pytest.mark.parametrize("state", ["zero_bytes", "wal_header_only"])
+def test_file_left_before_the_schema_committed_is_migrated(tmp_path: Path, state: str,
+                                                           real_papers: dict[str, Paper]) -> None:
+    """kill -9 between SQLite creating the file and the schema transaction committing leaves an
+    empty file (seen in CI): the next open must treat it as a fresh cache, not a foreign one."""
+    path = tmp_path / "c.sqlite"
+    if state == "zero_bytes":
+        path.touch()
+    else:
+        conn = sqlite3.connect(path)
+        assert conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+        conn.close()
+    with Cache(path) as cache:
+        assert cache.stats()["schema_version"] == len(cache_module.MIGRATIONS)
+        cache.put_papers([real_papers["2107.03374"]])
+        assert cache.get("2107.03374") is not None
+
+
 def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.sqlite"
     conn = sqlite3.connect(path)

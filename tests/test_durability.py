@@ -43,6 +43,13 @@ def _integrity_ok(cache: Path) -> None:
     conn = sqlite3.connect(cache, timeout=10)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            # killed after SQLite created the file but before the schema transaction committed:
+            # the file must then be empty (all or nothing), and the rerun below must migrate it
+            assert not tables, tables
+            return
+        assert {"papers", "not_found", "searches"} <= tables, tables
         ids = [row[0] for row in conn.execute("SELECT arxiv_id FROM papers")]
         assert len(ids) == len(set(ids))
     finally:
