@@ -102,16 +102,22 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where the snapshot and cache go (default: a temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--snapshot", type=Path, default=None,
+                        help="reuse this synthetic snapshot (generated there first if missing; "
+                             "its --records must match)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
-        snapshot = work / "synthetic-snapshot.jsonl"
+        snapshot = args.snapshot or work / "synthetic-snapshot.jsonl"
         cache = work / "cache.sqlite"
-        started = time.perf_counter()
-        write_snapshot(snapshot, args.records)
-        print(f"generated {args.records:,} synthetic records in {time.perf_counter() - started:.1f} s; "
-              f"snapshot {snapshot.stat().st_size / 1e6:,.1f} MB")
+        if args.snapshot and snapshot.exists():
+            print(f"reusing {snapshot}; snapshot {snapshot.stat().st_size / 1e6:,.1f} MB")
+        else:
+            started = time.perf_counter()
+            write_snapshot(snapshot, args.records)
+            print(f"generated {args.records:,} synthetic records in {time.perf_counter() - started:.1f} s; "
+                  f"snapshot {snapshot.stat().st_size / 1e6:,.1f} MB")
 
         code = (
             "import resource, sys, time\n"
@@ -173,7 +179,7 @@ def main() -> None:
                 latencies.append((time.perf_counter() - t) * 1000)
             print(f"search_local (title): median {statistics.median(latencies):.2f} ms, "
                   f"p90 {percentile(latencies, 0.9):.2f} ms")
-        if args.keep:
+        if args.keep and not args.snapshot:
             keep = Path("benchmarks/data")
             keep.mkdir(parents=True, exist_ok=True)
             os.replace(snapshot, keep / snapshot.name)

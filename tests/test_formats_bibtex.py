@@ -161,8 +161,18 @@ def test_bib_fields_written_back_and_type_follows_them(seed_papers: dict[str, Pa
         ("GPTs are GPTs: An Early Look", "{GPTs} are {GPTs}: An Early Look"),
         # synthetic titles below
         ("Sorting in $O(n \\log n)$ Time", "Sorting in {$O(n \\log n)$} Time"),
-        ("R&D at 50% of $5 #1 a_b {x} ~ ^", "R\\&D at 50\\% of \\$5 \\#1 a\\_b \\textbraceleft{}x\\textbraceright{} \\textasciitilde{} \\textasciicircum{}"),
-        ("Schr\\\"odinger and R\\&D", "Schrödinger and R\\&D"),
+        ("R&D at 50% of $5 #1 a_b {x} ~ ^", "{R\\&D} at 50\\% of \\$5 \\#1 a\\_b \\textbraceleft{}x\\textbraceright{} \\textasciitilde{} \\textasciicircum{}"),
+        ("Schr\\\"odinger and R\\&D", "Schrödinger and {R\\&D}"),
+        ("Q&A with AT&T", "{Q\\&A} with {AT\\&T}"),
+        # proper nouns: braced only where the title is in sentence case (else every word is capitalised)
+        ("Efficient training of Gaussian processes with Markov chains",
+         "Efficient training of {Gaussian} processes with {Markov} chains"),
+        ("A study of (Bayesian) inference. Results in Paris", "A study of ({Bayesian}) inference. Results in {Paris}"),
+        ("Evaluating Large Language Models Trained on Code", "Evaluating Large Language Models Trained on Code"),
+        ("Language Models are Few-Shot Learners", "Language Models are Few-Shot Learners"),
+        ("On the Schr\\\"odinger equation for Dirac particles", "On the {Schrödinger} equation for {Dirac} particles"),
+        ("Solving the Schr\\\"odinger equation with neural networks",
+         "Solving the {Schrödinger} equation with neural networks"),
         ("Math $50%$ unsafe", "Math \\$50\\%\\$ unsafe"),
         ("Unbalanced $a}$ math", "Unbalanced \\$a\\textbraceright{}\\$ math"),
         ("Line\nbreak\tand\x00control\x07", "Line break andcontrol"),
@@ -174,6 +184,22 @@ def test_bib_fields_written_back_and_type_follows_them(seed_papers: dict[str, Pa
 def test_bibtex_title(title: str, expected: str) -> None:
     assert bibtex_title(title) == expected
     assert is_balanced(expected)
+
+
+_SHAPED = st.text(st.sampled_from("aAbBZz09 -&`'!?,<>I\u00e9\u00c9$\\{}%"), max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_SHAPED)
+def test_cheap_title_filters_never_hide_a_match(text: str) -> None:
+    """The byte-level filters in front of the title regexes may say "maybe", never a wrong "no"."""
+    from arxref.formats import latex
+
+    if latex._INNER_CAPITAL_RE.search(text):
+        assert latex._may_have_inner_capital(text)
+    if latex._LIGATURE_RE.search(text):
+        assert latex._may_have_ligature(text)
+    assert latex._has_any(text, latex._TEX_SPECIAL_BYTES) == bool(latex._SPECIAL_RE.search(text))
 
 
 def test_ascii_escapes_and_utf8_default() -> None:

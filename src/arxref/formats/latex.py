@@ -222,13 +222,105 @@ def _plain_segment(text: str) -> str:
 # --------------------------------------------------------------------------- titles
 
 #: Words a case-changing style must not touch: a capital after a letter or digit
-#: (GPT, OpenAI, AdS, GPT-4o), a lone capital after a hyphen (Point-E), a lone capital word.
+#: (GPT, OpenAI, AdS, GPT-4o), a lone capital after a hyphen (Point-E), a lone capital
+#: word, a capital after an ampersand (R&D, Q&A).
 _INNER_CAPITAL_RE = re.compile(
-    r"[A-Za-z0-9\u00C0-\u024F][A-Z\u00C0-\u00D6\u00D8-\u00DE]|-[A-Z](?![a-z])|(?<!\S)[B-Z](?!\S)"
+    r"[A-Za-z0-9\u00C0-\u024F][A-Z\u00C0-\u00D6\u00D8-\u00DE]|-[A-Z](?![a-z])|(?<!\S)[B-Z](?!\S)|&[A-Z]"
 )
+
+#: Byte -> character class, for a cheap first look at ASCII titles: ``U`` upper-case,
+#: ``a`` what may come before an inner capital (lower-case, digit, ``-``, ``&``), space
+#: as itself, ``o`` anything else.
+_SHAPE = bytes(
+    ord("U") if 65 <= b <= 90 else ord("a") if 97 <= b <= 122 or 48 <= b <= 57 or b in b"-&"
+    else 32 if b == 32 else ord("o")
+    for b in range(256)
+)
+_NOT_UPPER_BYTES = bytes(b for b in range(256) if not 65 <= b <= 90)
+_TEX_SPECIAL_BYTES = b"\\{}&%$#_~^"
+#: Every byte but the ligature characters, deleted to see whether a ligature is possible.
+_NOT_LIGATURE_BYTES = bytes(b for b in range(256) if b not in b"-`'<>,!?")
+
+
+def _has_any(value: str, chars: bytes) -> bool:
+    """True when ``value`` holds one of the ASCII ``chars`` (bytes ops: far cheaper than a regex)."""
+    raw = value.encode("utf-8", "surrogatepass")
+    return len(raw.translate(None, chars)) != len(raw)
+
+
+def _may_have_inner_capital(text: str) -> bool:
+    """False only when :data:`_INNER_CAPITAL_RE` cannot match (a cheap filter before the regex).
+
+    For ASCII text the byte shape shows every place the regex could start: a capital
+    after a letter, digit, ``-`` or ``&`` (``aU``, ``UU``), or a lone capital (`` U ``).
+    """
+    if not text.isascii():
+        return True
+    shape = b" " + text.encode("ascii").translate(_SHAPE) + b" "
+    return b"aU" in shape or b"UU" in shape or b" U " in shape
+
+
+def _may_have_ligature(text: str) -> bool:
+    """False only when :data:`_LIGATURE_RE` cannot match: it needs two ligature characters
+    in a row, which stay in a row when everything else is deleted."""
+    marks = text.encode("utf-8", "surrogatepass").translate(None, _NOT_LIGATURE_BYTES)
+    if len(marks) < 2:
+        return False
+    return (b"--" in marks or b"``" in marks or b"''" in marks or b",," in marks or b"<<" in marks
+            or b">>" in marks or b"!`" in marks or b"?`" in marks)
+
+
+def _escape_plain(text: str, ascii: bool) -> str:
+    """Plain (already decoded) title text -> escaped TeX, skipping the steps that have nothing to do."""
+    if ascii and not text.isascii():
+        text = text.translate(_ASCII_TABLE)
+    elif _has_any(text, _TEX_SPECIAL_BYTES):
+        text = text.translate(_UTF8_TABLE)
+    return _LIGATURE_RE.sub(r"\g<0>{}", text) if _may_have_ligature(text) else text
 
 
 _EDGE_PUNCT_RE = re.compile(r"^([(\[\"'`]*)(.*?)([)\]\"':;,.!?]*)$", re.DOTALL)
+#: Short words title case leaves lower-case (so they say nothing about a title's style).
+_MINOR_WORDS = frozenset(
+    "about above across after against along among around before behind below beneath beside between "
+    "beyond during except from into like near onto over past since than that then through toward towards "
+    "under until upon versus with within without".split()
+)
+_SENTENCE_END = (":", ".", "?", "!")
+
+
+def _sentence_case(title: str) -> bool:
+    """True when a (plain, math-free) title is written in sentence case, so a capitalised
+    word inside it is a proper noun (``Gaussian``, ``Markov``) that a lower-casing style
+    must not touch.
+
+    Title case capitalises every long word; sentence case leaves them lower-case. Long
+    lower-case words (not prepositions), at least as many as the capitalised ones, decide
+    it; a word that starts a new sentence (after ``:``, ``.``...) counts as neither.
+    C-level ``map``/``filter`` over the words: this runs for every title.
+    """
+    words = title.split(" ")
+    rest = words[1:]
+    if ": " in title or ". " in title or "? " in title or "! " in title:
+        rest = [word for before, word in zip(words, rest) if not before.endswith(_SENTENCE_END)]
+    upper = sum(map(str.istitle, rest))
+    if not upper:
+        return False
+    lower = list(filter(str.islower, rest))
+    if len(lower) < upper:  # even counting every lower-case word
+        return False
+    return sum(1 for word in lower if len(word) >= 4 and word.rstrip(":;,.!?)") not in _MINOR_WORDS) >= upper
+
+
+def _proper_nouns(words: list[str], first: bool) -> list[bool]:
+    """Which words of a sentence-case title are capitalised mid-sentence."""
+    marks = []
+    start = first
+    for word in words:
+        core = word.lstrip("([\"'`")
+        marks.append(not start and core[:1].isupper())
+        start = word.endswith(_SENTENCE_END)
+    return marks
 
 
 def _protect(token: str) -> str:
@@ -240,13 +332,17 @@ def _protect(token: str) -> str:
     return lead + ("{{}" if word.startswith("\\") else "{") + word + "}" + trail
 
 
-def _title_segment(text: str, ascii: bool) -> str:
-    escaped = decode_tex_escapes(text).translate(_ASCII_TABLE if ascii else _UTF8_TABLE)
-    escaped = _LIGATURE_RE.sub(r"\g<0>{}", escaped)
-    search = _INNER_CAPITAL_RE.search
-    if not search(escaped):
+def _title_segment(text: str, ascii: bool, sentence_case: bool, first: bool) -> str:
+    """One stretch of title outside math: decoded, escaped, case-sensitive words braced."""
+    plain = decode_tex_escapes(text)
+    escaped = _escape_plain(plain, ascii)
+    inner = _may_have_inner_capital(escaped) and _INNER_CAPITAL_RE.search(escaped) is not None
+    if not inner and not sentence_case:
         return escaped
-    return " ".join([_protect(word) if search(word) else word for word in escaped.split(" ")])
+    words = escaped.split(" ")  # escaping keeps spaces, so these line up with the plain words
+    nouns = _proper_nouns(plain.split(" "), first) if sentence_case else [False] * len(words)
+    search = _INNER_CAPITAL_RE.search
+    return " ".join([_protect(word) if noun or inner and search(word) else word for word, noun in zip(words, nouns)])
 
 
 def bibtex_title(title: str, ascii: bool = False) -> str:
@@ -254,26 +350,34 @@ def bibtex_title(title: str, ascii: bool = False) -> str:
 
     TeX escapes already in the title are decoded then re-escaped, so ``R\\&D`` and
     ``R&D`` give the same output; math is kept verbatim when it is safe to copy
-    and braced whole; everything else that TeX would interpret is escaped.
+    and braced whole; everything else that TeX would interpret is escaped. Acronyms
+    (``{GPT-4o}``, ``{R\\&D}``) and, in sentence-case titles, capitalised proper nouns
+    (``{Gaussian}``) are braced so bibtex styles that lower-case titles keep them.
     """
-    return _bibtex_title(title, ascii)
-
-
-def _bibtex_title(title: str, ascii: bool) -> str:
     title = clean_text(title)
+    sentence_case = _may_be_sentence_case(title) and _sentence_case(
+        decode_tex_escapes(_MATH_RE.sub("$", title) if "$" in title else title))
     if "$" not in title:
-        return _title_segment(title, ascii)
+        return _title_segment(title, ascii, sentence_case, True)
     parts: list[str] = []
     pos = 0
     for match in _MATH_RE.finditer(title):
         math = match.group(0)
         if not _math_is_safe(math):
             continue
-        parts.append(_title_segment(title[pos : match.start()], ascii))
+        parts.append(_title_segment(title[pos : match.start()], ascii, sentence_case, pos == 0))
         parts.append("{" + math + "}")
         pos = match.end()
-    parts.append(_title_segment(title[pos:], ascii))
+    parts.append(_title_segment(title[pos:], ascii, sentence_case, pos == 0))
     return "".join(parts)
+
+
+def _may_be_sentence_case(title: str) -> bool:
+    """False when no letter after the first is a capital (then no word can be a proper noun)."""
+    if not title.isascii():
+        return True
+    raw = title.encode("ascii")
+    return len(raw.translate(None, _NOT_UPPER_BYTES)) > raw[:1].isupper()
 
 
 def is_balanced(value: str) -> bool:
