@@ -23,7 +23,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from arxref.formats import WriteOptions, write_bibtex, write_csljson, write_ris
-from arxref.formats.bibtex import entry_type, format_authors
+from arxref.formats.bibtex import entry_type, format_authors  # noqa
 from arxref.formats.latex import bibtex_title
 from arxref.keys import split_name
 from arxref.model import Author, Entry, Paper

@@ -150,3 +150,54 @@ def test_any_plain_title_and_author_survive(title: str, name: str) -> None:
 
 _BASE_PAPER = parse_feed(ALL_XML.read_bytes()).papers[0]
 _VALIDATOR = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+
+
+# --------------------------------------------------------------------------- the fast item text
+
+
+def _both_paths(entry: Entry, options: WriteOptions) -> tuple[str, str]:
+    from arxref.formats.csljson import _join, _item_values, format_prepared
+    from arxref.formats.prepared import Prepared
+
+    prepared = Prepared(entry, options)
+    return format_prepared(prepared, options), _join(_item_values(Prepared(entry, options)))
+
+
+@pytest.mark.parametrize("options", [
+    WriteOptions(), WriteOptions(year="latest"), WriteOptions(prefer_published=True),
+    WriteOptions(prefer_published=True, year="latest", max_authors=1),
+])
+def test_f_string_item_equals_the_general_path(seed_papers: dict[str, Paper], options: WriteOptions) -> None:
+    """The one-f-string item (entries without .bib fields) is the general path's text, byte for byte;
+    and that text is what the stdlib encoder makes of the decoded item."""
+    papers = list(seed_papers.values())
+    # SYNTHETIC journal data on copies of real papers, to reach every branch
+    papers += [replace(papers[0], journal_ref="Phys. Rev. D 99, 1 (2019)", doi="10.1103/PhysRevD.99.000001"),
+               replace(papers[1], journal_ref="Proc. \"Quoted\" Conf. \\ 2020", doi=None),
+               replace(papers[2], primary_category=None, categories=[], authors=[], abstract="  ")]
+    for paper in papers:
+        fast, general = _both_paths(Entry("key\"1\\", paper), options)
+        assert fast == general, paper.arxiv_id
+        assert json.dumps(json.loads(fast), ensure_ascii=False) == fast
+
+
+_ANY = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_ANY, _ANY, _ANY, st.booleans())
+def test_f_string_item_equals_the_general_path_on_any_text(title: str, abstract: str, ref: str, published: bool) -> None:
+    paper = replace(_BASE_PAPER, title=title, abstract=abstract, journal_ref=ref or None, doi=ref[:8] or None,
+                    primary_category=ref[:5] or None)
+    fast, general = _both_paths(Entry(ref or "k", paper), WriteOptions(prefer_published=published))
+    assert fast == general
+    assert json.dumps(json.loads(fast), ensure_ascii=False) == fast
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_clean_string_text_is_the_encoders(text: str) -> None:
+    from arxref.formats.csljson import _json_clean
+
+    text = clean_text(text)
+    assert _json_clean(text) == json.dumps(text, ensure_ascii=False)

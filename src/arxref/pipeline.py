@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence, TextIO
 
 from .config import Settings
 from .errors import UsageError
@@ -176,7 +176,7 @@ def export(
     """
     from .cache import Cache
     from .dedup import build_entries
-    from .formats import WriteOptions
+    from .formats import WriteOptions, write_formats
     from .resolve import resolve_records
 
     formats = _check_formats(formats)
@@ -213,10 +213,9 @@ def export(
             report.from_cache += 1
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
     options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors)
-    for fmt in formats:
-        target = out / f"{name}{FORMAT_SUFFIXES[fmt]}"
-        write_atomically(target, lambda stream, fmt=fmt: _write(fmt, entries, stream, options))
-        report.files.append(target)
+    targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
+    write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options))
+    report.files.extend(targets)
     return report
 
 
@@ -275,32 +274,47 @@ def _check_stem(name: str) -> None:
         raise UsageError(f"--name {name!r} must be a plain file stem such as 'references'")
 
 
-def _write(fmt: str, entries: list[Entry], stream: object, options: object) -> None:
-    from . import formats as fmts
-
-    writer = {"bib": fmts.write_bibtex, "json": fmts.write_csljson, "ris": fmts.write_ris}[fmt]
-    writer(entries, stream, options)  # type: ignore[operator]
-
-
-def write_atomically(target: Path, write: Callable[[object], None]) -> None:
+def write_atomically(target: Path, write: Callable[[TextIO], None]) -> None:
     """Write via a temporary file in the same directory and rename it over ``target``.
 
     A crash or kill at any point leaves either the old complete file or the new
     complete file, never a partial one.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent))
+    write_atomically_many([target], lambda streams: write(streams[0]))
+
+
+def write_atomically_many(targets: Sequence[Path], write: Callable[[list[TextIO]], None]) -> None:
+    """Write several files at once (one pass over the data), each via a temporary file that is
+    fsynced and renamed over its target only when all of them are complete.
+
+    Each target is always either its old complete file or the new complete one.
+    """
+    temps: list[str] = []
+    streams: list[TextIO] = []
     try:
-        os.chmod(tmp, _output_mode(target))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            write(stream)
+        for target in targets:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent))
+            temps.append(tmp)
+            streams.append(os.fdopen(fd, "w", encoding="utf-8", newline=""))
+            os.chmod(tmp, _output_mode(target))
+        write(streams)
+        for stream in streams:
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(tmp, target)
+            stream.close()
+        for tmp, target in zip(temps, targets):
+            os.replace(tmp, target)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        for stream in streams:
+            try:
+                stream.close()
+            except OSError:
+                pass
+        for tmp in temps:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
         raise
 
 

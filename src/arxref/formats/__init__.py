@@ -2,7 +2,10 @@
 
 Each writer takes ``list[Entry]``, a text stream and :class:`WriteOptions`, and builds
 its output as plain strings (no per-entry library objects), so 100,000 entries take
-seconds. The writer modules are imported on first use to keep CLI start-up fast.
+seconds. :func:`write_formats` writes several formats in one pass, sharing the
+per-entry work (:class:`~arxref.formats.prepared.Prepared`); the single-format
+writers are that pass with one stream. The writer modules are imported on first use
+to keep CLI start-up fast.
 """
 
 from __future__ import annotations
@@ -10,12 +13,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable, TextIO
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TextIO
 
 if TYPE_CHECKING:
     from ..model import Entry, Paper
+    from .prepared import Prepared
 
-__all__ = ["WriteOptions", "write_bibtex", "write_csljson", "write_ris"]
+__all__ = ["FORMATS", "WriteOptions", "write_bibtex", "write_csljson", "write_formats", "write_ris"]
+
+#: Format names, as ``export --formats`` takes them.
+FORMATS = ("bib", "json", "ris")
+#: Entries formatted before their text is handed to the stream (bounded memory).
+_BUFFER_ENTRIES = 512
 
 
 @dataclass(frozen=True)
@@ -43,23 +52,82 @@ DEFAULT_OPTIONS = WriteOptions()
 
 def write_bibtex(entries: Iterable[Entry], stream: TextIO, options: WriteOptions | None = None) -> None:
     """Write entries as BibTeX/biblatex (``@misc`` preprints with eprint fields)."""
-    from .bibtex import write_bibtex as write
-
-    write(entries, stream, options or DEFAULT_OPTIONS)
+    write_formats(entries, {"bib": stream}, options)
 
 
 def write_csljson(entries: Iterable[Entry], stream: TextIO, options: WriteOptions | None = None) -> None:
     """Write entries as a CSL-JSON array (Zotero imports it as Preprints; pandoc reads it)."""
-    from .csljson import write_csljson as write
-
-    write(entries, stream, options or DEFAULT_OPTIONS)
+    write_formats(entries, {"json": stream}, options)
 
 
 def write_ris(entries: Iterable[Entry], stream: TextIO, options: WriteOptions | None = None) -> None:
-    """Write entries as RIS (CRLF, UTF-8)."""
-    from .ris import write_ris as write
+    """Write entries as RIS (CRLF, UTF-8; the stream must not translate newlines)."""
+    write_formats(entries, {"ris": stream}, options)
 
-    write(entries, stream, options or DEFAULT_OPTIONS)
+
+def write_formats(entries: Iterable[Entry], streams: Mapping[str, TextIO], options: WriteOptions | None = None) -> None:
+    """Write each entry in every format of ``streams`` (``{"bib": f1, "json": f2, ...}``) in one pass.
+
+    Each entry is prepared once (dates, journal decision, cleaned title and abstract)
+    and formatted for every stream; text is written in buffered chunks.
+    """
+    from .prepared import Prepared
+
+    options = options or DEFAULT_OPTIONS
+    sinks = [_Sink(fmt, stream) for fmt, stream in streams.items()]
+    pending = 0
+    for entry in entries:
+        prepared = Prepared(entry, options)
+        for sink in sinks:
+            sink.buffer.append(sink.format(prepared, options))
+        pending += 1
+        if pending >= _BUFFER_ENTRIES:
+            for sink in sinks:
+                sink.flush()
+            pending = 0
+    for sink in sinks:
+        sink.close()
+
+
+class _Sink:
+    """One output stream of :func:`write_formats`: its formatter, buffer and framing.
+
+    BibTeX and RIS are records one after another; CSL-JSON is one array, an item a line.
+    """
+
+    __slots__ = ("stream", "format", "buffer", "written", "array")
+
+    def __init__(self, fmt: str, stream: TextIO) -> None:
+        if fmt == "bib":
+            from .bibtex import format_prepared
+        elif fmt == "json":
+            from .csljson import format_prepared
+        elif fmt == "ris":
+            from .ris import format_prepared
+        else:
+            raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+        self.stream = stream
+        self.format: Callable[[Prepared, WriteOptions], str] = format_prepared
+        self.buffer: list[str] = []
+        self.written = False
+        self.array = fmt == "json"
+        if self.array:
+            stream.write("[")
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        if self.array:
+            self.stream.write((",\n" if self.written else "\n") + ",\n".join(self.buffer))
+        else:
+            self.stream.write("".join(self.buffer))
+        self.buffer.clear()
+        self.written = True
+
+    def close(self) -> None:
+        self.flush()
+        if self.array:
+            self.stream.write("\n]\n" if self.written else "]\n")
 
 
 # --------------------------------------------------------------------------- shared helpers

@@ -18,15 +18,14 @@ carries only the journal reference and the user's note. ``ID`` is the citation k
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterable, TextIO
+from typing import Iterable
 
 from ..keys import Name, split_name
-from ..model import Entry
-from . import WriteOptions, entry_date, has_journal, is_published, journal_year
+from . import WriteOptions
 from .latex import clean_text, latex_to_text
+from .prepared import Prepared
 
 CRLF = "\r\n"
-_BUFFER_RECORDS = 512
 
 
 def ris_name(name: Name) -> str:
@@ -42,64 +41,62 @@ def ris_name(name: Name) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _author(display_name: str) -> str:
-    return ris_name(split_name(display_name))
+def _author_line(display_name: str) -> str:
+    """The ``AU`` line of an arXiv display name ('' when nothing is left of it); cached."""
+    name = ris_name(split_name(display_name))
+    return f"AU  - {name}{CRLF}" if name else ""
 
 
 def format_record(tags: Iterable[tuple[str, str]]) -> str:
     """A record from (tag, value) pairs: values made one line, empty ones skipped, ``ER`` last."""
-    return _join_record([(tag, clean_text(value)) for tag, value in tags])
+    return "".join([f"{tag}  - {value}{CRLF}" for tag, value in
+                    ((tag, clean_text(value)) for tag, value in tags) if value]) + f"ER  - {CRLF}{CRLF}"
 
 
-def _join_record(tags: list[tuple[str, str]]) -> str:
-    """A record from values that are already clean one-line text (see :func:`entry_tags`)."""
-    return "".join([f"{tag}  - {value}{CRLF}" for tag, value in tags if value]) + f"ER  - {CRLF}{CRLF}"
+def _line(tag: str, value: str) -> str:
+    """One tag line of a value that is already clean one-line text; nothing for an empty value."""
+    return f"{tag}  - {value}{CRLF}" if value else ""
 
 
-def entry_tags(entry: Entry, options: WriteOptions) -> list[tuple[str, str]]:
-    """The (tag, value) pairs of one entry, in the conventional order; every value is clean
-    one-line text (cleaned here, or an identifier that cannot hold a line break)."""
-    paper = entry.paper
-    published = is_published(paper, options)
-    container = has_journal(entry.bib_fields)
+def format_prepared(prepared: Prepared, options: WriteOptions) -> str:
+    """One entry as an RIS record in the conventional tag order, ``ER`` and a blank line last.
+
+    Every value is clean one-line text: cleaned here, or built by arxref from the
+    cleaned arXiv id (URL, DataCite DOI). One f-string with its optional lines worked
+    out first: per-field string operations count at 100,000 entries.
+    """
+    paper = prepared.paper
+    bib = prepared.bib_fields
+    container = prepared.container
+    published = prepared.published
     kind = "JOUR" if published or container == "journal" else "CPAPER" if container == "booktitle" else "UNPB"
-    date = entry_date(paper, options)
-    year = date.year
+    date = prepared.date
+    arxiv_id = clean_text(paper.arxiv_id)
     if published and paper.journal_ref:
-        year = journal_year(paper.journal_ref) or year
-    authors = paper.authors if options.max_authors is None else paper.authors[: options.max_authors]
-    tags: list[tuple[str, str]] = [("TY", kind), ("ID", clean_text(entry.key))]
-    tags.extend([("AU", _author(a.name)) for a in authors])
-    tags.append(("TI", latex_to_text(paper.title)))
-    if published and paper.journal_ref:
-        tags.append(("T2", clean_text(paper.journal_ref)))
+        container_line = _line("T2", clean_text(paper.journal_ref))
     elif container:
-        tags.append(("T2", latex_to_text(entry.bib_fields.get("journal") or entry.bib_fields.get("journaltitle")
-                                         or entry.bib_fields.get("booktitle") or "")))
-    tags.append(("PY", str(year)))
-    tags.append(("DA", f"{date.year:04d}/{date.month:02d}/{date.day:02d}"))
-    tags.append(("AB", clean_text(paper.abstract)))
-    tags.append(("PB", "arXiv"))
-    doi = entry.bib_fields.get("doi") or (paper.doi if published and paper.doi else paper.datacite_doi)
-    tags.append(("DO", latex_to_text(doi)))
-    tags.append(("UR", clean_text(paper.abs_url)))
-    tags.append(("M1", f"arXiv: {clean_text(paper.arxiv_id)}"))
-    for name, tag in (("volume", "VL"), ("number", "IS"), ("pages", "SP"), ("keywords", "KW")):
-        if name in entry.bib_fields:
-            tags.append((tag, latex_to_text(entry.bib_fields[name])))
-    if "note" in entry.bib_fields:
-        tags.append(("N1", latex_to_text(entry.bib_fields["note"])))
+        container_line = _line("T2", latex_to_text(bib.get("journal") or bib.get("journaltitle")
+                                                   or bib.get("booktitle") or ""))
+    else:
+        container_line = ""
+    if bib and bib.get("doi"):
+        doi = latex_to_text(bib["doi"])
+    elif published and paper.doi:
+        doi = latex_to_text(paper.doi)
+    else:
+        doi = f"10.48550/arXiv.{arxiv_id}"
+    extra = ""
+    if bib:
+        for name, tag in (("volume", "VL"), ("number", "IS"), ("pages", "SP"), ("keywords", "KW")):
+            if name in bib:
+                extra += _line(tag, latex_to_text(bib[name]))
+        if "note" in bib:
+            extra += _line("N1", latex_to_text(bib["note"]))
     if paper.journal_ref and not published:
-        tags.append(("N1", clean_text(f"Published in {paper.journal_ref}" + (f", doi:{paper.doi}" if paper.doi else ""))))
-    return tags
-
-
-def write_ris(entries: Iterable[Entry], stream: TextIO, options: WriteOptions) -> None:
-    """Write every entry as an RIS record (the stream must not translate newlines)."""
-    buffer: list[str] = []
-    for entry in entries:
-        buffer.append(_join_record(entry_tags(entry, options)))
-        if len(buffer) >= _BUFFER_RECORDS:
-            stream.write("".join(buffer))
-            buffer.clear()
-    stream.write("".join(buffer))
+        extra += _line("N1", clean_text(f"Published in {paper.journal_ref}" + (f", doi:{paper.doi}" if paper.doi else "")))
+    authors = "".join([_author_line(a.name) for a in prepared.authors])
+    return (f"TY  - {kind}{CRLF}{_line('ID', clean_text(prepared.entry.key))}{authors}"
+            f"{_line('TI', prepared.title_text)}{container_line}PY  - {prepared.year}{CRLF}"
+            f"DA  - {date.year:04d}/{date.month:02d}/{date.day:02d}{CRLF}{_line('AB', prepared.abstract_text)}"
+            f"PB  - arXiv{CRLF}{_line('DO', doi)}UR  - https://arxiv.org/abs/{arxiv_id}{CRLF}"
+            f"M1  - arXiv: {arxiv_id}{CRLF}{extra}ER  - {CRLF}{CRLF}")

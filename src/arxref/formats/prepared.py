@@ -1,0 +1,74 @@
+"""What every writer needs from one entry, worked out once per entry.
+
+``arxref export`` writes BibTeX, CSL-JSON and RIS from the same entries in one pass
+(:func:`arxref.formats.write_formats`). The decisions (journal version or preprint,
+which date, which authors) and the cleaned title and abstract are the same for all
+three, so they are computed here once instead of once per format. The text fields
+are computed on first use: a single-format write pays only for what it reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from . import WriteOptions, has_journal, journal_year
+from .latex import clean_text, latex_to_text
+
+if TYPE_CHECKING:
+    from ..model import Author, Entry, Paper
+
+
+class Prepared:
+    """One entry plus the values the writers share (a plain slotted object: one per entry)."""
+
+    __slots__ = ("entry", "paper", "bib_fields", "published", "date", "year", "container",
+                 "authors", "truncated", "category", "_title_text", "_abstract_text")
+
+    entry: Entry
+    paper: Paper
+    bib_fields: dict[str, str]
+    published: bool
+    """Write the journal version (``prefer_published`` and arXiv knows a journal ref)."""
+    date: datetime
+    """v1's date, or the latest version's with ``year="latest"``."""
+    year: int
+    """The year shown: the journal's when the journal version is written, else ``date.year``."""
+    container: str | None
+    """``journal``/``booktitle`` when the user's .bib entry kept one (see :func:`has_journal`)."""
+    authors: list[Author]
+    """Authors to write (cut to ``max_authors``)."""
+    truncated: bool
+    category: str
+    """Primary category ('' when arXiv gave none)."""
+
+    def __init__(self, entry: Entry, options: WriteOptions) -> None:
+        paper = entry.paper
+        self.entry = entry
+        self.paper = paper
+        self.bib_fields = entry.bib_fields
+        self.published = options.prefer_published and bool(paper.journal_ref)
+        self.date = paper.updated if options.year == "latest" else paper.published
+        self.year = (self.published and journal_year(paper.journal_ref or "")) or self.date.year
+        self.container = has_journal(entry.bib_fields) if entry.bib_fields else None
+        authors = paper.authors
+        limit = options.max_authors
+        self.truncated = limit is not None and len(authors) > limit
+        self.authors = authors[:limit] if self.truncated else authors
+        self.category = paper.primary_category or (paper.categories[0] if paper.categories else "")
+        self._title_text: str | None = None
+        self._abstract_text: str | None = None
+
+    @property
+    def title_text(self) -> str:
+        """The title as plain one-line text (TeX escapes decoded, math kept): CSL-JSON, RIS."""
+        if self._title_text is None:
+            self._title_text = latex_to_text(self.paper.title)
+        return self._title_text
+
+    @property
+    def abstract_text(self) -> str:
+        """The abstract as one line of text (control characters and whitespace runs squashed)."""
+        if self._abstract_text is None:
+            self._abstract_text = clean_text(self.paper.abstract)
+        return self._abstract_text
