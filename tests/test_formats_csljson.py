@@ -159,8 +159,9 @@ def _both_paths(entry: Entry, options: WriteOptions) -> tuple[str, str]:
     from arxref.formats.csljson import _join, _item_values, format_prepared
     from arxref.formats.prepared import Prepared
 
-    prepared = Prepared(entry, options)
-    return format_prepared(prepared, options), _join(_item_values(Prepared(entry, options)))
+    pieces = format_prepared(Prepared(entry, options), options)
+    assert len(pieces) == 2  # the head with the names, apart from the long ASCII rest
+    return "".join(pieces), _join(_item_values(Prepared(entry, options)))
 
 
 @pytest.mark.parametrize("options", [
@@ -201,3 +202,24 @@ def test_clean_string_text_is_the_encoders(text: str) -> None:
 
     text = clean_text(text)
     assert _json_clean(text) == json.dumps(text, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("fmts", [("bib",), ("json",), ("ris",), ("bib", "json", "ris")])
+@pytest.mark.parametrize("options", [WriteOptions(), WriteOptions(ascii=True, max_authors=3, prefer_published=True)])
+def test_binary_and_text_streams_get_the_same_utf8(seed_entries: list[Entry], fmts: tuple[str, ...],
+                                                   options: WriteOptions) -> None:
+    """write_formats on binary streams (what export uses) writes exactly the UTF-8 of the text output,
+    and one pass over several formats writes what each single-format writer writes."""
+    from arxref.formats import write_bibtex, write_formats, write_ris
+
+    entries = seed_entries + [Entry("empty", replace(seed_entries[0].paper, authors=[], abstract=""))]
+    text = {f: io.StringIO(newline="") for f in fmts}
+    binary = {f: io.BytesIO() for f in fmts}
+    write_formats(entries, text, options)
+    write_formats(entries, binary, options)
+    single = {"bib": write_bibtex, "json": write_csljson, "ris": write_ris}
+    for f in fmts:
+        assert binary[f].getvalue() == text[f].getvalue().encode("utf-8")
+        alone = io.StringIO(newline="")
+        single[f](entries, alone, options)
+        assert alone.getvalue() == text[f].getvalue()

@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Sequence, TextIO
+from typing import Any, Callable, Iterable, Sequence, TextIO
 
 from .config import Settings
 from .errors import UsageError
@@ -214,7 +214,8 @@ def export(
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
     options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors)
     targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
-    write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options))
+    write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options),
+                          binary=True)
     report.files.extend(targets)
     return report
 
@@ -283,19 +284,20 @@ def write_atomically(target: Path, write: Callable[[TextIO], None]) -> None:
     write_atomically_many([target], lambda streams: write(streams[0]))
 
 
-def write_atomically_many(targets: Sequence[Path], write: Callable[[list[TextIO]], None]) -> None:
+def write_atomically_many(targets: Sequence[Path], write: Callable[[list[Any]], None], binary: bool = False) -> None:
     """Write several files at once (one pass over the data), each via a temporary file that is
     fsynced and renamed over its target only when all of them are complete.
 
-    Each target is always either its old complete file or the new complete one.
+    Each target is always either its old complete file or the new complete one. The
+    streams are UTF-8 text without newline translation, or binary with ``binary``.
     """
     temps: list[str] = []
-    streams: list[TextIO] = []
+    streams: list[Any] = []
     try:
         for target in targets:
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent))
             temps.append(tmp)
-            streams.append(os.fdopen(fd, "w", encoding="utf-8", newline=""))
+            streams.append(os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline=""))
             os.chmod(tmp, _output_mode(target))
         write(streams)
         for stream in streams:

@@ -68,13 +68,18 @@ def format_authors(names: list[Name], truncated: bool, ascii: bool = False) -> s
 
 
 @lru_cache(maxsize=65536)
-def _author(display_name: str, ascii: bool) -> str:
-    return format_name(split_name(display_name), ascii)
+def _author_utf8(display_name: str) -> str:
+    return format_name(split_name(display_name), False)
+
+
+@lru_cache(maxsize=65536)
+def _author_ascii(display_name: str) -> str:
+    return format_name(split_name(display_name), True)
 
 
 def _author_field(prepared: Prepared, ascii: bool) -> str:
-    """The ``author`` body (names cached by display string: authors recur)."""
-    text = " and ".join([_author(a.name, ascii) for a in prepared.authors])
+    """The ``author`` body (names cached by display string, one cache per escaping: authors recur)."""
+    text = " and ".join(map(_author_ascii if ascii else _author_utf8, prepared.names))
     return text + " and others" if prepared.truncated else text
 
 
@@ -105,11 +110,12 @@ def _entry_type(prepared: Prepared) -> str:
 
 def format_entry(entry: Entry, options: WriteOptions) -> str:
     """One entry as BibTeX text (ends with a blank line)."""
-    return format_prepared(Prepared(entry, options), options)
+    return "".join(format_prepared(Prepared(entry, options), options))
 
 
-def format_prepared(prepared: Prepared, options: WriteOptions) -> str:
-    """One prepared entry as BibTeX text (for :func:`arxref.formats.write_formats`).
+def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str]:
+    """One prepared entry as BibTeX text, in two pieces: through the authors, and the
+    rest (for :func:`arxref.formats.write_formats`).
 
     Built as one f-string with its optional lines worked out first: 100,000 entries
     are written in seconds, so per-field string operations count.
@@ -118,17 +124,16 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> str:
     ascii = options.ascii
     published = prepared.published
     bib = prepared.bib_fields
-    raw_id = paper.arxiv_id
-    safe = _SAFE_RE.fullmatch(raw_id) is not None  # then the DOI and URL built from it are safe too
-    arxiv_id = raw_id if safe else escape_text(raw_id)
-    url = f"https://arxiv.org/abs/{raw_id}" if safe else _verbatim(paper.abs_url)
+    plain = prepared.plain_ids  # then the id, the category and the DOI and URL built from them are safe
+    arxiv_id = paper.arxiv_id if plain else _safe(paper.arxiv_id)
+    url = f"https://arxiv.org/abs/{arxiv_id}" if plain else _verbatim(paper.abs_url)
     if published and paper.doi:
         doi = _verbatim(paper.doi)
     else:
-        doi = f"10.48550/arXiv.{raw_id}" if safe else _verbatim(paper.datacite_doi)
+        doi = f"10.48550/arXiv.{arxiv_id}" if plain else _verbatim(paper.datacite_doi)
     category = prepared.category
     if category:
-        category = category if _SAFE_RE.fullmatch(category) else escape_text(category)
+        category = category if plain else _safe(category)
         classes = f"  primaryClass = {{{category}}},\n  eprinttype = {{arxiv}},\n  eprintclass = {{{category}}},\n"
     else:
         classes = "  eprinttype = {arxiv},\n"
@@ -146,7 +151,7 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> str:
             if not (name == "note" and note) and _FIELD_NAME_RE.match(name):
                 tail += f"  {name} = {{{raw_value(value, ascii)}}},\n"
     doi_line = f"  doi = {{{doi}}},\n" if doi else ""
-    return (f"@{_entry_type(prepared)}{{{prepared.entry.key},\n{authors}"
+    return (f"@{_entry_type(prepared)}{{{prepared.entry.key},\n{authors}",
             f"  title = {{{bibtex_title(paper.title, ascii)}}},\n{when}"
             f"  eprint = {{{arxiv_id}}},\n  archivePrefix = {{arXiv}},\n{classes}{doi_line}"
             f"  url = {{{url}}},\n{tail}}}\n\n")

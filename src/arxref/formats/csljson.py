@@ -100,7 +100,7 @@ def _item_values(prepared: Prepared) -> dict[str, str]:
     item = {"id": encode_basestring(prepared.entry.key), "type": '"article"',
             "title": _json_clean(prepared.title_text)}
     if prepared.authors:
-        item["author"] = "[" + ", ".join([_author_json(a.name) for a in prepared.authors]) + "]"
+        item["author"] = "[" + ", ".join(map(_author_json, prepared.names)) + "]"
     item["issued"] = _date_json(date.year, date.month, date.day)
     abstract = prepared.abstract_text
     if abstract:
@@ -160,20 +160,21 @@ def _member(variable: str) -> str:
     return encode_basestring(variable) + ": "  # type: ignore[no-any-return]
 
 
-def format_prepared(prepared: Prepared, options: WriteOptions) -> str:
-    """One item as a line of JSON (for :func:`arxref.formats.write_formats`).
+def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, ...]:
+    """One item as a line of JSON, in two pieces: up to the authors, and the rest
+    (for :func:`arxref.formats.write_formats`).
 
-    Entries without fields from a user's .bib (nearly all) are one f-string; the rest
+    Entries without fields from a user's .bib (nearly all) are two f-strings; the rest
     go through :func:`_item_values`. Both give the same text (tested).
     """
     if prepared.bib_fields:
-        return _join(_item_values(prepared))
+        return (_join(_item_values(prepared)),)
     paper = prepared.paper
     date = prepared.date
-    arxiv_id = encode_basestring(paper.arxiv_id)[1:-1]  # JSON-escaped, to go between quotes
+    arxiv_id = paper.arxiv_id if prepared.plain_ids else encode_basestring(paper.arxiv_id)[1:-1]  # between quotes
     authors = ""
-    if prepared.authors:
-        authors = '"author": [' + ", ".join([_author_json(a.name) for a in prepared.authors]) + "], "
+    if prepared.names:
+        authors = '"author": [' + ", ".join(map(_author_json, prepared.names)) + "], "
     abstract = prepared.abstract_text
     abstract = f'"abstract": {_json_clean(abstract)}, ' if abstract else ""
     notes = [f"arXiv: {paper.arxiv_id}"]
@@ -185,20 +186,24 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> str:
                   else _date_json(date.year, date.month, date.day))
         doi = encode_basestring(paper.doi) if paper.doi else f'"10.48550/arXiv.{arxiv_id}"'
         return (f'{{"id": {encode_basestring(prepared.entry.key)}, "type": "article-journal", '
-                f'"title": {_json_clean(prepared.title_text)}, {authors}"issued": {issued}, {abstract}'
-                f'"DOI": {doi}, "URL": "https://arxiv.org/abs/{arxiv_id}", "version": "{int(paper.version)}", '
+                f'"title": {_json_clean(prepared.title_text)}, {authors}',
+                f'"issued": {issued}, {abstract}"DOI": {doi}, "URL": "https://arxiv.org/abs/{arxiv_id}", "version": "{int(paper.version)}", '
                 f'"container-title": {_json_clean(clean_text(journal_ref))}, '
                 f'"note": {encode_basestring(note_text(notes))}}}')
     if journal_ref:
         notes.append(f"Journal reference: {journal_ref}")
         if paper.doi:
             notes.append(f"Published DOI: {paper.doi}")
+        note = encode_basestring(note_text(notes))
+    elif prepared.plain_ids:  # nothing to clean or escape in "arXiv: <id>\nPrimary class: <category>"
+        note = f'"arXiv: {arxiv_id}\\nPrimary class: {prepared.category}"' if prepared.category else f'"arXiv: {arxiv_id}"'
+    else:
+        note = encode_basestring(note_text(notes))
     return (f'{{"id": {encode_basestring(prepared.entry.key)}, "type": "article", '
-            f'"title": {_json_clean(prepared.title_text)}, {authors}'
+            f'"title": {_json_clean(prepared.title_text)}, {authors}',
             f'"issued": {_date_json(date.year, date.month, date.day)}, {abstract}'
             f'"publisher": "arXiv", "number": "{arxiv_id}", "DOI": "10.48550/arXiv.{arxiv_id}", '
-            f'"URL": "https://arxiv.org/abs/{arxiv_id}", "version": "{int(paper.version)}", '
-            f'"note": {encode_basestring(note_text(notes))}}}')
+            f'"URL": "https://arxiv.org/abs/{arxiv_id}", "version": "{int(paper.version)}", "note": {note}}}')
 
 
 def _join(values: dict[str, str]) -> str:

@@ -9,6 +9,7 @@ are computed on first use: a single-format write pays only for what it reads.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,12 +19,15 @@ from .latex import clean_text, latex_to_text
 if TYPE_CHECKING:
     from ..model import Author, Entry, Paper
 
+#: "<arXiv id>\n<category>" made of characters no format escapes (one match for both).
+_PLAIN_IDS_RE = re.compile(r"[A-Za-z0-9.\-]+/?[A-Za-z0-9.\-]*\n[A-Za-z0-9.\-]*")
+
 
 class Prepared:
     """One entry plus the values the writers share (a plain slotted object: one per entry)."""
 
     __slots__ = ("entry", "paper", "bib_fields", "published", "date", "year", "container",
-                 "authors", "truncated", "category", "_title_text", "_abstract_text")
+                 "authors", "names", "truncated", "category", "plain_ids", "_title_text", "_abstract_text")
 
     entry: Entry
     paper: Paper
@@ -38,9 +42,14 @@ class Prepared:
     """``journal``/``booktitle`` when the user's .bib entry kept one (see :func:`has_journal`)."""
     authors: list[Author]
     """Authors to write (cut to ``max_authors``)."""
+    names: list[str]
+    """The display names of ``authors`` (what the writers' name caches are keyed by)."""
     truncated: bool
     category: str
     """Primary category ('' when arXiv gave none)."""
+    plain_ids: bool
+    """The arXiv id and category are plain identifiers (letters, digits, ``.-/``), as arXiv's always
+    are: every format can write them, and what is built from them, without escaping or cleaning."""
 
     def __init__(self, entry: Entry, options: WriteOptions) -> None:
         paper = entry.paper
@@ -55,7 +64,9 @@ class Prepared:
         limit = options.max_authors
         self.truncated = limit is not None and len(authors) > limit
         self.authors = authors[:limit] if self.truncated else authors
+        self.names = [author.name for author in self.authors]
         self.category = paper.primary_category or (paper.categories[0] if paper.categories else "")
+        self.plain_ids = _PLAIN_IDS_RE.fullmatch(f"{paper.arxiv_id}\n{self.category}") is not None
         self._title_text: str | None = None
         self._abstract_text: str | None = None
 

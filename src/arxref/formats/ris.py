@@ -58,8 +58,9 @@ def _line(tag: str, value: str) -> str:
     return f"{tag}  - {value}{CRLF}" if value else ""
 
 
-def format_prepared(prepared: Prepared, options: WriteOptions) -> str:
-    """One entry as an RIS record in the conventional tag order, ``ER`` and a blank line last.
+def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str]:
+    """One entry as an RIS record in the conventional tag order, ``ER`` and a blank line last,
+    in two pieces: through the title, and the rest.
 
     Every value is clean one-line text: cleaned here, or built by arxref from the
     cleaned arXiv id (URL, DataCite DOI). One f-string with its optional lines worked
@@ -71,7 +72,7 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> str:
     published = prepared.published
     kind = "JOUR" if published or container == "journal" else "CPAPER" if container == "booktitle" else "UNPB"
     date = prepared.date
-    arxiv_id = clean_text(paper.arxiv_id)
+    arxiv_id = paper.arxiv_id if prepared.plain_ids else clean_text(paper.arxiv_id)
     if published and paper.journal_ref:
         container_line = _line("T2", clean_text(paper.journal_ref))
     elif container:
@@ -94,9 +95,10 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> str:
             extra += _line("N1", latex_to_text(bib["note"]))
     if paper.journal_ref and not published:
         extra += _line("N1", clean_text(f"Published in {paper.journal_ref}" + (f", doi:{paper.doi}" if paper.doi else "")))
-    authors = "".join([_author_line(a.name) for a in prepared.authors])
+    authors = "".join(map(_author_line, prepared.names))
     return (f"TY  - {kind}{CRLF}{_line('ID', clean_text(prepared.entry.key))}{authors}"
-            f"{_line('TI', prepared.title_text)}{container_line}PY  - {prepared.year}{CRLF}"
+            f"{_line('TI', prepared.title_text)}{container_line}",
+            f"PY  - {prepared.year}{CRLF}"
             f"DA  - {date.year:04d}/{date.month:02d}/{date.day:02d}{CRLF}{_line('AB', prepared.abstract_text)}"
             f"PB  - arXiv{CRLF}{_line('DO', doi)}UR  - https://arxiv.org/abs/{arxiv_id}{CRLF}"
             f"M1  - arXiv: {arxiv_id}{CRLF}{extra}ER  - {CRLF}{CRLF}")
