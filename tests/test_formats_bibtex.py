@@ -202,6 +202,19 @@ def test_cheap_title_filters_never_hide_a_match(text: str) -> None:
     assert latex._has_any(text, latex._TEX_SPECIAL_BYTES) == bool(latex._SPECIAL_RE.search(text))
 
 
+_TITLE_WORDS = st.sampled_from(["Gaussian", "markov", "GPT-4", "A", "I", "of", "with", "(Bayesian)", "Point-E",
+                                 "R&D", "x--y", "learning", "Models", "end.", "Start:", "3D", "$x$", "Q&A", "tree's"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TITLE_WORDS, min_size=1, max_size=8), st.booleans())
+def test_plain_title_fast_path_equals_the_general_path(words: list[str], ascii: bool) -> None:
+    from arxref.formats import latex
+
+    title = " ".join(words)
+    assert bibtex_title(title, ascii) == latex._general_title(title, ascii)
+
+
 def test_ascii_escapes_and_utf8_default() -> None:
     assert escape_text("Wiśniewski Müller") == "Wiśniewski Müller"
     assert escape_text("Wiśniewski Müller", ascii=True) == "Wi{\\'s}niewski M{\\\"u}ller"

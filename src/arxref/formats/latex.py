@@ -354,6 +354,26 @@ def bibtex_title(title: str, ascii: bool = False) -> str:
     (``{GPT-4o}``, ``{R\\&D}``) and, in sentence-case titles, capitalised proper nouns
     (``{Gaussian}``) are braced so bibtex styles that lower-case titles keep them.
     """
+    if title.isascii():
+        # one look at the whole title through its byte classes (str ops on the shape: a
+        # one-character ``in`` is a memchr); any doubt goes to the general path
+        shape = title.encode("ascii").translate(_TITLE_CLASS).decode("ascii")
+        if ("S" not in shape and "C" not in shape and "LL" not in shape and "  " not in shape
+                and shape[:1] != " " and shape[-1:] != " "):
+            # clean one-line text with nothing for TeX to interpret: only case protection to decide
+            capitals = shape.count("U")
+            if not capitals:
+                return title
+            padded = " " + shape + " "
+            starts = padded.count(" U")
+            if starts == capitals and " U " not in padded:  # every capital starts a word of 2+ letters
+                if starts == 1 and shape[0] == "U" or not _sentence_case(title):
+                    return title
+    return _general_title(title, ascii)
+
+
+def _general_title(title: str, ascii: bool) -> str:
+    """:func:`bibtex_title` for any title (the fast path above takes plain ASCII ones)."""
     title = clean_text(title)
     sentence_case = _may_be_sentence_case(title) and _sentence_case(
         decode_tex_escapes(_MATH_RE.sub("$", title) if "$" in title else title))
@@ -370,6 +390,18 @@ def bibtex_title(title: str, ascii: bool = False) -> str:
         pos = match.end()
     parts.append(_title_segment(title[pos:], ascii, sentence_case, pos == 0))
     return "".join(parts)
+
+
+#: ASCII byte -> class, for one look at a whole title (see :func:`bibtex_title`): ``U``
+#: upper-case, ``a`` lower-case or digit, space, ``S`` TeX special or math, ``C`` control,
+#: ``L`` a character of a TeX ligature (``-`` ````` ``'`` ``<`` ``>`` ``,`` ``!`` ``?``),
+#: ``o`` anything else.
+_TITLE_CLASS = bytes(
+    ord("U") if 65 <= b <= 90 else ord("a") if 97 <= b <= 122 or 48 <= b <= 57 else 32 if b == 32
+    else ord("S") if b in b"\\{}&%$#_~^" else ord("C") if b < 32 or b == 127
+    else ord("L") if b in b"-`'<>,!?" else ord("o")
+    for b in range(256)
+)
 
 
 def _may_be_sentence_case(title: str) -> bool:
