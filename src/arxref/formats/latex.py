@@ -30,15 +30,16 @@ for _c in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85):
     _CONTROL_TABLE[_c] = " "
 
 
-_ASCII_CONTROLS = bytes([*range(0x20), 0x7F])
+#: ASCII byte -> 0 for a control character, 1 for anything else (see :func:`clean_text`).
+_ASCII_CONTROL_MARKS = bytes(0 if b < 0x20 or b == 0x7F else 1 for b in range(256))
 
 
 def clean_text(value: str) -> str:
     """One line of text: control characters dropped, whitespace runs collapsed to one space."""
     if value.isascii():
-        # fast path for the common case (already clean ASCII): byte-level checks only
-        raw = value.encode("ascii")
-        if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
+        # fast path for the common case (already clean ASCII, abstracts included): a table
+        # translate and a memchr instead of a per-character look at the string
+        if 0 not in value.encode("ascii").translate(_ASCII_CONTROL_MARKS):
             if "  " not in value and value[:1] != " " and value[-1:] != " ":
                 return value
         else:
@@ -342,7 +343,10 @@ def _title_segment(text: str, ascii: bool, sentence_case: bool, first: bool) -> 
     words = escaped.split(" ")  # escaping keeps spaces, so these line up with the plain words
     nouns = _proper_nouns(plain.split(" "), first) if sentence_case else [False] * len(words)
     search = _INNER_CAPITAL_RE.search
-    return " ".join([_protect(word) if noun or inner and search(word) else word for word, noun in zip(words, nouns)])
+    # a match needs a capital after a word's first character, or a one-character word:
+    # only such words are given to the regex
+    return " ".join([_protect(word) if noun or inner and (len(word) == 1 or word[1:] != word[1:].lower())
+                     and search(word) else word for word, noun in zip(words, nouns)])
 
 
 def bibtex_title(title: str, ascii: bool = False) -> str:
@@ -367,16 +371,20 @@ def bibtex_title(title: str, ascii: bool = False) -> str:
             padded = " " + shape + " "
             starts = padded.count(" U")
             if starts == capitals and " U " not in padded:  # every capital starts a word of 2+ letters
-                if starts == 1 and shape[0] == "U" or not _sentence_case(title):
+                if starts == 1 and shape[0] == "U":
                     return title
+                sentence_case = _sentence_case(title)
+                return title if not sentence_case else _general_title(title, ascii, sentence_case)
     return _general_title(title, ascii)
 
 
-def _general_title(title: str, ascii: bool) -> str:
-    """:func:`bibtex_title` for any title (the fast path above takes plain ASCII ones)."""
+def _general_title(title: str, ascii: bool, sentence_case: bool | None = None) -> str:
+    """:func:`bibtex_title` for any title (the fast path above takes plain ASCII ones);
+    ``sentence_case`` when the caller already knows it."""
     title = clean_text(title)
-    sentence_case = _may_be_sentence_case(title) and _sentence_case(
-        decode_tex_escapes(_MATH_RE.sub("$", title) if "$" in title else title))
+    if sentence_case is None:
+        sentence_case = _may_be_sentence_case(title) and _sentence_case(
+            decode_tex_escapes(_MATH_RE.sub("$", title) if "$" in title else title))
     if "$" not in title:
         return _title_segment(title, ascii, sentence_case, True)
     parts: list[str] = []
