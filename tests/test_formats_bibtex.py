@@ -206,13 +206,28 @@ _TITLE_WORDS = st.sampled_from(["Gaussian", "markov", "GPT-4", "A", "I", "of", "
                                  "R&D", "x--y", "learning", "Models", "end.", "Start:", "3D", "$x$", "Q&A", "tree's"])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.lists(_TITLE_WORDS, min_size=1, max_size=8), st.booleans())
 def test_plain_title_fast_path_equals_the_general_path(words: list[str], ascii: bool) -> None:
     from arxref.formats import latex
 
     title = " ".join(words)
     assert bibtex_title(title, ascii) == latex._general_title(title, ascii)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from("([\"'`)]:;,.!?aZ\\{}"), max_size=10))
+def test_protect_keeps_punctuation_outside_the_braces(token: str) -> None:
+    """_protect splits lead/core/trail as this regex does (the maximal trail, the minimal core)."""
+    import re
+
+    from arxref.formats.latex import _protect
+
+    lead, core, trail = re.match(r"^([(\[\"'`]*)(.*?)([)\]\"':;,.!?]*)$", token, re.DOTALL).groups()
+    if not core:
+        assert _protect(token) == token
+    else:
+        assert _protect(token) == lead + ("{{}" if core.startswith("\\") else "{") + core + "}" + trail
 
 
 def test_ascii_escapes_and_utf8_default() -> None:

@@ -280,7 +280,9 @@ def _escape_plain(text: str, ascii: bool) -> str:
     return _LIGATURE_RE.sub(r"\g<0>{}", text) if _may_have_ligature(text) else text
 
 
-_EDGE_PUNCT_RE = re.compile(r"^([(\[\"'`]*)(.*?)([)\]\"':;,.!?]*)$", re.DOTALL)
+#: Punctuation kept outside the braces of a protected word.
+_LEAD_PUNCT = "([\"'`"
+_TRAIL_PUNCT = ")]\"':;,.!?"
 #: Short words title case leaves lower-case (so they say nothing about a title's style).
 _MINOR_WORDS = frozenset(
     "about above across after against along among around before behind below beneath beside between "
@@ -310,7 +312,8 @@ def _sentence_case(title: str) -> bool:
     lower = list(filter(str.islower, rest))
     if len(lower) < upper:  # even counting every lower-case word
         return False
-    return sum(1 for word in lower if len(word) >= 4 and word.rstrip(":;,.!?)") not in _MINOR_WORDS) >= upper
+    long_words = [word.rstrip(":;,.!?)") for word in lower if len(word) >= 4]
+    return len(long_words) - sum(map(_MINOR_WORDS.__contains__, long_words)) >= upper
 
 
 def _proper_nouns(words: list[str], first: bool) -> list[bool]:
@@ -325,28 +328,38 @@ def _proper_nouns(words: list[str], first: bool) -> list[bool]:
 
 
 def _protect(token: str) -> str:
-    lead, word, trail = _EDGE_PUNCT_RE.match(token).groups()  # type: ignore[union-attr]
-    if not word:
+    """Brace a word, leaving opening and closing punctuation outside the braces."""
+    word = token.lstrip(_LEAD_PUNCT)
+    core = word.rstrip(_TRAIL_PUNCT)
+    if not core:
         return token
+    lead, trail = token[: len(token) - len(word)], word[len(core) :]
     # a group starting with a control sequence is a bibtex "special character", whose
     # letters bibtex does case-change; the empty group in front prevents that
-    return lead + ("{{}" if word.startswith("\\") else "{") + word + "}" + trail
+    return lead + ("{{}" if core.startswith("\\") else "{") + core + "}" + trail
 
 
 def _title_segment(text: str, ascii: bool, sentence_case: bool, first: bool) -> str:
     """One stretch of title outside math: decoded, escaped, case-sensitive words braced."""
     plain = decode_tex_escapes(text)
     escaped = _escape_plain(plain, ascii)
-    inner = _may_have_inner_capital(escaped) and _INNER_CAPITAL_RE.search(escaped) is not None
-    if not inner and not sentence_case:
+    if not sentence_case and not _may_have_inner_capital(escaped):
         return escaped
+    return _protect_words(escaped, plain, sentence_case, first)
+
+
+def _protect_words(escaped: str, plain: str, sentence_case: bool, first: bool) -> str:
+    """Brace the words a case-changing style must keep: inner capitals (by the regex, given
+    only the words that can match: a capital after their first character, or one
+    character long) and, in a sentence-case title, capitalised words mid-sentence."""
     words = escaped.split(" ")  # escaping keeps spaces, so these line up with the plain words
-    nouns = _proper_nouns(plain.split(" "), first) if sentence_case else [False] * len(words)
     search = _INNER_CAPITAL_RE.search
-    # a match needs a capital after a word's first character, or a one-character word:
-    # only such words are given to the regex
-    return " ".join([_protect(word) if noun or inner and (len(word) == 1 or word[1:] != word[1:].lower())
-                     and search(word) else word for word, noun in zip(words, nouns)])
+    inner = [(len(word) == 1 or word[1:] != word[1:].lower()) and search(word) is not None for word in words]
+    if sentence_case:
+        inner = [a or b for a, b in zip(inner, _proper_nouns(plain.split(" "), first))]
+    if not any(inner):
+        return escaped
+    return " ".join([_protect(word) if mark else word for word, mark in zip(words, inner)])
 
 
 def bibtex_title(title: str, ascii: bool = False) -> str:
@@ -368,23 +381,21 @@ def bibtex_title(title: str, ascii: bool = False) -> str:
             capitals = shape.count("U")
             if not capitals:
                 return title
+            if capitals == 1 and shape[0] == "U" and shape[1:2] not in ("", " "):
+                return title  # only the first word is capitalised: nothing to protect
             padded = " " + shape + " "
-            starts = padded.count(" U")
-            if starts == capitals and " U " not in padded:  # every capital starts a word of 2+ letters
-                if starts == 1 and shape[0] == "U":
-                    return title
-                sentence_case = _sentence_case(title)
-                return title if not sentence_case else _general_title(title, ascii, sentence_case)
+            sentence_case = capitals > (shape[0] == "U") and _sentence_case(title)  # a capital after the first letter
+            if padded.count(" U") == capitals and " U " not in padded and not sentence_case:
+                return title  # every capital starts a word of two or more letters, in title case
+            return _protect_words(title, title, sentence_case, True)  # the title is its own escape
     return _general_title(title, ascii)
 
 
-def _general_title(title: str, ascii: bool, sentence_case: bool | None = None) -> str:
-    """:func:`bibtex_title` for any title (the fast path above takes plain ASCII ones);
-    ``sentence_case`` when the caller already knows it."""
+def _general_title(title: str, ascii: bool) -> str:
+    """:func:`bibtex_title` for any title (the fast path above takes plain ASCII ones)."""
     title = clean_text(title)
-    if sentence_case is None:
-        sentence_case = _may_be_sentence_case(title) and _sentence_case(
-            decode_tex_escapes(_MATH_RE.sub("$", title) if "$" in title else title))
+    sentence_case = _may_be_sentence_case(title) and _sentence_case(
+        decode_tex_escapes(_MATH_RE.sub("$", title) if "$" in title else title))
     if "$" not in title:
         return _title_segment(title, ascii, sentence_case, True)
     parts: list[str] = []
