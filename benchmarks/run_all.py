@@ -53,6 +53,10 @@ BENCHES = [
         Figure("cached lookups (get)", r"get[^\n]*?([\d,]+ lookups/s)", ""),
         Figure("local full-text search", r"search_local[^\n]*?(median [\d.]+ ms)", "a few ms"),
     ]),
+    Bench("bench_cache_write.py", [], ["--records", "20000"], [
+        Figure("import's writing side alone (CPU per record)", r"write, as shipped +([\d.]+ us/record)", "the import's floor"),
+        Figure("... without the full-text index", r"write, no full-text index +([\d.]+ us/record)", ""),
+    ]),
     Bench("bench_resolve.py", [], ["--papers", "5000", "--records", "200", "--online-papers", "500",
                                    "--online-records", "40"], [
         Figure("local resolution precision", r"precision[ =:]+([\d.]+)", ">= 0.99"),
