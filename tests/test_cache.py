@@ -523,7 +523,8 @@ def test_read_only_directory() -> None:
 
 def test_disk_full_is_a_cache_error(tmp_path: Path, real_papers: dict[str, Paper]) -> None:
     with Cache(tmp_path / "c.sqlite") as cache:
-        cache.conn.execute("PRAGMA max_page_count = 40")  # a tiny "disk"
+        used = cache.conn.execute("PRAGMA page_count").fetchone()[0]
+        cache.conn.execute(f"PRAGMA max_page_count = {used + 1}")  # a "disk" with one free page
         with pytest.raises(CacheError, match="full") as info:
             cache.put_papers(real_papers.values())
         assert "\n" not in str(info.value)
@@ -631,3 +632,59 @@ def test_chunks_parsed_by_helper_and_inline_are_written_in_file_order(tmp_path: 
         assert cache.search_local("Synthetic record 1234")[0].arxiv_id == "2001.01235"
         assert cache.integrity_check() == []
         assert cache.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL again after the import
+
+
+# ---------------------------------------------------------------- reading and decoding snapshot lines
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.lists(st.sampled_from([b"a", b"bc", b"\n", b"\r\n", b"{}", b"xxxxxxxxx", b" "]), max_size=60),
+       size=st.integers(1, 5), block=st.integers(1, 7), max_line=st.integers(1, 12))
+def test_line_blocks_cut_the_file_as_line_iteration_does(data: list[bytes], size: int, block: int,
+                                                         max_line: int) -> None:
+    """Blocks hold whole lines, numbered as the file numbers them; only over-long lines are dropped."""
+    import io
+
+    content = b"".join(data)
+    stream = io.BytesIO(content)
+    first = stream.readline()
+    too_long: list[int] = []
+    got: dict[int, bytes] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cache_module, "BLOCK_BYTES", block)
+        patch.setattr(cache_module, "MAX_LINE_BYTES", max_line)
+        for number, chunk, count in cache_module._line_blocks(stream, first, 1, size, too_long.append):
+            lines = chunk.split(b"\n")
+            if chunk.endswith(b"\n"):
+                lines.pop()
+            assert 0 < count <= size and len(lines) <= count
+            kept = [n for n in range(number, number + count) if n not in too_long]
+            assert len(kept) == len(lines)
+            got.update(zip(kept, lines))
+    expected = dict(enumerate((line.rstrip(b"\n") for line in io.BytesIO(content)), start=1))
+    assert set(got) | set(too_long) == set(expected) and not set(got) & set(too_long)
+    for number, line in expected.items():
+        if number in too_long:
+            assert len(line) + 1 > max_line  # dropped lines really were too long (newline included)
+        else:
+            assert got[number] == line
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(st.text(), max_size=5))
+def test_fast_author_json_equals_json_dumps(names: list[str]) -> None:
+    _, dumps = cache_module._fast_json()
+    assert dumps(tuple(names)) == json.dumps(names, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_snapshot_lines_parse_the_same_with_and_without_orjson(monkeypatch: pytest.MonkeyPatch,
+                                                               real_papers: dict[str, Paper]) -> None:
+    """orjson is only a faster path: rows and problems are what json alone gives."""
+    lines = [json.dumps(paper_to_snapshot(paper), ensure_ascii=False).encode() for paper in real_papers.values()]
+    lines += [b'{"id": "2001.00001", "title": NaN}', b"{broken", b'{"id": "\\ud800"}', b"\xff\xfe",
+              b'{"id": 2001.00001}', b"[1, 2]"]
+    fast = cache_module.parse_snapshot_lines("f", 1, lines)
+    monkeypatch.setattr(cache_module, "_fast_json", lambda: (json.loads, cache_module._dumps))
+    slow = cache_module.parse_snapshot_lines("f", 1, lines)
+    assert fast == slow
+    assert len(fast[0]) == len(lines) - 6 and len(fast[1]) == 6

@@ -103,12 +103,17 @@ def test_kill_9_during_export_leaves_old_or_complete_outputs(server: fa.FakeArxi
         assert _complete(name, (out / name).read_text(encoding="utf-8"))
 
 
+#: Records in the kill -9 import test's snapshot: enough that the import is still running
+#: at the latest kill point (2 s) on a fast machine.
+BIG_SNAPSHOT = 150_000
+
+
 def _snapshot(path: Path, count: int) -> Path:
-    """A SYNTHETIC arXiv metadata snapshot (JSON lines), ids 2511.00001.. (not real papers)."""
+    """A SYNTHETIC arXiv metadata snapshot (JSON lines), ids 2511.00001.., then 2512.00001.. (not real papers)."""
     with open(path, "w", encoding="utf-8") as handle:
         for n in range(1, count + 1):
             handle.write(json.dumps({
-                "id": f"2511.{n:05d}", "submitter": "Synthetic", "authors": "Synthetic Author and Other Person",
+                "id": f"25{11 + (n - 1) // 99_999}.{(n - 1) % 99_999 + 1:05d}", "submitter": "Synthetic", "authors": "Synthetic Author and Other Person",
                 "title": f"Synthetic snapshot paper {n}", "comments": None, "journal-ref": None, "doi": None,
                 "report-no": None, "categories": "cs.SE", "license": None,
                 "abstract": f"SYNTHETIC abstract {n} for the kill -9 import test. " * 4,
@@ -120,7 +125,7 @@ def _snapshot(path: Path, count: int) -> Path:
 
 @pytest.fixture(scope="module")
 def big_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _snapshot(tmp_path_factory.mktemp("snap") / "snapshot.json", 60_000)
+    return _snapshot(tmp_path_factory.mktemp("snap") / "snapshot.json", BIG_SNAPSHOT)
 
 
 @pytest.mark.parametrize("delay", [1.0, *(pytest.param(d, marks=pytest.mark.slow) for d in (0.3, 2.0))])
@@ -137,7 +142,7 @@ def test_kill_9_during_cache_import_keeps_cache_sound(big_snapshot: Path, tmp_pa
     assert rerun.returncode == 0, rerun.stderr
     _integrity_ok(cache)
     conn = sqlite3.connect(cache)
-    assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 60_000
+    assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == BIG_SNAPSHOT
     conn.close()
 
 
