@@ -19,8 +19,10 @@ Design points (each one a requirement users rely on):
   (``detail='none'``): the search only asks which papers hold a word.
 * **Loadable.** :meth:`Cache.import_paths` streams Atom feeds and arXiv's bulk
   JSON Lines snapshot in chunked transactions (``synchronous=OFF`` while loading:
-  kill-safe, made durable by a checkpoint at the end), parsing on two cores;
-  :meth:`Cache.export_atom` writes one Atom feed per paper.
+  kill-safe, made durable by a checkpoint and fsync at the end), on two cores: a
+  helper process splits and parses blocks of lines while this one writes, and
+  writing a chunk costs one UNIQUE-index probe per new paper (insert first, merge
+  only what conflicted). :meth:`Cache.export_atom` writes one Atom feed per paper.
 """
 
 from __future__ import annotations
@@ -937,9 +939,10 @@ class _Importer:
 
     A big snapshot is parsed by a helper process (JSON decoding and mapping are
     pure Python and hold the GIL) while this process writes the previous chunk
-    (SQLite insert + FTS indexing), and this process parses chunks itself when
-    it has nothing to write, so an import uses two cores whichever side is
-    slower; at most a few chunks are in flight, so memory stays bounded.
+    (SQLite insert + FTS indexing). This process hands the helper whole blocks
+    of lines (it only looks for newlines), and parses a block itself when it has
+    nothing to write, so an import uses two cores whichever side is slower; at
+    most :data:`HELPER_QUEUE` blocks are in flight, so memory stays bounded.
     """
 
     def __init__(self, cache: Cache, progress: Callable[[int], None] | None) -> None:
