@@ -22,7 +22,7 @@ from arxref.model import Author, Entry, Paper
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_XML = ROOT / "examples" / "arxiv-responses" / "all.xml"
-SCHEMA = ROOT.parent / "shared" / "csl-schema" / "csl-data.json"
+SCHEMA = ROOT / "tests" / "data" / "csl-schema" / "csl-data.json"
 CODEX = "2107.03374"
 
 

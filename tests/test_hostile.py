@@ -25,7 +25,7 @@ import fakearxiv as fa
 from arxref.atom import FeedError, parse_feed
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = ROOT.parent / "shared" / "csl-schema" / "csl-data.json"
+SCHEMA = ROOT / "tests" / "data" / "csl-schema" / "csl-data.json"
 ATOM_HEAD = ('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
              'xmlns:arxiv="http://arxiv.org/schemas/atom">')
 

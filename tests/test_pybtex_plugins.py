@@ -26,7 +26,7 @@ from arxref.pybtex_plugins import CslJsonWriter, RisWriter
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_XML = ROOT / "examples" / "arxiv-responses" / "all.xml"
-SCHEMA = ROOT.parent / "shared" / "csl-schema" / "csl-data.json"
+SCHEMA = ROOT / "tests" / "data" / "csl-schema" / "csl-data.json"
 
 SYNTHETIC_BIB = r"""
 @article{art, author = {M{\"u}ller, Anna and {Example Collaboration} and van der Berg, Jan}, title = {A {Synthetic} Article},

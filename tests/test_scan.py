@@ -483,3 +483,16 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert "no input file could be read" in nothing.stderr
     usage = CliRunner().invoke(cli, ["scan", str(LISTING), "--format", "xml"])
     assert usage.exit_code == 2
+
+
+def test_cli_text_table_aligns_under_any_path_length(tmp_path: Path) -> None:
+    """The table's columns line up however deep the checkout or the input lives."""
+    deep = tmp_path.joinpath(*(["a-rather-long-directory-name"] * 6))
+    deep.mkdir(parents=True)
+    copy = deep / LISTING.name
+    copy.write_bytes(LISTING.read_bytes())
+    result = CliRunner().invoke(cli, ["scan", str(copy), str(LISTING)])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(str(copy)) > 80 and len(lines) == 20
+    assert len({line.index(" listing ") for line in lines}) == 1

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The exit status of every command: one table, relied on by users' scripts and CI jobs."""
+
+    OK = 0
+    PROBLEMS = 1
+    """Something the user should fix: unresolved, not found, invalid, undefined citation, nothing read."""
+    USAGE = 2
+    """Bad option, missing path, impossible request."""
+    UNVERIFIED = 3
+    """arXiv (or the cache) could not answer, so results could not be verified."""
+    INTERRUPTED = 130
+    """Ctrl-C, as shells report SIGINT."""
+
 
 class ArxrefError(Exception):
     """Base of every error arxref raises on purpose (an expected failure, never a bug)."""
 
-    exit_code = 1
+    exit_code: int = ExitCode.PROBLEMS
 
 
 class UsageError(ArxrefError):
     """The user asked for something impossible (bad option value, missing path)."""
 
-    exit_code = 2
+    exit_code: int = ExitCode.USAGE
 
 
 class InvalidIdError(ArxrefError, ValueError):
     """A string is not a possible arXiv identifier (wrong shape, month 13, too early...)."""
 
-    exit_code = 2
+    exit_code: int = ExitCode.USAGE
 
     def __init__(self, value: str, reason: str) -> None:
         self.value = value
@@ -40,7 +56,7 @@ class InputError(ArxrefError):
 class CacheError(ArxrefError):
     """The cache file cannot be opened or written (read-only directory, full disk, corrupt file)."""
 
-    exit_code = 3
+    exit_code: int = ExitCode.UNVERIFIED
 
 
 class VerifyError(ArxrefError):
@@ -49,7 +65,7 @@ class VerifyError(ArxrefError):
     Distinct from "not found" (arXiv answered and does not know the id).
     """
 
-    exit_code = 3
+    exit_code: int = ExitCode.UNVERIFIED
 
 
 class OfflineError(VerifyError):

@@ -7,12 +7,12 @@ the CLI only parses options and prints what these return.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence, TextIO
+from typing import Callable, Iterable, Sequence
 
+from .atomic import write_atomically_many
 from .config import Settings
 from .errors import UsageError
 from .model import Entry, Paper, Record
@@ -273,61 +273,6 @@ def _check_formats(formats: Iterable[str]) -> list[str]:
 def _check_stem(name: str) -> None:
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
         raise UsageError(f"--name {name!r} must be a plain file stem such as 'references'")
-
-
-def write_atomically(target: Path, write: Callable[[TextIO], None]) -> None:
-    """Write via a temporary file in the same directory and rename it over ``target``.
-
-    A crash or kill at any point leaves either the old complete file or the new
-    complete file, never a partial one.
-    """
-    write_atomically_many([target], lambda streams: write(streams[0]))
-
-
-def write_atomically_many(targets: Sequence[Path], write: Callable[[list[Any]], None], binary: bool = False) -> None:
-    """Write several files at once (one pass over the data), each via a temporary file that is
-    fsynced and renamed over its target only when all of them are complete.
-
-    Each target is always either its old complete file or the new complete one. The
-    streams are UTF-8 text without newline translation, or binary with ``binary``.
-    """
-    temps: list[str] = []
-    streams: list[Any] = []
-    try:
-        for target in targets:
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent))
-            temps.append(tmp)
-            streams.append(os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline=""))
-            os.chmod(tmp, _output_mode(target))
-        write(streams)
-        for stream in streams:
-            stream.flush()
-            os.fsync(stream.fileno())
-            stream.close()
-        for tmp, target in zip(temps, targets):
-            os.replace(tmp, target)
-    except BaseException:
-        for stream in streams:
-            try:
-                stream.close()
-            except OSError:
-                pass
-        for tmp in temps:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-        raise
-
-
-def _output_mode(target: Path) -> int:
-    """Keep an existing file's permissions; a new file gets 0666 minus the umask (mkstemp uses 0600)."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 # --------------------------------------------------------------------------- check

@@ -26,7 +26,7 @@ from arxref.scan import scan_file, scan_text
 
 HERE = Path(__file__).resolve().parent
 CORPUS = sorted((HERE / "corpus").iterdir())
-SCHEMA = HERE.parent.parent.parent / "shared" / "csl-schema" / "csl-data.json"
+SCHEMA = HERE.parent / "data" / "csl-schema" / "csl-data.json"
 EXAMPLES = int(os.environ.get("ARXREF_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 KINDS = [None, "text", "abstract", "listing", "tex", "markdown", "bib"]

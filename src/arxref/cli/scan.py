@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from ..model import Record
 
 EXIT_OK, EXIT_NOTHING_READ = 0, 1
-_LOCATION_WIDTH = 80
 _SNIPPET_WIDTH = 70
 
 
@@ -83,7 +82,7 @@ def _row(record: Record) -> tuple[str, str, str, str]:
 def _table(rows: list[tuple[str, str, str, str]]) -> list[str]:
     if not rows:
         return []
-    width_loc = min(_LOCATION_WIDTH, max(len(r[0]) for r in rows))
+    width_loc = max(len(r[0]) for r in rows)  # no cap: columns align whatever the path length
     width_kind = max(len(r[1]) for r in rows)
     width_id = max(len(r[2]) for r in rows)
     return [f"{loc:<{width_loc}}  {kind:<{width_kind}}  {ident:<{width_id}}  {what}".rstrip()
