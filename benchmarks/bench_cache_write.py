@@ -26,8 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_cache  # noqa: E402  (the synthetic snapshot generator)
 
-from arxref import cache as cache_module  # noqa: E402
-from arxref.cache import IMPORT_CHUNK, Cache, _Importer, parse_snapshot_lines  # noqa: E402
+from arxref.cache import IMPORT_CHUNK, Cache, merge as cache_module  # noqa: E402
+from arxref.cache.importer import bulk_mode  # noqa: E402
+from arxref.cache.lines import parse_snapshot_lines  # noqa: E402
 
 
 def write_rows(rows: list, path: Path, index: bool) -> tuple[float, float, float, int]:
@@ -37,11 +38,11 @@ def write_rows(rows: list, path: Path, index: bool) -> tuple[float, float, float
         cache_module._FTS_INSERT_NEW = "SELECT ?"  # same statement count, no index insert
     try:
         with Cache(path) as cache:
-            _Importer._bulk_mode(cache.conn, True)
+            bulk_mode(cache.conn, True)
             before, began = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
             for start in range(0, len(rows), IMPORT_CHUNK):
-                cache._write_rows(rows[start : start + IMPORT_CHUNK])
-            _Importer._bulk_mode(cache.conn, False)
+                cache.write_rows(rows[start : start + IMPORT_CHUNK])
+            bulk_mode(cache.conn, False)
             wall, after = time.perf_counter() - began, resource.getrusage(resource.RUSAGE_SELF)
     finally:
         cache_module._FTS_INSERT_NEW = saved

@@ -28,9 +28,10 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
-from arxref.formats import FORMATS, PARALLEL_MIN_ENTRIES, WriteOptions, _can_fork, write_formats
+from arxref.formats import FORMATS, WriteOptions, write_formats
+from arxref.formats.forked import PARALLEL_MIN_ENTRIES, can_fork as _can_fork
 from arxref.formats.bibtex import entry_type, format_authors  # noqa
-from arxref.formats.latex import bibtex_title
+from arxref.tex import bibtex_title
 from arxref.keys import split_name
 from arxref.model import Author, Entry, Paper
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install arxref with its test dependencies (and the real clients the tests drive), then run every test.
+# Install arxref with its test dependencies (and the real clients the tests drive), type-check it, then run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
@@ -15,4 +15,5 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 python3 -m pip install -q -e '.[test]'
+python3 -m mypy
 python3 -m pytest -q "$@"

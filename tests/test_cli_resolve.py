@@ -120,3 +120,27 @@ def test_help_states_the_real_default_threshold() -> None:
 
     assert command.RESOLVE_MIN == library.RESOLVE_MIN
     assert f"[default {library.RESOLVE_MIN}]" in run(["--help"]).stdout
+
+
+def test_help_does_not_load_the_scoring_libraries() -> None:
+    """The threshold shown by --help comes from arxref.config, so rapidfuzz and arxiv stay unloaded."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom arxref.cli import main\n"
+            "try:\n    main(['resolve', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print('HEAVY:' + ','.join(m for m in ('rapidfuzz', 'arxiv', 'requests', 'sqlite3') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "[default 0.4]" in out and out.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_unreadable_input_is_warned_first_then_records_problems_and_summary(seeded: Path, tmp_path: Path) -> None:
+    dump = tmp_path / "dump.txt"
+    dump.write_bytes(b"Abstract:" + NONSENSE.encode() + b" caf\xe9\n")
+    result = run([str(dump), "--offline", "--cache", str(seeded), "--format", "text"])
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"arxref: warning: {dump}:1: invalid UTF-8")
+    assert lines[1].startswith(f"{dump}:1: unmatched: 'Purple calculators")
+    assert lines[2].startswith("arxref resolve: resolved 0, given 0, ambiguous 0, unmatched 1,")
+    assert result.stdout.startswith(f"{dump}:1: unmatched 'Purple calculators")

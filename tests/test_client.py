@@ -18,8 +18,11 @@ from arxref.client import (
     MAX_RETRY_AFTER,
     USER_AGENT,
     ArxivClient,
+    RequestInterval,
     match_entries,
     parse_retry_after,
+    query_string,
+    use_client,
 )
 from arxref.config import Settings
 from arxref.errors import OfflineError, VerifyError
@@ -35,7 +38,7 @@ def make_settings(server: FakeArxiv, **overrides: Any) -> Settings:
     options: dict[str, Any] = dict(api_url=server.url, cache_path="/nonexistent/unused.sqlite", offline=False,
                                    request_interval=0.0, timeout=2.0, max_retries=3, batch_size=100)
     options.update(overrides)
-    return Settings.from_options(**options)
+    return Settings(**options)
 
 
 def no_jitter() -> float:
@@ -128,6 +131,25 @@ def test_long_id_lists_are_sent_by_post(fake_arxiv: FakeArxiv) -> None:
     assert len(request.id_list) == 700 and request.params["max_results"] == "700"
 
 
+def test_query_is_the_one_arxiv_py_sends(fake_arxiv: FakeArxiv) -> None:
+    """Same parameters, values and order as arxiv.py's own Client (driven through its public API)."""
+    import arxiv
+
+    for page_size, search in ((3, arxiv.Search(id_list=SEED_IDS[:3], max_results=3)),
+                              (50, arxiv.Search(query='ti:"trained on code" AND au:chen', max_results=50))):
+        reference = arxiv.Client(page_size=page_size, delay_seconds=0, num_retries=0)
+        reference.query_url_format = fake_arxiv.url + "?{}"
+        list(reference.results(search))
+    client = client_for(fake_arxiv)
+    client.fetch_ids(SEED_IDS[:3])
+    client.search('ti:"trained on code" AND au:chen', max_results=50)
+    theirs_ids, theirs_search, ours_ids, ours_search = fake_arxiv.requests()
+    assert list(ours_ids.params.items()) == list(theirs_ids.params.items())
+    assert list(ours_search.params.items()) == list(theirs_search.params.items())
+    assert query_string("", ["2107.03374", "2005.14165"], 0, 2) == (
+        "search_query=&id_list=2107.03374%2C2005.14165&sortBy=relevance&sortOrder=descending&start=0&max_results=2")
+
+
 def test_short_lists_use_get_below_the_url_limit(fake_arxiv: FakeArxiv) -> None:
     client = client_for(fake_arxiv)
     url, _ = client._build("", SEED_IDS, 0, 25)
@@ -149,15 +171,68 @@ def test_requests_are_spaced_by_the_interval(fake_arxiv: FakeArxiv) -> None:
     assert min(gaps) >= INTERVAL
 
 
-def test_two_clients_in_one_process_share_the_interval(fake_arxiv: FakeArxiv) -> None:
-    """The resolver and the fetcher each build a client; together they must still keep the pace."""
-    first, second = client_for(fake_arxiv, request_interval=INTERVAL), client_for(fake_arxiv, request_interval=INTERVAL)
+def test_clients_handed_one_interval_share_it(fake_arxiv: FakeArxiv) -> None:
+    """Whoever holds the RequestInterval decides the pace: two clients given one keep it together."""
+    shared = RequestInterval(INTERVAL)
+    first = ArxivClient(make_settings(fake_arxiv, request_interval=INTERVAL), jitter=no_jitter, interval=shared)
+    second = ArxivClient(make_settings(fake_arxiv, request_interval=INTERVAL), jitter=no_jitter, interval=shared)
     for paper_id in SEED_IDS[:3]:
         first.fetch_ids([paper_id])
         second.search(f"id:{paper_id}")
     times = [r.time for r in fake_arxiv.requests()]
     assert len(times) == 6
     assert min(b - a for a, b in zip(times, times[1:])) >= INTERVAL
+
+
+def test_no_request_state_outside_the_client(fake_arxiv: FakeArxiv) -> None:
+    """The interval lives in the client (no module-global clock): a second client does not wait for the first."""
+    client_for(fake_arxiv, request_interval=10.0).fetch_ids(["2107.03374"])
+    sleeps: list[float] = []
+    ArxivClient(make_settings(fake_arxiv, request_interval=10.0), sleep=sleeps.append,
+                jitter=no_jitter).fetch_ids(["2005.14165"])
+    assert sleeps == [] and len(fake_arxiv.requests()) == 2
+
+
+def test_request_interval_counts_from_the_end_of_the_last_request() -> None:
+    now = [100.0]
+    sleeps: list[float] = []
+    interval = RequestInterval(3.0, sleep=sleeps.append, clock=lambda: now[0])
+    with interval.turn():
+        now[0] += 0.5  # the request takes half a second
+    assert sleeps == []  # the first request never waits
+    now[0] += 1.0
+    with interval.turn():
+        pass
+    assert sleeps == [pytest.approx(2.0)]  # 3 s after the previous END, not its start
+    now[0] += 10.0
+    with interval.turn(at_least=4.0):  # a backoff longer than the interval wins
+        pass
+    assert sleeps[-1] == 4.0
+
+
+def test_request_interval_records_the_end_even_when_the_request_fails() -> None:
+    now = [0.0]
+    sleeps: list[float] = []
+    interval = RequestInterval(1.0, sleep=sleeps.append, clock=lambda: now[0])
+    with pytest.raises(RuntimeError):
+        with interval.turn():
+            raise RuntimeError("connection reset")
+    with interval.turn():
+        pass
+    assert sleeps == [1.0]
+
+
+def test_use_client_lends_the_given_client_and_closes_only_its_own(fake_arxiv: FakeArxiv) -> None:
+    given = client_for(fake_arxiv)
+    with use_client(given.settings, given) as lent:
+        assert lent is given
+        lent.fetch_ids(["2107.03374"])
+    assert given._session is not None  # still open for the run's other stages
+    with use_client(given.settings) as own:
+        assert own is not given
+        own.fetch_ids(["2005.14165"])
+    assert own._session is None
+    given.close()
 
 
 def test_retries_are_spaced_by_the_interval_too(fake_arxiv: FakeArxiv) -> None:

@@ -49,7 +49,7 @@ def test_every_form_of_one_paper_is_one_entry(seed_papers: dict[str, Paper]) -> 
     ]
     entries = build_entries([(r, paper) for r in records])
     assert len(entries) == 1
-    assert entries[0].sources == records
+    assert entries[0].sources == tuple(records)
     assert entries[0].key == "codex"
 
 

@@ -53,8 +53,8 @@ def serve_synthetic(server: fa.FakeArxiv) -> None:
 
 
 def settings(server: fa.FakeArxiv, cache: Path) -> Settings:
-    return Settings.from_options(api_url=server.url, cache_path=cache, offline=False, request_interval=0.0,
-                                 max_retries=1, timeout=1.0, batch_size=10)
+    return Settings(api_url=server.url, cache_path=cache, offline=False, request_interval=0.0,
+                    max_retries=1, timeout=1.0, batch_size=10)
 
 
 def cached_papers(cache: Path) -> dict[str, str]:

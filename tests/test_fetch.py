@@ -1,11 +1,11 @@
-"""fetch_papers and `arxref fetch`: cache first, batches, remembered not-found, faults, crash safety.
+"""fetch_papers: cache first, batches, remembered not-found, faults, the run's shared client, crash safety.
 
 Every assertion about network use is read from the fake arXiv's request log.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import math
 import os
 import signal
@@ -17,12 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 import fakearxiv
 from arxref.atom import parse_feed
 from arxref.cache import Cache
-from arxref.cli import cli
 from arxref.config import Settings
 from arxref.fetch import NOT_FOUND_TTL, FetchReport, fetch_papers
 from fakearxiv import FakeArxiv
@@ -36,7 +34,7 @@ def make_settings(server: FakeArxiv, cache_path: Path, **overrides: Any) -> Sett
     options: dict[str, Any] = dict(api_url=server.url, cache_path=cache_path, offline=False, refresh=False,
                                    request_interval=0.0, timeout=2.0, max_retries=2, batch_size=100)
     options.update(overrides)
-    return Settings.from_options(**options)
+    return Settings(**options)
 
 
 def run(server: FakeArxiv, cache_path: Path, ids: list[str], **overrides: Any) -> FetchReport:
@@ -257,72 +255,20 @@ def test_offline_with_an_empty_cache_makes_no_request_at_all(fake_arxiv: FakeArx
     assert report.uncached == {"2107.03374"} and fake_arxiv.requests(path=None) == []
 
 
-# -- CLI ------------------------------------------------------------------------------
+# -- the run's shared client -------------------------------------------------------------
 
 
-def cli_env(server: FakeArxiv, cache_path: Path, **extra: str) -> dict[str, str]:
-    env = {"ARXREF_API_URL": server.url, "ARXREF_CACHE": str(cache_path), "ARXREF_REQUEST_INTERVAL": "0",
-           "ARXREF_OFFLINE": ""}
-    env.update(extra)
-    return env
+def test_a_client_handed_over_is_used_and_left_open(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    from arxref.client import ArxivClient
 
-
-def test_cli_jsonl(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
-    path = tmp_path / "deep" / "dir" / "c.sqlite"
-    result = CliRunner().invoke(cli, ["fetch", "2107.03374", "arXiv:2005.14165", "--format", "jsonl"],
-                                env=cli_env(fake_arxiv, path))
-    assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["id"] for r in rows] == ["2107.03374", "2005.14165"]
-    codex = rows[0]
-    assert set(codex) == {"id", "version", "title", "authors", "abstract", "published", "updated", "categories",
-                          "primary_category", "comment", "journal_ref", "doi", "versions"}
-    assert codex["title"] == EXPECTED["2107.03374"].title and codex["version"] == 2
-    assert codex["authors"][0] == "Mark Chen" and codex["versions"] == [1, 2]
-    assert codex["published"].startswith("2021-07-07")
-    assert path.exists()
-
-
-def test_cli_text_and_exit_1_for_not_found_and_invalid(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["fetch", "2107.03374", "2101.99999", "2313.00001"],
-                                env=cli_env(fake_arxiv, tmp_path / "c.sqlite"))
-    assert result.exit_code == 1
-    assert "Evaluating Large Language Models Trained on Code" in result.stdout
-    assert "arXiv:2107.03374v2" in result.stdout
-    errors = result.stderr.splitlines()
-    assert any("not found" in e and "2101.99999" in e for e in errors)
-    assert any("invalid" in e and "2313.00001" in e and "month 13" in e for e in errors)
-    assert len(errors) == 2
-
-
-def test_cli_exit_3_when_arxiv_cannot_be_reached(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
-    fake_arxiv.inject(fakearxiv.status(503), times=10)
-    result = CliRunner().invoke(cli, ["fetch", "2107.03374"], env=cli_env(fake_arxiv, tmp_path / "c.sqlite"))
-    assert result.exit_code == 3
-    assert "could not verify 2107.03374" in result.stderr and "HTTP 503" in result.stderr
-    assert "not found" not in result.stderr
-
-
-def test_cli_offline_uncached_is_exit_3(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["fetch", "2107.03374", "--offline"],
-                                env=cli_env(fake_arxiv, tmp_path / "c.sqlite"))
-    assert result.exit_code == 3 and "not cached (offline): 2107.03374" in result.stderr
-    assert fake_arxiv.requests(path=None) == []
-
-
-def test_cli_usage_error(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
-    runner = CliRunner()
-    env = cli_env(fake_arxiv, tmp_path / "c.sqlite")
-    assert runner.invoke(cli, ["fetch"], env=env).exit_code == 2
-    assert runner.invoke(cli, ["fetch", "2107.03374", "--format", "xml"], env=env).exit_code == 2
-
-
-def test_cli_unwritable_cache_is_one_line_error(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("not a directory", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["fetch", "2107.03374"], env=cli_env(fake_arxiv, blocker / "sub" / "c.sqlite"))
-    assert result.exit_code == 3
-    assert result.stderr.startswith("arxref: error: ") and len(result.stderr.splitlines()) == 1
+    path = tmp_path / "c.sqlite"
+    settings = make_settings(fake_arxiv, path, batch_size=10)
+    with Cache(path) as cache, ArxivClient(settings) as client:
+        report = fetch_papers(SEED_IDS, settings, cache, client=client)
+        assert client.requests_made == report.requests == len(fake_arxiv.requests()) == 3
+        assert client._session is not None  # lent, not closed: the run's other stages share it
+        again = fetch_papers(["2101.99999"], dataclasses.replace(settings, refresh=True), cache, client=client)
+    assert client.requests_made == 3 + again.requests
 
 
 # -- crash safety ---------------------------------------------------------------------------
@@ -330,7 +276,8 @@ def test_cli_unwritable_cache_is_one_line_error(fake_arxiv: FakeArxiv, tmp_path:
 
 def test_kill_9_mid_fetch_loses_at_most_the_batch_in_flight(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite"
-    env = {**os.environ, **cli_env(fake_arxiv, path, ARXREF_REQUEST_INTERVAL="0.1")}
+    env = {**os.environ, "ARXREF_API_URL": fake_arxiv.url, "ARXREF_CACHE": str(path), "ARXREF_REQUEST_INTERVAL": "0.1",
+           "ARXREF_OFFLINE": ""}
     proc = subprocess.Popen(
         [sys.executable, "-m", "arxref", "fetch", "--batch-size", "1", "--format", "jsonl", *SEED_IDS],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

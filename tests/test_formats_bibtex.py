@@ -1,4 +1,4 @@
-"""BibTeX writer (arxref.formats.bibtex) and LaTeX escaping (arxref.formats.latex).
+"""BibTeX writer (arxref.formats.bibtex); the TeX escaping it relies on is tested in test_tex.py.
 
 Real metadata: the 25 seed papers of examples/arxiv-responses/all.xml. Titles and
 names that exercise escaping are synthetic and labelled as such; papers carrying
@@ -15,13 +15,13 @@ import bibtexparser
 import pybtex.database
 import pytest
 from hypothesis import given, settings, strategies as st
-from pylatexenc import latex2text
+from tex_support import unlatex
 
 from arxref.formats import WriteOptions, write_bibtex
 from arxref.formats.bibtex import format_name
-from arxref.formats.latex import bibtex_title, clean_text, escape_text, is_balanced, latex_to_text
 from arxref.keys import split_name
 from arxref.model import Author, Entry, Paper
+from arxref.tex import clean_text, is_balanced, latex_to_text
 
 CODEX = "2107.03374"
 
@@ -34,23 +34,6 @@ def bibtex(entries: list[Entry], **options: object) -> str:
 
 def one(paper: Paper, key: str = "k", **options: object) -> str:
     return bibtex([Entry(key, paper)], **options)
-
-
-def _unlatex_context() -> object:
-    """pylatexenc's macros plus LaTeX2e's \\textbrace{left,right}, which it does not know;
-    and \\textasciicircum as ``^`` (pylatexenc gives U+02C6, modifier circumflex)."""
-    context = latex2text.get_default_latex_context_db()
-    context.add_context_category("latex2e-text-symbols", prepend=True, macros=[
-        latex2text.MacroTextSpec("textbraceleft", "{"), latex2text.MacroTextSpec("textbraceright", "}"),
-        latex2text.MacroTextSpec("textasciicircum", "^")])
-    return context
-
-
-_UNLATEX = latex2text.LatexNodes2Text(math_mode="verbatim", latex_context=_unlatex_context())
-
-
-def unlatex(text: str) -> str:
-    return _UNLATEX.latex_to_text(text)
 
 
 # --------------------------------------------------------------------------- seeds
@@ -149,95 +132,6 @@ def test_bib_fields_written_back_and_type_follows_them(seed_papers: dict[str, Pa
     assert journal.count("doi = ") == 1 and "doi = {10.1000/x}" in journal
 
 
-# --------------------------------------------------------------------------- escaping
-
-
-@pytest.mark.parametrize(
-    ("title", "expected"),
-    [
-        ("Evaluating CLIP: Towards", "Evaluating {CLIP}: Towards"),
-        ("GPT-4o System Card", "{GPT-4o} System Card"),
-        ("Point-E: A System for Generating 3D Point Clouds", "{Point-E}: A System for Generating {3D} Point Clouds"),
-        ("GPTs are GPTs: An Early Look", "{GPTs} are {GPTs}: An Early Look"),
-        # synthetic titles below
-        ("Sorting in $O(n \\log n)$ Time", "Sorting in {$O(n \\log n)$} Time"),
-        ("R&D at 50% of $5 #1 a_b {x} ~ ^", "{R\\&D} at 50\\% of \\$5 \\#1 a\\_b \\textbraceleft{}x\\textbraceright{} \\textasciitilde{} \\textasciicircum{}"),
-        ("Schr\\\"odinger and R\\&D", "Schrödinger and {R\\&D}"),
-        ("Q&A with AT&T", "{Q\\&A} with {AT\\&T}"),
-        # proper nouns: braced only where the title is in sentence case (else every word is capitalised)
-        ("Efficient training of Gaussian processes with Markov chains",
-         "Efficient training of {Gaussian} processes with {Markov} chains"),
-        ("A study of (Bayesian) inference. Results in Paris", "A study of ({Bayesian}) inference. Results in {Paris}"),
-        ("Evaluating Large Language Models Trained on Code", "Evaluating Large Language Models Trained on Code"),
-        ("Language Models are Few-Shot Learners", "Language Models are Few-Shot Learners"),
-        ("On the Schr\\\"odinger equation for Dirac particles", "On the {Schrödinger} equation for {Dirac} particles"),
-        ("Solving the Schr\\\"odinger equation with neural networks",
-         "Solving the {Schrödinger} equation with neural networks"),
-        ("Math $50%$ unsafe", "Math \\$50\\%\\$ unsafe"),
-        ("Unbalanced $a}$ math", "Unbalanced \\$a\\textbraceright{}\\$ math"),
-        ("Line\nbreak\tand\x00control\x07", "Line break andcontrol"),
-        ("back\\slash", "back\\textbackslash{}slash"),
-        ("Type I error", "Type {I} error"),
-        ("Wow!` ?` -- ``a''", "Wow!{}` ?{}` -{}- `{}`a'{}'"),  # TeX ligatures kept literal
-    ],
-)
-def test_bibtex_title(title: str, expected: str) -> None:
-    assert bibtex_title(title) == expected
-    assert is_balanced(expected)
-
-
-_SHAPED = st.text(st.sampled_from("aAbBZz09 -&`'!?,<>I\u00e9\u00c9$\\{}%"), max_size=30)
-
-
-@settings(max_examples=400, deadline=None)
-@given(_SHAPED)
-def test_cheap_title_filters_never_hide_a_match(text: str) -> None:
-    """The byte-level filters in front of the title regexes may say "maybe", never a wrong "no"."""
-    from arxref.formats import latex
-
-    if latex._INNER_CAPITAL_RE.search(text):
-        assert latex._may_have_inner_capital(text)
-    if latex._LIGATURE_RE.search(text):
-        assert latex._may_have_ligature(text)
-    assert latex._has_any(text, latex._TEX_SPECIAL_BYTES) == bool(latex._SPECIAL_RE.search(text))
-
-
-_TITLE_WORDS = st.sampled_from(["Gaussian", "markov", "GPT-4", "A", "I", "of", "with", "(Bayesian)", "Point-E",
-                                 "R&D", "x--y", "learning", "Models", "end.", "Start:", "3D", "$x$", "Q&A", "tree's"])
-
-
-@settings(max_examples=1500, deadline=None)
-@given(st.lists(_TITLE_WORDS, min_size=1, max_size=8), st.booleans())
-def test_plain_title_fast_path_equals_the_general_path(words: list[str], ascii: bool) -> None:
-    from arxref.formats import latex
-
-    title = " ".join(words)
-    assert bibtex_title(title, ascii) == latex._general_title(title, ascii)
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(st.sampled_from("([\"'`)]:;,.!?aZ\\{}"), max_size=10))
-def test_protect_keeps_punctuation_outside_the_braces(token: str) -> None:
-    """_protect splits lead/core/trail as this regex does (the maximal trail, the minimal core)."""
-    import re
-
-    from arxref.formats.latex import _protect
-
-    lead, core, trail = re.match(r"^([(\[\"'`]*)(.*?)([)\]\"':;,.!?]*)$", token, re.DOTALL).groups()
-    if not core:
-        assert _protect(token) == token
-    else:
-        assert _protect(token) == lead + ("{{}" if core.startswith("\\") else "{") + core + "}" + trail
-
-
-def test_ascii_escapes_and_utf8_default() -> None:
-    assert escape_text("Wiśniewski Müller") == "Wiśniewski Müller"
-    assert escape_text("Wiśniewski Müller", ascii=True) == "Wi{\\'s}niewski M{\\\"u}ller"
-    assert escape_text("Dvořák Ørsted Mądry í", ascii=True) == "Dvo{\\v{r}}{\\'a}k {\\O}rsted M{\\k{a}}dry {\\'\\i}"
-    assert escape_text("李明", ascii=True) == "李明"  # no LaTeX escape exists: stays UTF-8
-    assert bibtex_title("Über $x$ Straße", ascii=True) == "{\\\"U}ber {$x$} Stra{\\ss}e"
-
-
 @pytest.mark.parametrize(
     ("name", "written"),
     [
@@ -293,33 +187,6 @@ def test_hostile_entries_stay_balanced_and_parse(seed_papers: dict[str, Paper]) 
 
 
 # --------------------------------------------------------------------------- property tests
-
-_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
-
-
-@settings(max_examples=150, deadline=None)
-@given(_TEXT, st.booleans())
-def test_any_text_survives_escaping(text: str, ascii: bool) -> None:
-    escaped = escape_text(text, ascii)
-    assert is_balanced(escaped)
-    entry_text = f"@misc{{k,\n  note = {{{escaped}}},\n}}\n"
-    library = bibtexparser.parse_string(entry_text)
-    assert not library.failed_blocks
-    value = library.entries[0].fields_dict["note"].value
-    assert clean_text(unlatex(value)) == clean_text(text)
-    assert pybtex.database.parse_string(entry_text, "bibtex").entries["k"].fields["note"] == escaped
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\\"), max_size=80))
-def test_any_title_without_backslash_survives(title: str) -> None:
-    """Backslashes outside math are read as TeX (tested above); everything else is literal."""
-    written = bibtex_title(title)
-    assert is_balanced(written)
-    library = bibtexparser.parse_string(f"@misc{{k, title = {{{written}}}}}")
-    assert not library.failed_blocks
-    assert clean_text(unlatex(library.entries[0].fields_dict["title"].value)) == clean_text(title)
-
 
 @settings(max_examples=150, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=","), max_size=60))

@@ -17,8 +17,8 @@ from hypothesis import given, settings, strategies as st
 
 from arxref.atom import parse_feed
 from arxref.formats import WriteOptions, write_csljson
-from arxref.formats.latex import clean_text
 from arxref.model import Author, Entry, Paper
+from arxref.tex import clean_text
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_XML = ROOT / "examples" / "arxiv-responses" / "all.xml"

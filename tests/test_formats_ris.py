@@ -12,9 +12,9 @@ from dataclasses import replace
 import rispy
 
 from arxref.formats import WriteOptions, write_ris
-from arxref.formats.latex import clean_text
 from arxref.keys import split_name
 from arxref.model import Author, Entry, Paper
+from arxref.tex import clean_text
 
 CODEX = "2107.03374"
 LINE_RE = re.compile(r"^[A-Z][A-Z0-9]  - (?:\S.*)?$")

@@ -1,17 +1,17 @@
-"""End to end: `arxref export` and `arxref check` on real seed data, offline and against dead endpoints."""
+"""End to end: `export`, `check` and `resolve` on real seed data, offline, against the fake API and dead endpoints."""
 
 from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from arxref.atom import parse_feed
 from arxref.config import Settings
-from arxref.pipeline import check, export
+from arxref.errors import ExitCode, UsageError
+from arxref.pipeline import check, export, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 RESPONSES = ROOT / "examples" / "arxiv-responses"
@@ -27,12 +27,12 @@ def dead_endpoint() -> str:
 
 
 def offline(cache: Path) -> Settings:
-    return Settings.from_options(cache_path=cache, offline=True, api_url=dead_endpoint())
+    return Settings(cache_path=cache, offline=True, api_url=dead_endpoint())
 
 
 def online_dead(cache: Path) -> Settings:
-    return Settings.from_options(cache_path=cache, offline=False, api_url=dead_endpoint(),
-                                 request_interval=0.0, max_retries=1, timeout=2.0)
+    return Settings(cache_path=cache, offline=False, api_url=dead_endpoint(),
+                    request_interval=0.0, max_retries=1, timeout=2.0)
 
 
 def test_export_seeds_offline_writes_25_unique_entries(seeded: Path, tmp_path: Path,
@@ -89,8 +89,6 @@ def test_export_unknown_id_offline_is_unverified_exit_3(seeded: Path, tmp_path: 
 
 
 def test_export_rejects_bad_format_and_stem(seeded: Path, tmp_path: Path) -> None:
-    from arxref.errors import UsageError
-
     with pytest.raises(UsageError):
         export([SEEDS], tmp_path, settings=offline(seeded), formats=["docx"])
     with pytest.raises(UsageError):
@@ -161,45 +159,63 @@ def test_check_invalid_id_is_exit_1(seeded: Path, tmp_path: Path) -> None:
     assert [p.code for p in report.problems] == ["invalid"]
 
 
-def run_cli(*args: str, env_cache: Path) -> subprocess.CompletedProcess[str]:
-    import os
-
-    env = dict(os.environ, ARXREF_CACHE=str(env_cache), ARXREF_OFFLINE="1")
-    return subprocess.run([sys.executable, "-m", "arxref", *args], capture_output=True, text=True, env=env)
+# --------------------------------------------------------------------------- resolve, one client per run
 
 
-def test_cli_check_formats(seeded: Path, tmp_path: Path) -> None:
-    tex, _ = write_manuscript(tmp_path)
-    tex.write_text(tex.read_text().replace("{chen2021evaluating}", "{nokey}"))
-    text = run_cli("check", str(tex), env_cache=seeded)
-    assert text.returncode == 1
-    assert f"{tex}:3:" in text.stdout and ": error: " in text.stdout
-    github = run_cli("check", str(tex), "--format", "github", env_cache=seeded)
-    assert github.stdout.startswith("::error file=")
-    as_json = run_cli("check", str(tex), "--format", "json", env_cache=seeded)
-    [item] = json.loads(as_json.stdout)
-    assert item["code"] == "undefined_citation" and item["line"] == 3
+def test_resolve_report_on_the_seeds_offline(seeded: Path) -> None:
+    report = resolve([SEEDS], settings=offline(seeded))
+    assert report.exit_code is ExitCode.OK and report.warnings == ()
+    counts = report.counts
+    assert list(counts) == ["resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified"]
+    assert sum(counts.values()) == len(report.resolutions) == 42
+    assert counts["ambiguous"] == counts["unverified"] == 0
+    assert report.summary() == ", ".join(f"{status} {n}" for status, n in counts.items())
+    assert all(not res.settled for res in report.problems)
+    assert len(report.problems) == len(report.resolutions) - counts["resolved"] - counts["given"]
 
 
-def test_cli_export_exit_codes(seeded: Path, tmp_path: Path) -> None:
-    ok = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), env_cache=seeded)
-    assert ok.returncode == 0, ok.stderr
-    assert "25 papers written" in ok.stderr
-    usage = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), "--formats", "docx", env_cache=seeded)
-    assert usage.returncode == 2
-    assert "Traceback" not in usage.stderr
+def test_resolve_keeps_unreadable_input_as_a_structured_warning(seeded: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"See arXiv:2107.03374 caf\xe9\n")
+    report = resolve([notes], settings=offline(seeded))
+    [warning] = report.warnings
+    assert (warning.path, warning.line) == (str(notes), 1) and "UTF-8" in warning.message
+    assert [(r.status, r.arxiv_id) for r in report.resolutions] == [("given", "2107.03374")]
+    with pytest.raises(UsageError):
+        resolve([], settings=offline(seeded))
 
 
-def test_cli_retry_options_reach_the_client(seeded: Path, tmp_path: Path) -> None:
-    """--max-retries 0 against a dead endpoint: one attempt, exit 3 (could not verify), no traceback."""
+def test_resolve_unreachable_arxiv_is_unverified(tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
     notes.write_text("Uncached: arXiv:2101.00001\n", encoding="utf-8")
-    import os
+    report = resolve([notes], settings=online_dead(tmp_path / "c.sqlite"))
+    assert report.counts["unverified"] == 1 and report.exit_code is ExitCode.UNVERIFIED
 
-    env = dict(os.environ, ARXREF_CACHE=str(seeded), ARXREF_API_URL=dead_endpoint(), ARXREF_REQUEST_INTERVAL="0")
-    env.pop("ARXREF_OFFLINE", None)
-    result = subprocess.run([sys.executable, "-m", "arxref", "check", str(notes), "--max-retries", "0",
-                             "--timeout", "2"], capture_output=True, text=True, env=env, timeout=60)
-    assert result.returncode == 3, result.stderr
-    assert "Traceback" not in result.stderr
-    assert f"{notes}:1:" in result.stdout and "could not verify" in result.stdout
+
+def test_export_fetches_and_searches_through_one_client(fake_arxiv, tmp_path: Path) -> None:
+    """The run's fetch (a given id) and search (an id-less abstract) keep ONE interval between all requests."""
+    interval = 0.05
+    abstract = parse_feed((RESPONSES / "2201.10005.xml").read_bytes()).papers[0].abstract
+    notes = tmp_path / "notes.txt"
+    notes.write_text(f"See arXiv:2203.02155.\nAbstract:{abstract}\n", encoding="utf-8")
+    settings = Settings(cache_path=tmp_path / "c.sqlite", api_url=fake_arxiv.url, request_interval=interval,
+                        max_retries=1)
+    report = export([notes], tmp_path / "out", settings=settings, formats=["bib"])
+    assert report.exit_code is ExitCode.OK, [p.format_text() for p in report.problems]
+    assert {e.paper.arxiv_id for e in report.entries} == {"2203.02155", "2201.10005"}
+    log = fake_arxiv.requests()
+    assert any(r.id_list for r in log) and any(r.params.get("search_query") for r in log)
+    times = [r.time for r in log]
+    assert min(b - a for a, b in zip(times, times[1:])) >= interval
+
+
+def test_library_calls_ignore_the_environment(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the CLI reads ARXREF_*: a library call does what its settings say."""
+    monkeypatch.setenv("ARXREF_OFFLINE", "1")
+    monkeypatch.setenv("ARXREF_CACHE", str(tmp_path / "from-env.sqlite"))
+    notes = tmp_path / "notes.md"
+    notes.write_text("See arXiv:2107.03374.\n", encoding="utf-8")
+    report = check([notes], settings=offline(seeded))
+    assert report.exit_code is ExitCode.OK
+    assert not (tmp_path / "from-env.sqlite").exists()
+    assert Settings().offline is False and Settings().cache_path != tmp_path / "from-env.sqlite"

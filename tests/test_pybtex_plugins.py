@@ -133,3 +133,47 @@ def test_pybtex_convert_subprocess(bib_file: Path, tmp_path: Path, validator: js
     ris_bytes = (tmp_path / "refs.ris").read_bytes()
     assert ris_bytes.count(b"ER  - \r\n") == 8
     assert len(rispy.loads(ris_bytes.decode("utf-8"))) == 8
+
+
+# SYNTHETIC: a truncated author list (BibTeX's "and others") on a preprint and on an edited book
+TRUNCATED_BIB = r"""
+@misc{cut, author = {A. One and B. Two and others}, title = {Cut List}, eprint = {2107.03374}, archivePrefix = {arXiv},
+  year = {2021}}
+@book{eds, editor = {Doe, Jane and others}, author = {others}, title = {Edited}, year = {2001}}
+"""
+
+
+def test_and_others_is_et_al_not_an_author_in_csljson(validator: jsonschema.Draft7Validator) -> None:
+    """A cut list just stops, as arxref's own CSL-JSON does with max_authors (tested below)."""
+    items = json.loads(pybtex.database.parse_string(TRUNCATED_BIB, "bibtex").to_string("csljson"))
+    assert not list(validator.iter_errors(items))
+    cut, eds = items
+    assert cut["author"] == [{"family": "One", "given": "A."}, {"family": "Two", "given": "B."}]
+    assert eds["editor"] == [{"family": "Doe", "given": "Jane"}] and "author" not in eds
+    assert "others" not in json.dumps(items)
+
+
+def test_and_others_is_et_al_not_an_author_in_ris() -> None:
+    text = pybtex.database.parse_string(TRUNCATED_BIB, "bibtex").to_string("ris")
+    records = rispy.loads(text)
+    assert records[0]["authors"] == ["One, A.", "Two, B."]
+    assert records[1].get("authors") is None and records[1]["secondary_authors"] == ["Doe, Jane"]
+    assert "others" not in text
+
+
+def test_truncation_matches_the_main_writers() -> None:
+    """arxref's BibTeX for Codex cut to 2 authors (``... and others``), read back by the plugins,
+    gives the authors arxref's own CSL-JSON and RIS give with max_authors=2."""
+    from arxref.formats import write_csljson, write_ris
+
+    codex = next(p for p in parse_feed(ALL_XML.read_bytes()).papers if p.arxiv_id == "2107.03374")
+    entries = [Entry("chen2021evaluating", codex)]
+    options = WriteOptions(max_authors=2)
+    bib, csl, ris = io.StringIO(), io.StringIO(), io.StringIO(newline="")
+    write_bibtex(entries, bib, options)
+    write_csljson(entries, csl, options)
+    write_ris(entries, ris, options)
+    assert "and others}" in bib.getvalue()
+    data = pybtex.database.parse_string(bib.getvalue(), "bibtex")
+    assert json.loads(data.to_string("csljson"))[0]["author"] == json.loads(csl.getvalue())[0]["author"]
+    assert rispy.loads(data.to_string("ris"))[0]["authors"] == rispy.loads(ris.getvalue())[0]["authors"]

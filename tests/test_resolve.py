@@ -1,251 +1,41 @@
-"""Resolving records without an arXiv id: normalisation, scoring, local-first, batched search.
+"""arxref.resolve: given ids verified, id-less records matched locally first, then searched; never a silent guess.
 
-Data: the real seed dumps and the shipped Atom responses. Noisy variants (truncated,
-mistyped, edited "later version" texts) are DERIVED from those real abstracts by the
-helpers below, and the extra same-title entries served by the fake API are SYNTHETIC
-(labelled as such in their abstracts); no paper metadata is invented and passed off as real.
+Data: the real seed dumps and the shipped Atom responses. Noisy variants are DERIVED
+from those real abstracts (tests/resolve_support.py), and the extra same-title entries
+served by the fake API are SYNTHETIC (labelled as such in their abstracts); no paper
+metadata is invented and passed off as real.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import random
 import re
-import socket
 from pathlib import Path
 
 import pytest
 
 from arxref import textnorm
-from arxref.atom import parse_feed
 from arxref.cache import Cache
+from arxref.client import ArxivClient
 from arxref.config import Settings
 from arxref.model import Paper, Record
-from arxref.resolve import (
-    CLAUSE_KEY_PREFIX,
-    MARGIN,
-    RESOLVE_MIN,
-    Resolution,
-    _Query,
-    clauses_for,
-    decide,
-    resolve_records,
-    score_paper,
-    surname,
-)
+from arxref.resolve import STATUSES, Resolution, resolve_records
 from arxref.scan import scan_paths
-
-ROOT = Path(__file__).resolve().parent.parent
-RESPONSES = ROOT / "examples" / "arxiv-responses"
-SEEDS = ROOT / "seeds"
-
-
-# --------------------------------------------------------------------------- real data and derived noise
+from arxref.search import CLAUSE_KEY_PREFIX, clauses_for
+from resolve_support import NONSENSE, SEEDS, dead_endpoint, later_version, mistyped, record, seed_papers, truncated, wrapped
 
 
 @pytest.fixture(scope="module")
 def papers() -> dict[str, Paper]:
-    feed = parse_feed((RESPONSES / "all.xml").read_bytes())
-    return {p.arxiv_id: p for p in feed.papers}
-
-
-def truncated(text: str, share: float = 0.4) -> str:
-    """DERIVED: the first ``share`` of a real abstract, cut mid-word, ending in an ellipsis."""
-    return text[: int(len(text) * share)] + "\u2026"
-
-
-def mistyped(text: str, every: int = 40, seed: int = 7) -> str:
-    """DERIVED: deterministic adjacent-letter swaps, about one per ``every`` characters."""
-    rng = random.Random(seed)
-    chars = list(text)
-    i = rng.randrange(every)
-    while i < len(chars) - 1:
-        if chars[i].isalpha() and chars[i + 1].isalpha():
-            chars[i], chars[i + 1] = chars[i + 1], chars[i]
-        i += every + rng.randrange(-5, 6)
-    return "".join(chars)
-
-
-def later_version(text: str) -> str:
-    """DERIVED "other version" text: drop the second sentence and reword the last one."""
-    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-    assert len(sentences) >= 4, "needs a multi-sentence abstract"
-    kept = [sentences[0], *sentences[2:-1]]
-    last = sentences[-1].split()
-    reworded = " ".join(["In", "summary,", *last[1:]]) if len(last) > 2 else sentences[-1]
-    return " ".join([*kept, reworded])
-
-
-def wrapped(text: str, width: int = 70) -> str:
-    """DERIVED: hard-wrapped at ``width`` with words hyphenated across line breaks, as PDFs copy."""
-    lines, line = [], ""
-    for word in text.split():
-        if len(line) + len(word) + 1 > width and len(word) > 6:
-            cut = len(word) // 2
-            lines.append(f"{line} {word[:cut]}-".strip())
-            line = word[cut:]
-        elif len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "\n".join(lines)
-
-
-def record(text: str | None = None, title: str | None = None, authors: list[str] | None = None,
-           source: str = "derived.txt", line: int = 1) -> Record:
-    return Record(source=source, line=line, kind="abstract" if text else "text", text=text, title=title,
-                  authors=authors or [])
-
-
-def dead_endpoint() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/api/query"
+    return seed_papers()
 
 
 def offline(cache_path: Path) -> Settings:
-    return Settings.from_options(cache_path=cache_path, offline=True, api_url=dead_endpoint(), request_interval=0.0)
+    return Settings(cache_path=cache_path, offline=True, api_url=dead_endpoint(), request_interval=0.0)
 
 
 def online(cache_path: Path, url: str) -> Settings:
-    return Settings.from_options(cache_path=cache_path, offline=False, api_url=url, request_interval=0.0,
-                                 max_retries=1)
-
-
-# --------------------------------------------------------------------------- textnorm
-
-
-@pytest.mark.parametrize(
-    ("a", "b"),
-    [
-        pytest.param("50\\% cheaper", "50% cheaper", id="tex-escape"),
-        pytest.param("the deep $Q$-network", "the deep Q-network", id="tex-math"),
-        pytest.param("\\emph{Sch\\\"{o}lkopf} {GPT}", "Schölkopf GPT", id="tex-command-accent"),
-        pytest.param("Scho\u0308lkopf and Z\u00fcrich", "Scholkopf and Zurich", id="nfkd"),
-        pytest.param("pro-\nposed self-\nharm", "proposed self-harm", id="hyphen-linebreak"),
-        pytest.param("strategies--tools, technologies", "strategies \u2014 tools, technologies", id="dashes"),
-        pytest.param("\u201cSpiderman.\u201d It\u2019s", '"Spiderman." It\'s', id="quotes"),
-        pytest.param("the  model\n\twas", "The model was", id="whitespace-case"),
-        pytest.param("ends here\u2026", "ends here", id="ellipsis"),
-        pytest.param("ends here ...", "ends here", id="dots"),
-        pytest.param("\ufb01ne-tuned", "fine-tuned", id="ligature"),
-    ],
-)
-def test_normalize_makes_copies_equal(a: str, b: str) -> None:
-    assert textnorm.normalize(a) == textnorm.normalize(b)
-
-
-def test_normalize_keeps_different_words_apart() -> None:
-    assert textnorm.normalize("few-shot learners") != textnorm.normalize("zero-shot learners")
-
-
-def test_truncation_marks() -> None:
-    assert textnorm.is_truncated("cut here\u2026")
-    assert textnorm.is_truncated("cut here...")
-    assert textnorm.is_truncated("cut here [...]")
-    assert not textnorm.is_truncated("a full stop.")
-    assert not textnorm.is_truncated(None)
-
-
-def test_query_phrases_never_span_hyphens_or_markup() -> None:
-    runs = textnorm.query_runs("We fine-tune GPT-3 with $\\alpha$ steps and pro-\nposed rules")
-    flat = [" ".join(r) for r in runs]
-    assert "fine" in flat[0].split() and "tune" in flat[1].split()
-    assert any("proposed" in r for r in runs)
-    phrases = textnorm.spread_phrases("Contrastive pre-training on unsupervised data at scale "
-                                      "leads to high quality vector representations of text", 3)
-    assert len(phrases) == len(set(phrases)) == 3
-    for phrase in phrases:
-        assert all(textnorm.is_content(w) for w in phrase.split())
-
-
-def test_snippet_is_one_short_line() -> None:
-    assert textnorm.snippet("a\nb   c") == "a b c"
-    assert len(textnorm.snippet("word " * 50, width=30)) == 30
-
-
-# --------------------------------------------------------------------------- scoring on real abstracts
-
-
-def _rank(papers: dict[str, Paper], rec: Record) -> list[tuple[str, float]]:
-    query = _Query.of(rec)
-    scored = sorted(((p.arxiv_id, score_paper(query, p)[0]) for p in papers.values()), key=lambda x: -x[1])
-    return scored
-
-
-@pytest.mark.parametrize(
-    "derive",
-    [truncated, mistyped, later_version, wrapped, lambda t: mistyped(truncated(t, 0.3), every=25)],
-    ids=["truncated-40%", "typos", "later-version", "wrapped-hyphenated", "truncated+typos"],
-)
-def test_noisy_copies_of_every_real_abstract_score_their_paper_first(papers: dict[str, Paper], derive) -> None:
-    for pid, paper in papers.items():
-        if len(re.split(r"(?<=[.!?])\s+", paper.abstract)) < 4 and derive is later_version:
-            continue
-        ranked = _rank(papers, record(derive(paper.abstract)))
-        assert ranked[0][0] == pid, (pid, ranked[:3])
-        assert ranked[0][1] >= RESOLVE_MIN + 0.05, (pid, ranked[0])
-        assert ranked[0][1] - ranked[1][1] >= MARGIN + 0.1, (pid, ranked[:2])
-
-
-def test_titles_and_authors_score(papers: dict[str, Paper]) -> None:
-    paper = papers["2203.02155"]
-    ranked = _rank(papers, record(title=paper.title))
-    assert ranked[0] == ("2203.02155", 1.0)
-    # a title cited without its subtitle, in another case, with TeX braces
-    ranked = _rank(papers, record(title="{Evaluating CLIP}: towards characterization of broader capabilities"))
-    assert ranked[0][0] == "2108.02818"
-    surnames = [a.name.split()[-1] for a in paper.authors[:3]]
-    query = _Query.of(record(title=paper.title, authors=surnames))
-    score, evidence = score_paper(query, paper)
-    assert evidence == {"title": 1.0, "authors": 1.0} and score == 1.0
-    other = _Query.of(record(title=paper.title, authors=["Nobody", "Madeup"]))
-    assert score_paper(other, paper)[0] == pytest.approx(0.7)
-
-
-@pytest.mark.parametrize(
-    ("name", "family"),
-    [("Mark Chen", "chen"), ("Chen, Mark", "chen"), ("M. Chen", "chen"), ("Chen et al.", "chen"),
-     ("Andrew Snyder-Beattie", "snyderbeattie"), ("Martin Luther King Jr.", "king"), ("Sch\u00f6lkopf", "scholkopf")],
-)
-def test_surname(name: str, family: str) -> None:
-    assert surname(name) == family
-
-
-def test_unrelated_text_scores_low_everywhere(papers: dict[str, Paper]) -> None:
-    nonsense = ("Purple calculators negotiate with lighthouse otters about the melting schedule of "
-                "marmalade glaciers, while seventeen accordions audit the tax returns of a sleepy volcano.")
-    ranked = _rank(papers, record(nonsense))
-    assert ranked[0][1] < RESOLVE_MIN
-
-
-def test_decide_needs_both_threshold_and_margin(papers: dict[str, Paper]) -> None:
-    a, b = papers["2203.02155"], papers["2201.10005"]
-    assert decide([(a, 0.9, {}), (b, 0.2, {})], RESOLVE_MIN).status == "resolved"
-    close = decide([(a, 0.9, {}), (b, 0.85, {})], RESOLVE_MIN)
-    assert close.status == "ambiguous" and [c[0] for c in close.candidates] == ["2203.02155", "2201.10005"]
-    assert decide([(a, 0.3, {})], RESOLVE_MIN).status == "unmatched"
-    assert decide([], RESOLVE_MIN).status == "unmatched"
-
-
-def test_search_clauses_are_fielded_and_change_between_rounds(papers: dict[str, Paper]) -> None:
-    rec = record(papers["2107.03374"].abstract)
-    first, second = clauses_for(rec, 0), clauses_for(rec, 1)
-    assert first and second and first != second
-    assert "abs:\"" in first and " AND " in first
-    for clause in (first, second):
-        for phrase in re.findall(r'"([^"]+)"', clause):
-            assert all(textnorm.is_content(w) for w in phrase.split())
-    title_clause = clauses_for(record(title="Language Models are Few-Shot Learners"), 0)
-    assert title_clause is not None and title_clause.startswith("ti:")
-    assert clauses_for(record(title="Language Models are Few-Shot Learners"), 1) is not None
-    loose = clauses_for(record(title="Language Models are Few-Shot Learners", authors=["Tom B. Brown",
-                                                                                      "Snyder-Beattie, A."]), 2)
-    assert loose is not None and " OR " in loose and "au:brown" in loose and "au:beattie" in loose
-    assert clauses_for(rec, 2) is not None and clauses_for(rec, 3) is None
+    return Settings(cache_path=cache_path, offline=False, api_url=url, request_interval=0.0, max_retries=1)
 
 
 # --------------------------------------------------------------------------- the 42 seed abstracts, offline
@@ -389,10 +179,6 @@ def _synthetic_same_title_entries(papers: dict[str, Paper]) -> tuple[str, list[s
     return real.title, entries
 
 
-NONSENSE = ("Purple calculators negotiate with lighthouse otters about the melting schedule of marmalade "
-            "glaciers, while seventeen accordions audit the tax returns of a sleepy volcano near the moon.")
-
-
 def test_search_resolves_batches_and_reruns_from_cache(fake_arxiv, tmp_path: Path, papers: dict[str, Paper]) -> None:
     title, synthetic = _synthetic_same_title_entries(papers)
     for raw in synthetic:
@@ -434,7 +220,7 @@ def test_search_resolves_batches_and_reruns_from_cache(fake_arxiv, tmp_path: Pat
 
     # and offline too: the stored clause answers stand in for arXiv
     with Cache(path) as cache:
-        off = resolve_records(records, Settings.from_options(cache_path=path, offline=True), cache)
+        off = resolve_records(records, Settings(cache_path=path, offline=True), cache)
     assert [(r.status, r.arxiv_id) for r in off] == [(r.status, r.arxiv_id) for r in results]
 
 
@@ -482,8 +268,8 @@ def test_rejected_query_is_reported_not_raised(fake_arxiv, tmp_path: Path, paper
 
 def test_unreachable_arxiv_makes_search_records_unverified(tmp_path: Path, papers: dict[str, Paper]) -> None:
     path = tmp_path / "cache.sqlite"
-    settings = Settings.from_options(cache_path=path, offline=False, api_url=dead_endpoint(), request_interval=0.0,
-                                     max_retries=1)
+    settings = Settings(cache_path=path, offline=False, api_url=dead_endpoint(), request_interval=0.0,
+                        max_retries=1)
     with Cache(path) as cache:
         results = resolve_records([record(papers["2201.10005"].abstract), record(NONSENSE)], settings, cache)
     assert [r.status for r in results] == ["unverified", "unverified"]
@@ -499,3 +285,54 @@ def test_resolution_json_carries_the_outcome(papers: dict[str, Paper]) -> None:
     assert data["score"] == 0.9877 and data["evidence"] == {"abstract": 0.9877}
     assert data["candidates"] == [] and data["matched_title"] == paper.title
     assert data["source"] == "derived.txt" and data["line"] == 1
+
+
+def test_resolution_formats_one_line_and_its_problem(papers: dict[str, Paper]) -> None:
+    paper = papers["2203.02155"]
+    resolved = Resolution(record(paper.abstract, line=4), "resolved", paper.arxiv_id, 0.98765, paper=paper)
+    assert resolved.settled
+    assert resolved.format_text() == f"derived.txt:4: resolved 2203.02155 (0.99) {paper.title!r}"
+    unmatched = Resolution(record(NONSENSE, line=7), "unmatched", score=0.1234, reason="no candidate found")
+    assert not unmatched.settled
+    assert unmatched.format_text() == f"derived.txt:7: unmatched (0.12) {textnorm.snippet(NONSENSE)!r}"
+    assert unmatched.format_problem() == f"derived.txt:7: unmatched: {textnorm.snippet(NONSENSE)!r} (no candidate found)"
+    ambiguous = Resolution(record(title="T", line=2), "ambiguous", score=0.9, candidates=[("2601.00011", 0.9),
+                                                                                          ("2601.00012", 0.88)])
+    assert ambiguous.format_problem() == "derived.txt:2: ambiguous: 'T' matches 2601.00011 (0.90), 2601.00012 (0.88)"
+    given = Resolution(Record("a.tex", 3, "tex", arxiv_id="2301.00001"), "not_found", "2301.00001", reason="gone")
+    assert given.format_text() == "a.tex:3: not_found 2301.00001 arXiv:2301.00001"
+    assert given.format_problem() == "a.tex:3: not_found: arXiv:2301.00001 (gone)"
+    assert STATUSES == ("resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified")
+
+
+def test_resolutions_are_frozen(papers: dict[str, Paper]) -> None:
+    res = Resolution(record("x"), "unmatched")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.status = "resolved"  # type: ignore[misc]
+
+
+def test_fetch_and_search_go_through_the_one_client_handed_over(fake_arxiv, tmp_path: Path,
+                                                                papers: dict[str, Paper]) -> None:
+    """Given ids and id-less records share the caller's client: one interval between ALL requests."""
+    interval = 0.05
+    path = tmp_path / "cache.sqlite"
+    settings = Settings(cache_path=path, api_url=fake_arxiv.url, request_interval=interval, max_retries=1)
+    records = [Record("a.md", 1, "markdown", arxiv_id="2203.02155"), record(papers["2201.10005"].abstract, line=2)]
+    with Cache(path) as cache, ArxivClient(settings) as client:
+        results = resolve_records(records, settings, cache, client=client)
+        assert client._session is not None  # lent, not closed: the caller may go on using it
+    assert [(r.status, r.arxiv_id) for r in results] == [("given", "2203.02155"), ("resolved", "2201.10005")]
+    log = fake_arxiv.requests()
+    assert client.requests_made == len(log) >= 2
+    assert any(r.id_list for r in log) and any(r.params.get("search_query") for r in log)
+    times = [r.time for r in log]
+    assert min(b - a for a, b in zip(times, times[1:])) >= interval
+
+
+def test_names_from_before_the_split_stay_importable() -> None:
+    from arxref import resolve, scoring, search
+
+    assert resolve.score_title is scoring.score_title and resolve.surname is scoring.surname
+    assert resolve.decide is scoring.decide and resolve.score_paper is scoring.score_paper
+    assert resolve._Query is scoring.Query and resolve.MARGIN == scoring.MARGIN
+    assert resolve.clauses_for is search.clauses_for and resolve.CLAUSE_KEY_PREFIX == search.CLAUSE_KEY_PREFIX

@@ -1,9 +1,8 @@
 """The only code that talks to the arXiv API: polite, patient and suspicious.
 
-Query building is delegated to arxiv.py (``arxiv.Search._url_args`` and
-``arxiv.Client._format_url``), which gets the parameter names and encoding
-right. Its request loop is not used, because for a tool whose answers end up
-in bibliographies and CI verdicts it falls short:
+arxiv.py stays the project's arXiv vocabulary (see :mod:`arxref.results`), but its
+request loop is not used, because for a tool whose answers end up in bibliographies
+and CI verdicts it falls short:
 
 * it retries HTTP 400 (one bad id fails a whole batch; retrying cannot help)
   and has no backoff, so a throttled client hammers arXiv;
@@ -14,8 +13,14 @@ in bibliographies and CI verdicts it falls short:
 * its lxml parser runs with ``recover=True``, so a truncated feed yields
   damaged entries. We parse with :func:`arxref.atom.parse_feed` (strict).
 
-Everything here is synchronous on one ``requests.Session``: one connection,
-never more than one request per ``settings.request_interval`` seconds.
+arxiv.py has no public way to build a query URL, so :func:`query_string` builds the
+same one with the standard library (same parameters, same order).
+
+Everything here is synchronous on one ``requests.Session`` per client: one
+connection, never more than one request per ``settings.request_interval`` seconds.
+A run makes ONE client and hands it to every stage (fetch and resolve share it), so
+the interval holds between all of a run's requests; :class:`RequestInterval` is the
+one place that decides when a request may start.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ import email.utils
 import logging
 import random
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
+from urllib.parse import urlencode
 
 from . import __version__
 from .atom import Feed, FeedError, parse_feed
@@ -36,7 +43,7 @@ from .ids import parse as parse_id
 from .model import Paper
 
 if TYPE_CHECKING:
-    import arxiv
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +61,6 @@ MAX_BACKOFF = 120.0
 MIN_BACKOFF = 0.01
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-#: endpoint -> clock() at the end of its last request, shared by every client in the
-#: process, so the resolver's and the fetcher's clients together still keep the interval.
-_LAST_REQUEST_END: dict[str, float] = {}
 
 
 @dataclass
@@ -117,6 +120,56 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
+def query_string(query: str, id_list: Sequence[str], start: int, max_results: int) -> str:
+    """The urlencoded API parameters, as arxiv.py's ``Client`` sends them for a ``Search``.
+
+    Same names, values and order (``search_query``, ``id_list``, ``sortBy``, ``sortOrder``,
+    ``start``, ``max_results``; relevance, descending), so arXiv and its caches see the
+    requests they always saw.
+    """
+    return urlencode({
+        "search_query": query,
+        "id_list": ",".join(id_list),
+        "sortBy": "relevance",
+        "sortOrder": "descending",
+        "start": str(start),
+        "max_results": str(max_results),
+    })
+
+
+class RequestInterval:
+    """Decides when a request may start: ``interval`` seconds after the previous one *ended*.
+
+    Measured from the end of the previous response, so the server never sees two
+    requests closer than the interval. It holds for the requests made through it
+    (one per client unless clients are handed the same one); making it machine-wide
+    means replacing this object, whose whole interface is :meth:`turn`.
+    """
+
+    def __init__(self, interval: float, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = float(interval)
+        self._sleep = sleep
+        self._clock = clock
+        self._last_end: float | None = None
+
+    @contextmanager
+    def turn(self, at_least: float = 0.0) -> Iterator[None]:
+        """Wait for the interval (and at least ``at_least`` seconds), then hold the turn.
+
+        Leaving the block, however it is left, records the end of the request.
+        """
+        wait = at_least
+        if self._last_end is not None:
+            wait = max(wait, self.interval - (self._clock() - self._last_end))
+        if wait > 0:
+            self._sleep(wait)
+        try:
+            yield
+        finally:
+            self._last_end = self._clock()
+
+
 class ArxivClient:
     """Synchronous arXiv API client (see the module docstring for the why).
 
@@ -124,7 +177,8 @@ class ArxivClient:
     deterministic. Backoff after the n-th failure (n = 0, 1, ...) waits
     ``base * 2**n * (1 + jitter())`` seconds, with ``base = max(request_interval,
     MIN_BACKOFF)`` and at most MAX_BACKOFF; a Retry-After header replaces that
-    wait when it is longer. Every wait also respects the request interval.
+    wait when it is longer. Every wait also respects the request interval, kept by
+    ``interval`` (by default the client's own :class:`RequestInterval`).
     """
 
     def __init__(
@@ -134,33 +188,31 @@ class ArxivClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
+        interval: RequestInterval | None = None,
     ) -> None:
         self.settings = settings
-        self._sleep = sleep
-        self._clock = clock
         self._jitter = jitter
-        self._arxiv: arxiv.Client | None = None
+        self.interval = interval or RequestInterval(settings.request_interval, sleep=sleep, clock=clock)
+        self._session: requests.Session | None = None
         self._gave_up = False
         self.requests_made = 0
         """HTTP requests sent so far (attempts, including retries)."""
 
     # -- plumbing -------------------------------------------------------------
 
-    def _arxiv_client(self) -> "arxiv.Client":
-        """arxiv.Client used for its URL building and its single requests.Session."""
-        if self._arxiv is None:
-            import arxiv
+    def _http(self) -> "requests.Session":
+        """The client's one HTTP session (one connection kept alive), made on first use."""
+        if self._session is None:
+            import requests
 
-            client = arxiv.Client(page_size=MAX_RESULTS_PER_REQUEST, delay_seconds=0, num_retries=0)
-            endpoint = self.settings.api_url.replace("{", "{{").replace("}", "}}")
-            client.query_url_format = endpoint + "?{}"
-            client._session.headers["User-Agent"] = USER_AGENT
-            self._arxiv = client
-        return self._arxiv
+            self._session = requests.Session()
+            self._session.headers["User-Agent"] = USER_AGENT
+        return self._session
 
     def close(self) -> None:
-        if self._arxiv is not None:
-            self._arxiv._session.close()
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     def __enter__(self) -> "ArxivClient":
         return self
@@ -170,25 +222,8 @@ class ArxivClient:
 
     def _build(self, query: str, id_list: Sequence[str], start: int, max_results: int) -> tuple[str, str]:
         """(GET URL, urlencoded form body) for one request."""
-        import arxiv
-
-        search = arxiv.Search(query=query, id_list=list(id_list), max_results=max_results)
-        url = self._arxiv_client()._format_url(search, start, max_results)
-        return url, url.split("?", 1)[1]
-
-    def _wait_for_slot(self, at_least: float = 0.0) -> None:
-        """Sleep so that this request starts >= request_interval after the previous one *ended*.
-
-        Measured from the end of the previous response (monotonic clock), so the
-        server never sees two requests closer than the interval.
-        """
-        wait = at_least
-        last_end = _LAST_REQUEST_END.get(self.settings.api_url)
-        if last_end is not None:
-            elapsed = self._clock() - last_end
-            wait = max(wait, self.settings.request_interval - elapsed)
-        if wait > 0:
-            self._sleep(wait)
+        body = query_string(query, id_list, start, max_results)
+        return f"{self.settings.api_url}?{body}", body
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         base = max(float(self.settings.request_interval), MIN_BACKOFF)
@@ -197,30 +232,33 @@ class ArxivClient:
             delay = max(delay, retry_after)
         return min(delay, MAX_RETRY_AFTER)
 
-    def _send_once(self, query: str, id_list: Sequence[str], start: int, max_results: int) -> Feed:
-        """One HTTP request; returns a clean Feed, raises _Retryable or RejectedRequest."""
+    def _send_once(self, query: str, id_list: Sequence[str], start: int, max_results: int,
+                   at_least: float = 0.0) -> Feed:
+        """One HTTP request in its turn (and ``at_least`` seconds after the last one).
+
+        Returns a clean Feed, raises _Retryable or RejectedRequest.
+        """
         import requests
 
         url, body = self._build(query, id_list, start, max_results)
-        session = self._arxiv_client()._session
-        self.requests_made += 1
-        try:
-            if len(url) > MAX_GET_URL:
-                response = session.post(
-                    self.settings.api_url,
-                    data=body,
-                    headers={"Content-Type": "application/x-www-form-urlencoded"},
-                    timeout=self.settings.timeout,
-                )
-            else:
-                response = session.get(url, timeout=self.settings.timeout)
-            content = response.content
-        except requests.Timeout:
-            raise _Retryable(f"no answer within {self.settings.timeout:g} s") from None
-        except requests.RequestException as exc:
-            raise _Retryable(f"connection failed ({type(exc).__name__})") from None
-        finally:
-            _LAST_REQUEST_END[self.settings.api_url] = self._clock()
+        session = self._http()
+        with self.interval.turn(at_least):
+            self.requests_made += 1
+            try:
+                if len(url) > MAX_GET_URL:
+                    response = session.post(
+                        self.settings.api_url,
+                        data=body,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"},
+                        timeout=self.settings.timeout,
+                    )
+                else:
+                    response = session.get(url, timeout=self.settings.timeout)
+                content = response.content
+            except requests.Timeout:
+                raise _Retryable(f"no answer within {self.settings.timeout:g} s") from None
+            except requests.RequestException as exc:
+                raise _Retryable(f"connection failed ({type(exc).__name__})") from None
         return self._check_response(response.status_code, response.headers, content)
 
     @staticmethod
@@ -259,9 +297,8 @@ class ArxivClient:
         attempt = 0
         delay = 0.0
         while True:
-            self._wait_for_slot(delay)
             try:
-                feed = self._send_once(query, id_list, start, max_results)
+                feed = self._send_once(query, id_list, start, max_results, delay)
             except RejectedRequest:
                 self._gave_up = False  # arXiv is answering; it just refuses this request
                 raise
@@ -339,6 +376,20 @@ class ArxivClient:
             raise ValueError(f"max_results must be 1..{MAX_RESULTS_PER_REQUEST}")
         feed = self._request(query, (), start, max_results)
         return SearchResult(feed.papers, feed.total_results)
+
+
+@contextmanager
+def use_client(settings: Settings, client: ArxivClient | None = None) -> Iterator[ArxivClient]:
+    """The client a caller handed over (left open: others share it), else one of our own, closed after.
+
+    Stages take an optional client so a run shares one (one request interval, one
+    connection); called alone, a stage still works.
+    """
+    if client is not None:
+        yield client
+        return
+    with ArxivClient(settings) as own:
+        yield own
 
 
 def match_entries(tokens: Sequence[str], papers: Sequence[Paper]) -> tuple[dict[str, Paper], list[str]]:

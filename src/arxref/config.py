@@ -1,60 +1,87 @@
-"""Settings shared by every stage, read from options first and environment second.
+"""Settings shared by every stage: explicit values for library calls, the environment for the CLI.
 
-The environment variable names are a public contract (users' CI jobs set them):
-ARXREF_API_URL, ARXREF_CACHE, ARXREF_OFFLINE, ARXREF_REQUEST_INTERVAL.
+``Settings()`` is the defaults and nothing else, so a library call does what its
+arguments say whatever the process environment holds. The command line builds its
+settings with :meth:`Settings.from_env`: options first, then the environment, then
+the defaults. The environment variable names are a public contract (users' CI jobs
+set them): ARXREF_API_URL, ARXREF_CACHE, ARXREF_OFFLINE, ARXREF_REQUEST_INTERVAL.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, Mapping
 
 DEFAULT_API_URL = "http://export.arxiv.org/api/query"
 DEFAULT_REQUEST_INTERVAL = 3.0
 DEFAULT_BATCH_SIZE = 100
 PROJECT_URL = "https://github.com/arxref/arxref"
 
+#: Lowest score that resolves a record (``--min-score`` overrides it). Measured in
+#: :mod:`arxref.scoring` (see its table); kept here so ``arxref resolve --help`` can
+#: state it without loading the scoring libraries.
+RESOLVE_MIN = 0.4
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def default_cache_path() -> Path:
-    """The cache file: $ARXREF_CACHE, else the user cache dir (platformdirs)."""
-    env = os.environ.get("ARXREF_CACHE")
-    if env:
-        return Path(env).expanduser()
+    """The cache file in the user cache dir (platformdirs); ARXREF_CACHE is applied by from_env."""
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("arxref")) / "arxref.sqlite"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
     """Everything that decides where data comes from and how politely it is fetched."""
 
-    api_url: str = field(default_factory=lambda: os.environ.get("ARXREF_API_URL") or DEFAULT_API_URL)
+    api_url: str = DEFAULT_API_URL
     cache_path: Path = field(default_factory=default_cache_path)
-    offline: bool = field(default_factory=lambda: _env_flag("ARXREF_OFFLINE"))
-    request_interval: float = field(
-        default_factory=lambda: float(os.environ.get("ARXREF_REQUEST_INTERVAL") or DEFAULT_REQUEST_INTERVAL)
-    )
+    offline: bool = False
+    request_interval: float = DEFAULT_REQUEST_INTERVAL
     batch_size: int = DEFAULT_BATCH_SIZE
     refresh: bool = False
     timeout: float = 30.0
     max_retries: int = 5
 
+    def __post_init__(self) -> None:
+        # A str or ``~/...`` path is accepted everywhere a user names the cache file.
+        object.__setattr__(self, "cache_path", Path(str(self.cache_path)).expanduser())
+
     @classmethod
-    def from_options(cls, **options: object) -> "Settings":
-        """Build settings where options given (not None) override the environment."""
-        settings = cls()
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> "Settings":
+        """Settings for the command line: options given (not None) over ARXREF_* over the defaults.
+
+        ``env`` defaults to ``os.environ``. An unknown option name is a TypeError.
+        """
+        values = _from_environment(os.environ if env is None else env)
+        known = {f.name for f in fields(cls)}
         for name, value in options.items():
-            if value is None:
-                continue
-            if not hasattr(settings, name):
+            if name not in known:
                 raise TypeError(f"unknown setting {name!r}")
-            if name == "cache_path":
-                value = Path(str(value)).expanduser()
-            setattr(settings, name, value)
-        return settings
+            if value is not None:
+                values[name] = value
+        return cls(**values)
+
+    @classmethod
+    def from_options(cls, **options: Any) -> "Settings":
+        """The former name of :meth:`from_env` (same behaviour), kept for existing callers."""
+        return cls.from_env(**options)
+
+
+def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
+    """The settings the ARXREF_* variables provide (empty values count as unset)."""
+    values: dict[str, Any] = {}
+    if env.get("ARXREF_API_URL"):
+        values["api_url"] = env["ARXREF_API_URL"]
+    if env.get("ARXREF_CACHE"):
+        values["cache_path"] = Path(env["ARXREF_CACHE"]).expanduser()
+    values["offline"] = _flag(env.get("ARXREF_OFFLINE", ""))
+    if env.get("ARXREF_REQUEST_INTERVAL"):
+        values["request_interval"] = float(env["ARXREF_REQUEST_INTERVAL"])
+    return values

@@ -3,7 +3,8 @@
 Records reach this stage already resolved to a Paper, so identity is the paper's
 canonical arXiv id: ``2107.03374``, ``2107.03374v2``, its abs/pdf URL, its DOI, an
 abstract the resolver matched and a .bib entry with ``eprint = {2107.03374}`` are
-all one entry.
+all one entry. Papers that come from no input file (arxiv.py search results handed
+to ``export`` or to a writer) join that entry too, or make one of their own.
 
 Keys: an existing .bib entry's key is kept (documents already ``\\cite`` it) unless
 ``rekey=True``; every other paper gets a generated key (:mod:`arxref.keys`). When
@@ -27,8 +28,9 @@ from typing import Collection, Iterable
 
 from . import ids, keys
 from .errors import InvalidIdError
-from .formats.latex import clean_text, latex_to_text
+from .tex import clean_text, latex_to_text
 from .model import Entry, Paper, Record
+from .textnorm import plain, same_title
 
 #: .bib fields the arXiv record supplies; the writer produces them, so the user's are dropped.
 ARXIV_FIELDS = frozenset(
@@ -50,38 +52,56 @@ def canonical_id(paper: Paper) -> str:
 def build_entries(
     items: Iterable[tuple[Record, Paper]],
     *,
+    papers: Iterable[Paper] = (),
     rekey: bool = False,
     existing_keys: Collection[str] = (),
     year_mode: str = "first",
 ) -> list[Entry]:
     """One Entry per paper across all inputs, sorted by key.
 
-    ``existing_keys`` are keys defined elsewhere (another .bib the user keeps) that a
-    generated key must not take. ``year_mode`` (``first``/``latest``) is the year used
-    in generated keys and in year corrections; it should match the writers' option.
+    ``items`` are (record, paper) pairs from input files; ``papers`` come from no file
+    (arxiv.py results, a caller's own Papers) and join the entry of the same paper, or
+    make one with a generated key and no sources. ``existing_keys`` are keys defined
+    elsewhere (another .bib the user keeps) that a generated key must not take.
+    ``year_mode`` (``first``/``latest``) is the year used in generated keys and in year
+    corrections; it should match the writers' option.
     """
-    groups: dict[str, list[tuple[Record, Paper]]] = {}
+    groups: dict[str, tuple[list[Record], list[Paper]]] = {}
     for record, paper in items:
-        groups.setdefault(canonical_id(paper), []).append((record, paper))
+        records, found = groups.setdefault(canonical_id(paper), ([], []))
+        records.append(record)
+        found.append(paper)
+    for paper in papers:
+        groups.setdefault(canonical_id(paper), ([], []))[1].append(paper)
+    return _entries(groups, rekey=rekey, existing_keys=existing_keys, year_mode=year_mode)
 
-    entries: dict[str, Entry] = {}
-    for arxiv_id in sorted(groups):
-        pairs = groups[arxiv_id]
-        paper = _best_paper([p for _, p in pairs])
-        entries[arxiv_id] = Entry(key="", paper=paper, sources=[r for r, _ in pairs])
 
-    kept = _kept_keys(groups, entries, rekey)
+def _entries(
+    groups: dict[str, tuple[list[Record], list[Paper]]],
+    *,
+    rekey: bool,
+    existing_keys: Collection[str],
+    year_mode: str,
+) -> list[Entry]:
+    """Entries from ``{arxiv_id: (records, papers)}``: keys first, then each frozen Entry at once."""
+    best = {arxiv_id: _best_paper(papers) for arxiv_id, (_, papers) in groups.items()}
+    bib_records = {arxiv_id: _bib_records(records) for arxiv_id, (records, _) in groups.items()}
+    kept, key_changes = _kept_keys(bib_records, rekey)
     taken = set(existing_keys) | set(kept.values())
     bases = {
-        arxiv_id: _generated_base(entry.paper, year_mode)
-        for arxiv_id, entry in entries.items()
+        arxiv_id: _generated_base(paper, year_mode)
+        for arxiv_id, paper in sorted(best.items())
         if arxiv_id not in kept
     }
     generated = keys.assign_keys(bases, taken)
-    for arxiv_id, entry in entries.items():
-        entry.key = kept.get(arxiv_id) or generated[arxiv_id]
-        _merge_bib_records(entry, year_mode, rekey)
-    return sorted(entries.values(), key=lambda e: e.key)
+    entries = []
+    for arxiv_id in sorted(groups):
+        key = kept.get(arxiv_id) or generated[arxiv_id]
+        paper = best[arxiv_id]
+        bib_fields, changes = _merge_bib_records(bib_records[arxiv_id], key, paper, year_mode, rekey)
+        entries.append(Entry(key, paper, tuple(groups[arxiv_id][0]), bib_fields,
+                             tuple(key_changes.get(arxiv_id, []) + changes)))
+    return sorted(entries, key=lambda e: e.key)
 
 
 def _best_paper(papers: list[Paper]) -> Paper:
@@ -89,27 +109,29 @@ def _best_paper(papers: list[Paper]) -> Paper:
     return max(papers, key=lambda p: (p.version, p.updated))
 
 
-def _bib_records(entry: Entry) -> list[Record]:
-    """The .bib records of an entry in a deterministic order: (file, line, key)."""
-    found = [r for r in entry.sources if r.kind == "bib" and r.key]
+def _bib_records(records: list[Record]) -> list[Record]:
+    """The .bib records among ``records`` in a deterministic order: (file, line, key)."""
+    found = [r for r in records if r.kind == "bib" and r.key]
     return sorted(found, key=lambda r: (r.source, r.line, r.key or ""))
 
 
-def _kept_keys(groups: dict[str, list[tuple[Record, Paper]]], entries: dict[str, Entry], rekey: bool) -> dict[str, str]:
-    """arxiv_id -> the .bib key it keeps; a key claimed by two papers goes to the lower id."""
-    if rekey:
-        return {}
+def _kept_keys(bib_records: dict[str, list[Record]], rekey: bool) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """arxiv_id -> the .bib key it keeps (a key claimed by two papers goes to the lower id),
+    and arxiv_id -> why a .bib key could not be kept."""
     kept: dict[str, str] = {}
+    changes: dict[str, list[str]] = {}
+    if rekey:
+        return kept, changes
     owner: dict[str, str] = {}
-    for arxiv_id in sorted(groups):
-        entry = entries[arxiv_id]
-        for record in _bib_records(entry):
+    for arxiv_id in sorted(bib_records):
+        for record in bib_records[arxiv_id]:
             key = record.key or ""
             if not keys.is_valid_key(key):
-                entry.changes.append(f"key: {key!r} cannot be used in a .bib file; a new key was generated")
+                changes.setdefault(arxiv_id, []).append(
+                    f"key: {key!r} cannot be used in a .bib file; a new key was generated")
                 continue
             if key in owner:
-                entry.changes.append(
+                changes.setdefault(arxiv_id, []).append(
                     f"key: {key!r} ({record.source}:{record.line}) already names arXiv:{owner[key]}; "
                     "a new key was generated"
                 )
@@ -117,7 +139,7 @@ def _kept_keys(groups: dict[str, list[tuple[Record, Paper]]], entries: dict[str,
             kept[arxiv_id] = key
             owner[key] = arxiv_id
             break
-    return kept
+    return kept, changes
 
 
 def _generated_base(paper: Paper, year_mode: str) -> str:
@@ -128,28 +150,32 @@ def _generated_base(paper: Paper, year_mode: str) -> str:
 # --------------------------------------------------------------------------- .bib corrections
 
 
-def _merge_bib_records(entry: Entry, year_mode: str, rekey: bool) -> None:
-    """Fill bib_fields/changes from the entry's .bib records (first record wins per field)."""
-    records = _bib_records(entry)
+def _merge_bib_records(
+    records: list[Record], key: str, paper: Paper, year_mode: str, rekey: bool
+) -> tuple[dict[str, str], list[str]]:
+    """The entry's kept .bib fields and its changes, from its .bib records (first record wins per field)."""
+    bib_fields: dict[str, str] = {}
+    changes: list[str] = []
     if not records:
-        return
-    aliases = [r.key for r in records if r.key and r.key != entry.key and keys.is_valid_key(r.key)]
+        return bib_fields, changes
+    aliases = [r.key for r in records if r.key and r.key != key and keys.is_valid_key(r.key)]
     aliases = list(dict.fromkeys(aliases))
     for alias in aliases:
-        why = "--rekey" if rekey else f"same paper, arXiv:{entry.paper.arxiv_id}"
-        entry.changes.append(f"key: {alias!r} -> {entry.key!r} ({why}); {alias!r} kept as an alias in ids")
+        why = "--rekey" if rekey else f"same paper, arXiv:{paper.arxiv_id}"
+        changes.append(f"key: {alias!r} -> {key!r} ({why}); {alias!r} kept as an alias in ids")
     first = records[0]
-    entry.changes.extend(_corrections({k.lower(): v for k, v in first.fields.items()}, entry.paper, year_mode))
+    changes.extend(_corrections({k.lower(): v for k, v in first.fields.items()}, paper, year_mode))
     for record in records:
         for name, value in record.fields.items():
             name = name.lower()
-            if name in entry.bib_fields or _provided_by_arxiv(name, value):
+            if name in bib_fields or _provided_by_arxiv(name, value):
                 continue
-            entry.bib_fields[name] = value
+            bib_fields[name] = value
     if aliases:
-        existing = [a.strip() for a in entry.bib_fields.get("ids", "").split(",") if a.strip()]
-        merged = [a for a in dict.fromkeys(existing + aliases) if a != entry.key]
-        entry.bib_fields["ids"] = ", ".join(merged)
+        existing = [a.strip() for a in bib_fields.get("ids", "").split(",") if a.strip()]
+        merged = [a for a in dict.fromkeys(existing + aliases) if a != key]
+        bib_fields["ids"] = ", ".join(merged)
+    return bib_fields, changes
 
 
 def _provided_by_arxiv(name: str, value: str) -> bool:
@@ -165,24 +191,14 @@ def _provided_by_arxiv(name: str, value: str) -> bool:
     return False
 
 
-def _plain(value: str) -> str:
-    return clean_text(latex_to_text(value))
-
-
-def _same_title(ours: str, arxivs: str) -> bool:
-    from .textnorm import normalize
-
-    return normalize(_plain(ours)) == normalize(_plain(arxivs))
-
-
 def _corrections(fields: dict[str, str], paper: Paper, year_mode: str) -> list[str]:
     """Human-readable lines for each way the .bib entry differs from arXiv's record."""
     changes: list[str] = []
     title = fields.get("title")
     if title is None:
         changes.append("added title")
-    elif not _same_title(title, paper.title):
-        changes.append(f"title: {_plain(title)!r} -> {clean_text(paper.title)!r}")
+    elif not same_title(title, paper.title):
+        changes.append(f"title: {plain(title)!r} -> {clean_text(paper.title)!r}")
     changes.extend(_author_change(fields.get("author"), paper))
     year = str(keys.paper_year(paper.published, paper.updated, year_mode))
     old_year = fields.get("year") or (fields.get("date") or "")[:4] or None
@@ -200,7 +216,7 @@ def _corrections(fields: dict[str, str], paper: Paper, year_mode: str) -> list[s
             changes.append(f"added {name}")
     for name in ("journal", "journaltitle", "volume", "publisher", "howpublished"):
         if name in fields and _provided_by_arxiv(name, fields[name]):
-            changes.append(f"{name}: {_plain(fields[name])!r} dropped (the arXiv eprint fields say it)")
+            changes.append(f"{name}: {plain(fields[name])!r} dropped (the arXiv eprint fields say it)")
     return changes
 
 
@@ -216,4 +232,4 @@ def _author_change(value: str | None, paper: Paper) -> list[str]:
     if old_keys == new_keys:
         return []
     shown = " and ".join(arxiv_names[:3]) + (" and others" if len(arxiv_names) > 3 else "")
-    return [f"author: {_plain(value)!r} -> {shown!r} ({len(arxiv_names)} authors from arXiv)"]
+    return [f"author: {plain(value)!r} -> {shown!r} ({len(arxiv_names)} authors from arXiv)"]

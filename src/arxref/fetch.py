@@ -8,7 +8,7 @@ time; ``settings.refresh`` re-asks everything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -56,7 +56,8 @@ def fetch_papers(
     """Fetch ``ids`` (any accepted form), cache first; never raises for a per-id problem.
 
     ``progress(done)`` is called with the number of distinct valid ids settled so far.
-    ``client`` is injectable (tests); by default one is built from ``settings``.
+    ``client`` is the run's shared client (see :func:`arxref.client.use_client`); without
+    one, a client is made for this call when the API is needed.
     """
     report = FetchReport()
     wanted = _parse_all(ids, report)
@@ -76,21 +77,15 @@ def fetch_papers(
         report.uncached.update(todo)
         advance(len(todo))
         return report
-    own_client = client is None
-    if client is None:
-        from .client import ArxivClient
+    from .client import use_client
 
-        client = ArxivClient(settings)
-    try:
+    with use_client(settings, client) as api:
         bases = list(todo)
         size = min(max(1, settings.batch_size), 2000)  # the API returns at most 2000 entries
         for start in range(0, len(bases), size):
             batch = bases[start : start + size]
-            _fetch_batch(batch, todo, client, cache, report)
+            _fetch_batch(batch, todo, api, cache, report)
             advance(len(batch))
-    finally:
-        if own_client:
-            client.close()
     return report
 
 
@@ -151,10 +146,7 @@ def _fetch_batch(batch: list[str], wanted: dict[str, ArxivId], client: "ArxivCli
     finally:
         report.requests += client.requests_made - before
     now = datetime.now(timezone.utc)
-    found: list[Paper] = []
-    for base, paper in result.papers.items():
-        paper.fetched_at = now
-        found.append(paper)
+    found = [replace(paper, fetched_at=now) for paper in result.papers.values()]
     if found:
         cache.put_papers(found, fetched_at=now)  # one transaction; also forgets their not-found records
     # An entirely empty answer to a multi-id batch (even after the client's re-check) is

@@ -29,7 +29,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Iterable, Iterator, Mapping
 
-from .formats.latex import clean_text, decode_tex_escapes
+from .tex import clean_text, decode_tex_escapes
+from .textnorm import KEY_STOP_WORDS
 
 #: Lower-case words that, inside a name, start bibtex's "von" part.
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v", "2nd", "3rd"})
@@ -42,13 +43,6 @@ _ORG_WORDS = frozenset(
     """team collaboration consortium group inc inc. ltd ltd. llc laboratory lab labs institute
     university corporation corp. project committee council association society foundation
     initiative organization organisation authors contributors community""".split()
-)
-
-#: Title words skipped when choosing the key's word (articles, prepositions, question words).
-TITLE_STOP_WORDS = frozenset(
-    """a an the on of in for to toward towards and or with without from by at as via into onto
-    is are be do does what why how when where which who whom can we our your its it not no
-    about over under beyond through between among using""".split()
 )
 
 
@@ -153,7 +147,7 @@ def title_word(title: str) -> str:
     text = _MATH_RE.sub(" ", decode_tex_escapes(title))
     folded = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA)).encode("ascii", "ignore").decode()
     for word in _NON_ALNUM_RE.split(folded.lower()):
-        if word and word not in TITLE_STOP_WORDS:
+        if word and word not in KEY_STOP_WORDS:
             return word
     return ""
 

@@ -5,20 +5,24 @@ Every stage takes and returns these; none of them knows about click, SQLite or H
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Mapping
+
+from . import preprint
 
 #: Record kinds the scanner emits (part of the `scan --format jsonl` contract).
 RECORD_KINDS = ("abstract", "listing", "search_page", "tex", "markdown", "bib", "text")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Record:
     """One mention of a paper found in an input file, with where it was found.
 
     A record either carries its own arXiv id (``arxiv_id``) or only text
     (``title``/``text``/``authors``) that the resolver must match.
+    Frozen: the scanner builds each record completely and every later stage only
+    reads it (a change would be a new Record, ``dataclasses.replace``).
     """
 
     source: str
@@ -34,12 +38,12 @@ class Record:
     title: str | None = None
     text: str | None = None
     """Abstract or snippet; None when the record is only an id."""
-    authors: list[str] = field(default_factory=list)
-    mentions: list[str] = field(default_factory=list)
+    authors: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
     """Canonical ids referenced *inside* the record's text (not its own id)."""
     key: str | None = None
     """Citation key: the .bib entry key, or the key of a ``\\cite`` in .tex."""
-    problems: list[str] = field(default_factory=list)
+    problems: tuple[str, ...] = ()
     """Human-readable findings, e.g. ``invalid arXiv id '2313.00001': month 13``."""
     column: int | None = None
     """1-based column of the id or citation, when known."""
@@ -47,17 +51,55 @@ class Record:
     """Subject class written in an old-style id (``GT`` in ``math.GT/0309136``)."""
     comment: str | None = None
     """Listing ``Comments:`` line or arXiv admin note attached to the record."""
-    fields: dict[str, str] = field(default_factory=dict)
-    """For .bib records: the entry's raw fields (lower-case names)."""
+    fields: Mapping[str, str] = field(default_factory=dict)
+    """For .bib records: the entry's raw fields (lower-case names); never changed once the record exists."""
     entry_type: str | None = None
     """For .bib records: the entry type (``misc``, ``article``...)."""
     role: str = "paper"
     """``paper`` (a reference to a paper) or ``citation`` (a ``\\cite{key}`` use in .tex)."""
 
+    def __init__(self, source: str, line: int, kind: str, arxiv_id: str | None = None, version: int | None = None,
+                 title: str | None = None, text: str | None = None, authors: tuple[str, ...] = (),
+                 mentions: tuple[str, ...] = (), key: str | None = None, problems: tuple[str, ...] = (),
+                 column: int | None = None, subject_class: str | None = None, comment: str | None = None,
+                 fields: Mapping[str, str] | None = None, entry_type: str | None = None, role: str = "paper") -> None:
+        """The fields as declared above (same order and defaults; a test holds them in step).
+
+        Written by hand because the frozen dataclass's own ``__init__`` sets each of the 17
+        fields through ``object.__setattr__``: three times slower, and the scanner makes one
+        Record per abstract (bench_scan lost about a fifth of its throughput).
+        """
+        values = self.__dict__
+        values["source"] = source
+        values["line"] = line
+        values["kind"] = kind
+        values["arxiv_id"] = arxiv_id
+        values["version"] = version
+        values["title"] = title
+        values["text"] = text
+        values["authors"] = authors
+        values["mentions"] = mentions
+        values["key"] = key
+        values["problems"] = problems
+        values["column"] = column
+        values["subject_class"] = subject_class
+        values["comment"] = comment
+        values["fields"] = {} if fields is None else fields
+        values["entry_type"] = entry_type
+        values["role"] = role
+
     def to_json(self) -> dict[str, Any]:
-        """The JSON object `scan --format jsonl` prints (stable field names)."""
-        data = asdict(self)
-        return data
+        """The JSON object `scan --format jsonl` prints (stable field names, in field order; lists, not tuples)."""
+        return {name: _json_value(getattr(self, name)) for name in self.__dataclass_fields__}
+
+
+def _json_value(value: Any) -> Any:
+    """A Record field as JSON takes it: a fresh list or dict, so the caller may change it."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -76,9 +118,15 @@ class Link:
     content_type: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Paper:
-    """arXiv's metadata for one paper, as stored in the cache and given to writers."""
+    """arXiv's metadata for one paper, as stored in the cache and given to writers.
+
+    Frozen: stages hand the same Paper on (cache -> resolve -> dedup -> writers), so a
+    change is a new Paper (``dataclasses.replace``). The list fields stay lists (the
+    cache's rows, the Atom parser and arxiv.py's ``Result`` all give lists, and
+    callers compare them with lists); nobody mutates them. Not hashable (list fields).
+    """
 
     arxiv_id: str
     """Canonical id without version."""
@@ -112,21 +160,27 @@ class Paper:
     @property
     def datacite_doi(self) -> str:
         """arXiv's own DOI, registered for every paper (10.48550/arXiv.<id>)."""
-        return f"10.48550/arXiv.{self.arxiv_id}"
+        return preprint.datacite_doi(self.arxiv_id)
 
     @property
     def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
+        """The abstract page a reference links to (:func:`arxref.preprint.abs_url`)."""
+        return preprint.abs_url(self.arxiv_id)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Entry:
-    """One bibliography entry after deduplication: a paper, its key, and where it was seen."""
+    """One bibliography entry after deduplication: a paper, its key, and where it was seen.
+
+    Frozen: :func:`arxref.dedup.build_entries` works out every field first, and the
+    writers only read.
+    """
 
     key: str
     paper: Paper
-    sources: list[Record] = field(default_factory=list)
+    sources: tuple[Record, ...] = ()
+    """The records (file:line mentions) this entry was made from."""
     bib_fields: dict[str, str] = field(default_factory=dict)
     """Fields of an existing .bib entry that arXiv does not provide (kept on output)."""
-    changes: list[str] = field(default_factory=list)
+    changes: tuple[str, ...] = ()
     """What was corrected from arXiv metadata in an existing .bib entry."""

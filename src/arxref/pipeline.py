@@ -1,7 +1,8 @@
-"""The whole job as library functions: `export` (dumps -> bibliography files) and `check` (CI).
+"""The whole job as library functions: `export` (dumps -> bibliography files), `check` (CI), `resolve`.
 
-Both are thin compositions of the stages (scan -> resolve -> fetch -> dedup -> write);
-the CLI only parses options and prints what these return.
+Each is a thin composition of the stages (scan -> resolve -> fetch -> dedup -> write)
+that makes the run's one cache connection and one arXiv client; the CLI only
+parses options and prints what these return.
 """
 
 from __future__ import annotations
@@ -10,21 +11,20 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from .atomic import write_atomically_many
 from .config import Settings
-from .errors import UsageError
+from .errors import ExitCode, UsageError
 from .model import Entry, Paper, Record
+
+if TYPE_CHECKING:
+    from .resolve import Resolution
+    from .results import PaperLike
+    from .scan import ScanProblem
 
 #: Output format name -> file suffix (the names are part of the CLI contract).
 FORMAT_SUFFIXES = {"bib": ".bib", "json": ".json", "ris": ".ris"}
-
-#: Exit codes shared by `export` and `check` (a contract with users' CI jobs).
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
-EXIT_USAGE = 2
-EXIT_UNVERIFIED = 3
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances (stage is 'resolve' or 'fetch')."""
@@ -84,12 +84,12 @@ class ExportReport:
     changes: list[str] = field(default_factory=list)
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         if self.unverified:
-            return EXIT_UNVERIFIED
+            return ExitCode.UNVERIFIED
         if self.unresolved or self.ambiguous or self.not_found or self.invalid:
-            return EXIT_PROBLEMS
-        return EXIT_OK
+            return ExitCode.PROBLEMS
+        return ExitCode.OK
 
     def summary(self) -> str:
         return (
@@ -113,45 +113,82 @@ class CheckReport:
         return [p for p in self.problems if p.level == "error"]
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         if any(p.code != "unverified" for p in self.errors):
-            return EXIT_PROBLEMS
+            return ExitCode.PROBLEMS
         if any(p.code == "unverified" for p in self.errors):
-            return EXIT_UNVERIFIED
-        return EXIT_OK
+            return ExitCode.UNVERIFIED
+        return ExitCode.OK
+
+
+@dataclass(frozen=True)
+class ResolveReport:
+    """What `resolve` found: one Resolution per record (input order) and the unreadable inputs."""
+
+    resolutions: tuple[Resolution, ...]
+    warnings: tuple[ScanProblem, ...] = ()
+    """Inputs that could not be read, with file and line, in the order met."""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Records per status: every status, in :data:`arxref.resolve.STATUSES` order."""
+        from .resolve import STATUSES
+
+        counts = {status: 0 for status in STATUSES}
+        for res in self.resolutions:
+            counts[res.status] = counts.get(res.status, 0) + 1
+        return counts
+
+    @property
+    def problems(self) -> list[Resolution]:
+        """The records that did not get their paper (reported with file:line)."""
+        return [res for res in self.resolutions if not res.settled]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """OK even with unmatched records (resolving is not a check); UNVERIFIED when arXiv could not answer."""
+        return ExitCode.UNVERIFIED if self.counts["unverified"] else ExitCode.OK
+
+    def summary(self) -> str:
+        return ", ".join(f"{status} {n}" for status, n in self.counts.items())
 
 
 def _collect(paths: Sequence[str | os.PathLike[str]], problems: list[Problem]) -> list[Record]:
     """Scan all inputs; unreadable files become problems instead of stopping the run."""
-    from .scan import scan_paths
+    from .scan import ScanProblem, scan_paths
 
     if not paths:
         raise UsageError("no input paths given")
 
-    def on_problem(message: str) -> None:
-        source, line = _split_location(message)
-        problems.append(Problem(source, line, 1, "warning", "unreadable", message.split(": ", 1)[-1]))
+    def on_problem(problem: ScanProblem) -> None:
+        problems.append(Problem(problem.path, problem.line or 1, 1, "warning", "unreadable", problem.message))
 
     return list(scan_paths(paths, on_problem=on_problem))
-
-
-def _split_location(message: str) -> tuple[str, int]:
-    """'path:12: text' -> ('path', 12); 'path: text' -> ('path', 1)."""
-    head = message.split(": ", 1)[0]
-    source, _, line = head.rpartition(":")
-    if source and line.isdigit():
-        return source, int(line)
-    return head, 1
 
 
 def _problem(record: Record, level: str, code: str, message: str) -> Problem:
     return Problem(record.source, record.line, record.column or 1, level, code, message)
 
 
-def _snippet(record: Record, width: int = 60) -> str:
-    text = record.title or record.text or record.key or ""
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _snippet(record: Record) -> str:
+    """How a problem message names a record: its title, text or key, cut to one short line."""
+    from .textnorm import snippet
+
+    return snippet(record.title or record.text or record.key, trim=False)
+
+
+def _resolve(records: list[Record], settings: Settings, min_score: float | None,
+             progress: Progress | None) -> list[Resolution]:
+    """Resolve records with the run's cache and its ONE arXiv client (fetch and search share its interval)."""
+    from .cache import Cache
+    from .client import ArxivClient
+    from .resolve import resolve_records
+
+    with Cache(settings.cache_path) as cache, ArxivClient(settings) as client:
+        return resolve_records(
+            records, settings, cache, min_score=min_score, client=client,
+            progress=(lambda done, total: progress("resolve", done, total)) if progress else None,
+        )
 
 
 def export(
@@ -168,19 +205,23 @@ def export(
     min_score: float | None = None,
     rekey: bool = False,
     progress: Progress | None = None,
+    results: Iterable[PaperLike] = (),
 ) -> ExportReport:
     """Scan, resolve, fetch, deduplicate and write ``out_dir/name.{bib,json,ris}``.
 
     Files are written atomically; records that could not be resolved are left
-    out and reported (file:line) in the returned report.
+    out and reported (file:line) in the returned report. ``results`` are papers the
+    caller already holds (arxiv.py ``Result`` objects, e.g. search results, or
+    Papers): written as they are beside what ``paths`` resolve to, and ``paths`` may
+    then be empty.
     """
-    from .cache import Cache
     from .dedup import build_entries
     from .formats import WriteOptions, write_formats
-    from .resolve import resolve_records
+    from .results import paper_of
 
     formats = _check_formats(formats)
     _check_stem(name)
+    given = [paper_of(item) for item in results]
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -189,21 +230,12 @@ def export(
     settings = settings or Settings()
     report = ExportReport()
     started = datetime.now(timezone.utc)
-    records = [r for r in _collect(paths, report.problems) if r.role == "paper"]
-    report.records = len(records)
-    with Cache(settings.cache_path) as cache:
-        resolutions = resolve_records(
-            records, settings, cache, min_score=min_score,
-            progress=(lambda done, total: progress("resolve", done, total)) if progress else None,
-        )
-        pairs: list[tuple[Record, Paper]] = []
-        for res in resolutions:
-            _account(report, res)
-            if res.paper is not None and res.status in ("resolved", "given"):
-                pairs.append((res.record, res.paper))
-        entries = build_entries(pairs, rekey=rekey, year_mode=year)
+    pairs = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else []
+    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year)
     report.entries = entries
     for entry in entries:
+        if not entry.sources:
+            continue  # only from ``results``: neither read from the cache nor fetched
         fetched_at = entry.paper.fetched_at
         if fetched_at is not None and fetched_at.tzinfo is None:
             fetched_at = fetched_at.replace(tzinfo=timezone.utc)
@@ -220,23 +252,37 @@ def export(
     return report
 
 
-def _account(report: ExportReport, res: object) -> None:
+def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, report: ExportReport,
+                   min_score: float | None, progress: Progress | None) -> list[tuple[Record, Paper]]:
+    """Scan the inputs and resolve their records; each outcome is counted into ``report``."""
+    records = [r for r in _collect(paths, report.problems) if r.role == "paper"]
+    report.records = len(records)
+    resolutions = _resolve(records, settings, min_score, progress)
+    pairs: list[tuple[Record, Paper]] = []
+    for res in resolutions:
+        _account(report, res)
+        if res.paper is not None and res.status in ("resolved", "given"):
+            pairs.append((res.record, res.paper))
+    return pairs
+
+
+def _account(report: ExportReport, res: Resolution) -> None:
     """Count one resolution into the report and record a problem for anything not usable."""
-    status = getattr(res, "status")
-    record: Record = getattr(res, "record")
+    status = res.status
+    record = res.record
     if status in ("resolved", "given"):
         if status == "resolved":
             report.resolved += 1
-        if getattr(res, "paper", None) is None:
+        if res.paper is None:
             report.unverified += 1
             report.problems.append(_problem(record, "error", "unverified",
-                                            f"{getattr(res, 'arxiv_id', '?')}: metadata could not be fetched"))
+                                            f"{res.arxiv_id}: metadata could not be fetched"))
         return
-    reason = getattr(res, "reason", None) or ""
-    arxiv_id = getattr(res, "arxiv_id", None)
+    reason = res.reason or ""
+    arxiv_id = res.arxiv_id
     if status == "ambiguous":
         report.ambiguous += 1
-        cands = ", ".join(f"{c[0]} ({c[1]:.2f})" for c in (getattr(res, "candidates", None) or [])[:5])
+        cands = ", ".join(f"{c[0]} ({c[1]:.2f})" for c in res.candidates[:5])
         report.problems.append(_problem(record, "error", "ambiguous", f"ambiguous: {_snippet(record)!r} matches {cands}"))
     elif status == "unmatched":
         report.unresolved += 1
@@ -277,8 +323,6 @@ def _check_stem(name: str) -> None:
 
 # --------------------------------------------------------------------------- check
 
-CHECKED_SUFFIXES = (".tex", ".bib", ".md", ".markdown", ".txt", ".rst")
-
 
 def check(
     paths: Sequence[str | os.PathLike[str]],
@@ -295,13 +339,13 @@ def check(
     * .bib entries with an ``eprint`` whose title disagrees with arXiv's are flagged;
     * invalid ids and ambiguous/unmatched id-less references are reported.
     """
-    from .cache import Cache
-    from .resolve import resolve_records
+    from .scan import find_bib_files
+    from .textnorm import clean_title, same_title
 
     settings = settings or Settings()
     report = CheckReport()
     problems = report.problems
-    scanned = _collect(list(paths) + _discover_bibs(paths, bib_files), problems)
+    scanned = _collect([*paths, *map(str, bib_files), *find_bib_files(paths)], problems)
     records = _dedupe_records(scanned)
     report.files = len({r.source for r in records})
     citations = [r for r in records if r.role == "citation"]
@@ -314,12 +358,7 @@ def check(
         if cite.key and cite.key not in defined:
             problems.append(_problem(cite, "error", "undefined_citation",
                                      f"citation '{cite.key}' is not defined in any .bib file or \\bibitem"))
-    with Cache(settings.cache_path) as cache:
-        resolutions = resolve_records(
-            papers, settings, cache, min_score=min_score,
-            progress=(lambda done, total: progress("resolve", done, total)) if progress else None,
-        )
-    for res in resolutions:
+    for res in _resolve(papers, settings, min_score, progress):
         record = res.record
         if record.arxiv_id:
             report.ids_checked += 1
@@ -328,10 +367,10 @@ def check(
             if res.paper is None:
                 problems.append(_problem(record, "error", "unverified",
                                          f"could not verify arXiv:{res.arxiv_id} (arXiv unreachable)"))
-            elif record.kind == "bib" and record.title and not _titles_agree(record.title, res.paper.title):
+            elif record.kind == "bib" and record.title and not same_title(record.title, res.paper.title, typos=True):
                 problems.append(_problem(
                     record, "error", "title_mismatch",
-                    f"entry '{record.key}' cites arXiv:{res.arxiv_id} but its title {_clean_title(record.title)!r} "
+                    f"entry '{record.key}' cites arXiv:{res.arxiv_id} but its title {clean_title(record.title)!r} "
                     f"disagrees with arXiv's {res.paper.title!r} (wrong paper cited?)"))
             continue
         tmp = ExportReport()
@@ -365,42 +404,25 @@ def _dedupe_records(records: list[Record]) -> list[Record]:
     return unique
 
 
-def _discover_bibs(paths: Sequence[str | os.PathLike[str]], extra: Sequence[str | os.PathLike[str]]) -> list[str]:
-    """.bib files named by ``\\bibliography{}``/``\\addbibresource{}`` in given .tex files."""
-    import re
-
-    found: list[str] = [str(p) for p in extra]
-    pattern = re.compile(r"\\(?:bibliography|addbibresource)\s*(?:\[[^\]]*\])?\s*\{([^}]*)\}")
-    for path in paths:
-        p = Path(path)
-        texs = sorted(p.rglob("*.tex")) if p.is_dir() else ([p] if p.suffix == ".tex" else [])
-        for tex in texs:
-            try:
-                content = tex.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            for match in pattern.finditer(content):
-                for name in match.group(1).split(","):
-                    name = name.strip()
-                    if not name:
-                        continue
-                    candidate = tex.parent / (name if name.endswith(".bib") else f"{name}.bib")
-                    if candidate.is_file():
-                        found.append(str(candidate))
-    return found
+# --------------------------------------------------------------------------- resolve
 
 
-def _clean_title(title: str) -> str:
-    return " ".join(title.replace("{", "").replace("}", "").split())
+def resolve(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    settings: Settings | None = None,
+    min_score: float | None = None,
+    progress: Progress | None = None,
+) -> ResolveReport:
+    """Scan ``paths`` and resolve every record in them: the library side of `arxref resolve`.
 
+    Unlike `export`, every record is kept (citations too), each with its status.
+    """
+    from .scan import scan_paths
 
-def _titles_agree(ours: str, arxivs: str) -> bool:
-    """Same paper title modulo case, TeX braces, punctuation and small typos."""
-    from rapidfuzz import fuzz
-
-    from .textnorm import normalize
-
-    a, b = normalize(ours), normalize(arxivs)
-    if not a or not b:
-        return True
-    return fuzz.ratio(a, b) >= 85 or (min(len(a), len(b)) >= 20 and fuzz.partial_ratio(a, b) >= 95)
+    if not paths:
+        raise UsageError("no input paths given")
+    settings = settings or Settings()
+    warnings: list[ScanProblem] = []
+    records = list(scan_paths(list(paths), on_problem=warnings.append))
+    return ResolveReport(tuple(_resolve(records, settings, min_score, progress)), tuple(warnings))

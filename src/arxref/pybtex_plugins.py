@@ -9,62 +9,29 @@ Registered in ``pyproject.toml`` under ``pybtex.database.output`` (names ``csljs
 pybtexris registers ``ris`` as an *input* format; input and output are separate
 plugin groups, so the names do not collide and RIS can be read back with it.
 
-The conversion reuses the writers' pieces (CSL names and dates, the JSON streamer,
-the RIS record formatter, TeX decoding); BibTeX entry types map to the closest CSL
-types and RIS types, and an entry with an arXiv eprint becomes a preprint exactly
-as arxref's own writers make one.
+Thin adapters: a pybtex entry becomes a :class:`~arxref.formats.bibitem.BibItem`
+(values TeX-decoded, pybtex's split names as arxref Names), which the writers'
+own modules write (:func:`arxref.formats.csljson.bib_item`,
+:func:`arxref.formats.ris.bib_tags`). So BibTeX types map to the closest CSL and
+RIS types, and an entry with an arXiv eprint becomes a preprint exactly as
+arxref's own writers make one.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any, TextIO
+from typing import Any, Iterable, TextIO
 
 from pybtex.database import BibliographyData, Entry as PybtexEntry, Person  # type: ignore[import-untyped]
 from pybtex.database.output import BaseWriter  # type: ignore[import-untyped]
 
-from .formats.csljson import date_parts, note_text, write_items
-from .formats.latex import latex_to_text
-from .formats.ris import format_record
+from .formats.bibitem import BibItem
+from .formats.csljson import CSL_FIELDS, CSL_TYPES, bib_item, write_items
+from .formats.ris import RIS_TYPES, bib_tags, format_record
 from .keys import Name
+from .tex import latex_to_text
 
-#: BibTeX/biblatex entry type -> CSL type.
-CSL_TYPES = {
-    "article": "article-journal", "book": "book", "mvbook": "book", "booklet": "pamphlet",
-    "inbook": "chapter", "incollection": "chapter", "bookinbook": "chapter",
-    "inproceedings": "paper-conference", "conference": "paper-conference", "proceedings": "book",
-    "manual": "report", "mastersthesis": "thesis", "phdthesis": "thesis", "thesis": "thesis",
-    "techreport": "report", "report": "report", "unpublished": "manuscript", "misc": "document",
-    "online": "webpage", "electronic": "webpage", "www": "webpage", "dataset": "dataset",
-    "software": "software", "patent": "patent", "periodical": "periodical", "collection": "book",
-}
-#: BibTeX/biblatex entry type -> RIS type (Zotero's RIS.js import map chose these).
-RIS_TYPES = {
-    "article": "JOUR", "book": "BOOK", "mvbook": "BOOK", "booklet": "PAMP", "inbook": "CHAP",
-    "incollection": "CHAP", "bookinbook": "CHAP", "inproceedings": "CPAPER", "conference": "CPAPER",
-    "proceedings": "CONF", "manual": "GEN", "mastersthesis": "THES", "phdthesis": "THES",
-    "thesis": "THES", "techreport": "RPRT", "report": "RPRT", "unpublished": "UNPB", "misc": "GEN",
-    "online": "ELEC", "electronic": "ELEC", "www": "ELEC", "dataset": "DATA", "software": "COMP",
-    "patent": "PAT",
-}
-#: BibTeX field -> CSL variable (text copied after TeX decoding).
-CSL_FIELDS = {
-    "title": "title", "abstract": "abstract", "volume": "volume", "pages": "page", "doi": "DOI",
-    "url": "URL", "isbn": "ISBN", "issn": "ISSN", "edition": "edition", "series": "collection-title",
-    "publisher": "publisher", "address": "publisher-place", "location": "publisher-place",
-    "keywords": "keyword", "language": "language", "howpublished": "medium", "chapter": "chapter-number",
-    "shorttitle": "title-short", "version": "version",
-}
-_MONTHS = {
-    name: index + 1
-    for index, names in enumerate(
-        ("jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july",
-         "aug august", "sep sept september", "oct october", "nov november", "dec december")
-    )
-    for name in names.split()
-}
-_DATE_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
-_YEAR_RE = re.compile(r"\d{4}")
+__all__ = ["CSL_FIELDS", "CSL_TYPES", "RIS_TYPES", "CslJsonWriter", "RisWriter", "entry_to_csl", "entry_to_item",
+           "entry_to_ris", "person_to_name"]
 
 
 def person_to_name(person: Person) -> Name:
@@ -78,126 +45,35 @@ def person_to_name(person: Person) -> Name:
     return Name(given, last, particle, suffix)
 
 
-def _field(entry: PybtexEntry, name: str) -> str:
-    return latex_to_text(entry.fields.get(name, ""))
+def _names(persons: Iterable[Person]) -> tuple[Name, ...]:
+    """The named persons of a role. A trailing ``others`` is BibTeX's "et al.", not a
+    person: the list stops there, as arxref's own CSL-JSON and RIS do for a list cut
+    by ``max_authors`` (styles add "et al." by their own rules)."""
+    people = list(persons)
+    if people and str(people[-1]) == "others":
+        people.pop()
+    return tuple(person_to_name(person) for person in people)
 
 
-def _eprint(entry: PybtexEntry) -> str | None:
-    """The arXiv id of an entry that is an arXiv preprint (by eprinttype/archivePrefix or journal)."""
-    eprint = _field(entry, "eprint")
-    prefix = (_field(entry, "eprinttype") or _field(entry, "archiveprefix")).lower()
-    if eprint and prefix == "arxiv":
-        return eprint
-    return None
-
-
-def _issued(entry: PybtexEntry) -> dict[str, Any] | None:
-    """CSL ``issued`` from biblatex ``date`` or BibTeX ``year``/``month``."""
-    match = _DATE_RE.match(_field(entry, "date"))
-    if match:
-        year, month, day = (int(g) if g else None for g in match.groups())
-        return date_parts(year or 0, month, day)
-    year_match = _YEAR_RE.search(_field(entry, "year"))
-    if not year_match:
-        return None
-    month_text = _field(entry, "month").strip().lower().rstrip(".")
-    month = int(month_text) if month_text.isdigit() and 1 <= int(month_text) <= 12 else _MONTHS.get(month_text)
-    return date_parts(int(year_match.group(0)), month)
+def entry_to_item(key: str, entry: PybtexEntry) -> BibItem:
+    """A pybtex entry as the writers take any BibTeX entry: TeX decoded, names split."""
+    return BibItem(
+        key=key,
+        type=entry.type.lower(),
+        fields={name.lower(): latex_to_text(value) for name, value in entry.fields.items()},
+        authors=_names(entry.persons.get("author", ())),
+        editors=_names(entry.persons.get("editor", ())),
+    )
 
 
 def entry_to_csl(key: str, entry: PybtexEntry) -> dict[str, Any]:
     """A pybtex entry as a schema-valid CSL-JSON item."""
-    kind = entry.type.lower()
-    item: dict[str, Any] = {"id": key, "type": CSL_TYPES.get(kind, "document")}
-    notes: list[str] = []
-    for role, variable in (("author", "author"), ("editor", "editor")):
-        persons = entry.persons.get(role)
-        if persons:
-            item[variable] = [_csl_person(p) for p in persons]
-    issued = _issued(entry)
-    if issued:
-        item["issued"] = issued
-    for field, variable in CSL_FIELDS.items():
-        value = _field(entry, field)
-        if value:
-            item[variable] = value
-    container = _field(entry, "journal") or _field(entry, "journaltitle") or _field(entry, "booktitle")
-    if container:
-        item["container-title"] = container
-    number = _field(entry, "number")
-    if number:
-        item["issue" if kind == "article" else "number"] = number
-    institution = _field(entry, "institution") or _field(entry, "school") or _field(entry, "organization")
-    if institution and "publisher" not in item:
-        item["publisher"] = institution
-    arxiv_id = _eprint(entry)
-    if arxiv_id:
-        preprint_journal = not container or "arxiv" in container.lower()
-        if kind in ("misc", "unpublished", "online") or (kind == "article" and preprint_journal):
-            item["type"] = "article"
-            item["publisher"] = "arXiv"
-            item["number"] = arxiv_id
-            item.pop("container-title", None)
-            item.setdefault("DOI", f"10.48550/arXiv.{arxiv_id}")
-            item.setdefault("URL", f"https://arxiv.org/abs/{arxiv_id}")
-        notes.append(f"arXiv: {arxiv_id}")
-        category = _field(entry, "eprintclass") or _field(entry, "primaryclass")
-        if category:
-            notes.append(f"Primary class: {category}")
-    note = _field(entry, "note")
-    if note:
-        notes.insert(0, note)
-    if notes:
-        item["note"] = note_text(notes)
-    return item
-
-
-def _csl_person(person: Person) -> dict[str, str]:
-    from .formats.csljson import csl_name
-
-    return csl_name(person_to_name(person))
+    return bib_item(entry_to_item(key, entry))
 
 
 def entry_to_ris(key: str, entry: PybtexEntry) -> list[tuple[str, str]]:
     """A pybtex entry as RIS (tag, value) pairs."""
-    from .formats.ris import ris_name
-
-    kind = entry.type.lower()
-    arxiv_id = _eprint(entry)
-    ris_type = RIS_TYPES.get(kind, "GEN")
-    if arxiv_id and kind in ("misc", "unpublished", "online"):
-        ris_type = "UNPB"
-    tags: list[tuple[str, str]] = [("TY", ris_type), ("ID", key)]
-    tags.extend(("AU", ris_name(person_to_name(p))) for p in entry.persons.get("author", []))
-    tags.extend(("A2", ris_name(person_to_name(p))) for p in entry.persons.get("editor", []))
-    tags.append(("TI", _field(entry, "title")))
-    container = _field(entry, "journal") or _field(entry, "journaltitle") or _field(entry, "booktitle")
-    tags.append(("T2", container))
-    issued = _issued(entry)
-    if issued:
-        parts = issued["date-parts"][0]
-        tags.append(("PY", str(parts[0])))
-        if len(parts) > 1:
-            tags.append(("DA", "/".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(parts))))
-    for field, tag in (("abstract", "AB"), ("volume", "VL"), ("number", "IS"), ("publisher", "PB"),
-                       ("address", "CY"), ("doi", "DO"), ("url", "UR"), ("isbn", "SN"), ("issn", "SN"),
-                       ("edition", "ET"), ("keywords", "KW")):
-        tags.append((tag, _field(entry, field)))
-    pages = _field(entry, "pages")
-    if pages:
-        start, _, end = pages.replace("\u2013", "-").partition("-")
-        tags.append(("SP", start.strip()))
-        tags.append(("EP", end.strip("- ")))
-    if arxiv_id:
-        if not _field(entry, "publisher"):
-            tags.append(("PB", "arXiv"))
-        if not _field(entry, "doi"):
-            tags.append(("DO", f"10.48550/arXiv.{arxiv_id}"))
-        if not _field(entry, "url"):
-            tags.append(("UR", f"https://arxiv.org/abs/{arxiv_id}"))
-        tags.append(("M1", f"arXiv: {arxiv_id}"))
-    tags.append(("N1", _field(entry, "note")))
-    return tags
+    return bib_tags(entry_to_item(key, entry))
 
 
 class CslJsonWriter(BaseWriter):
@@ -206,6 +82,7 @@ class CslJsonWriter(BaseWriter):
     unicode_io = True
 
     def write_stream(self, bib_data: BibliographyData, stream: TextIO) -> None:
+        """pybtex's entry point: the whole database as one JSON array."""
         write_items((entry_to_csl(key, entry) for key, entry in bib_data.entries.items()), stream)
 
 
@@ -215,5 +92,6 @@ class RisWriter(BaseWriter):
     unicode_io = True
 
     def write_stream(self, bib_data: BibliographyData, stream: TextIO) -> None:
+        """pybtex's entry point: one RIS record per entry."""
         for key, entry in bib_data.entries.items():
             stream.write(format_record(entry_to_ris(key, entry)))

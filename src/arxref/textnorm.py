@@ -13,8 +13,11 @@ removed here, identically on both sides of a comparison:
   matcher compares a short copy with the paper's prefix anyway, and
   :func:`is_truncated` tells whether a copy says it was cut).
 
-Only :func:`normalize` decides equality; the other helpers pick words for
-search queries.
+:func:`normalize` is the one matching form: :func:`same_title` (dedup's and
+check's "same title?") and :func:`title_forms` (the resolver's title score) are
+built on it. The other helpers pick words for search queries, and the module
+keeps the project's stop-word lists (one per purpose) and the message helpers
+(:func:`snippet`, :func:`clean_title`).
 """
 
 from __future__ import annotations
@@ -42,8 +45,8 @@ _QUOTES_RE = re.compile(r"[\"'`\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\
 _NON_WORD_RE = re.compile(r"[^0-9a-z]+")
 _QUERY_SPLIT_RE = re.compile(r"[^0-9a-z ]+")
 
-#: Function words and phrases every abstract uses: worthless as search terms.
-STOP_WORDS = frozenset(
+#: Function words and abstract boilerplate: worthless as arXiv search terms (query building).
+SEARCH_STOP_WORDS = frozenset(
     """
     a about above across after again against all almost along also although always am among an and
     another any are around as at be because been before being below between both but by can cannot
@@ -64,6 +67,29 @@ STOP_WORDS = frozenset(
     set sets number numbers case cases however moreover furthermore finally recently recent here
     therein thereby among across while whereas often particular particularly significant
     significantly effective effectively important model models data
+    """.split()
+)
+
+#: Title words a citation key skips for its word (``chen2021evaluating``); part of the
+#: key contract: changing it renames every generated key.
+KEY_STOP_WORDS = frozenset(
+    """a an the on of in for to toward towards and or with without from by at as via into onto
+    is are be do does what why how when where which who whom can we our your its it not no
+    about over under beyond through between among using""".split()
+)
+
+#: Words too common in any English abstract to tell papers apart: the cache's full-text
+#: lookup never probes them (changing it changes which candidates a search returns).
+INDEX_STOP_WORDS = frozenset(
+    """
+    a about above after again against all also although am among an and any are as at be because been
+    before being below between both but by can could did do does doing down during each either et few
+    for from further had has have having he her here hers herself him himself his how however i if in
+    into is it its itself just may me might more most must my myself no nor not now of off on once
+    only or other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through thus to too under until up upon us
+    very via was we were what when where which while who whom why will with within without would you
+    your yours yourself yourselves al etc eg ie vs
     """.split()
 )
 
@@ -124,7 +150,7 @@ def content_words(text: str) -> list[str]:
 
 def is_content(word: str) -> bool:
     """A word worth searching for: not a stop word, a number or a 1-2 letter word."""
-    return len(word) > 2 and word not in STOP_WORDS and not word.isdigit()
+    return len(word) > 2 and word not in SEARCH_STOP_WORDS and not word.isdigit()
 
 
 def distinctive_words(text: str, limit: int) -> list[str]:
@@ -194,9 +220,70 @@ def spread_phrases(text: str, count: int, size: int = 2) -> list[str]:
     return picked[:count]
 
 
-def snippet(text: str | None, width: int = 60) -> str:
-    """One-line excerpt for messages (``file:line: unmatched: <snippet>``)."""
+# --------------------------------------------------------------------------- titles and messages
+
+
+@lru_cache(maxsize=8192)
+def title_forms(title: str) -> tuple[str, ...]:
+    """Matching forms of a title: the whole title, and its main part when it has a subtitle.
+
+    Papers are often cited without their subtitle (``GPT-4 Technical Report`` for
+    ``GPT-4 Technical Report: ...``), so the part before ``:``, `` - `` or ``?`` counts
+    too when it keeps at least two words.
+    """
+    forms = [normalize(title)]
+    for sep in (":", " - ", "?"):
+        if sep in title:
+            main = normalize(title.split(sep, 1)[0])
+            if len(main.split()) >= 2 and main not in forms:
+                forms.append(main)
+    return tuple(forms)
+
+
+def same_title(ours: str, theirs: str, *, typos: bool = False) -> bool:
+    """Whether two titles (TeX allowed) say the same: the one answer for dedup and check.
+
+    By default the titles must be equal word for word once TeX is decoded and
+    :func:`normalize` applied: ``dedup`` reports any other difference as a correction
+    of the user's .bib entry. ``typos=True`` is ``check``'s question, "is this the
+    paper the entry meant?": titles agree unless they differ beyond typos (character
+    ratio under 85, and no 95 partial match when both have 20 characters or more), and
+    a missing title never disagrees. The two thresholds answer different questions,
+    so both stay (outputs depend on each).
+    """
+    if not typos:
+        return normalize(plain(ours)) == normalize(plain(theirs))
+    from rapidfuzz import fuzz
+
+    a, b = normalize(ours), normalize(theirs)
+    if not a or not b:
+        return True
+    return fuzz.ratio(a, b) >= 85 or (min(len(a), len(b)) >= 20 and fuzz.partial_ratio(a, b) >= 95)
+
+
+def plain(text: str) -> str:
+    """TeX-ish text (a .bib value, an arXiv title) as one line of plain text: what messages show."""
+    from .tex import clean_text, latex_to_text
+
+    return clean_text(latex_to_text(text))
+
+
+def clean_title(title: str) -> str:
+    """A title for messages and matching input: TeX braces dropped, whitespace runs squashed."""
+    return " ".join(title.replace("{", "").replace("}", "").split())
+
+
+def snippet(text: str | None, width: int = 60, *, trim: bool = True) -> str:
+    """One-line excerpt of at most ``width`` characters for messages, ``\u2026`` where cut.
+
+    ``trim`` drops the space before the ``\u2026`` (``resolve`` tables); ``check`` and
+    ``export`` problem messages keep the cut exactly where it falls, as they always
+    have (users' CI logs are matched against them).
+    """
     if not text:
         return ""
     flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "\u2026"
+    if len(flat) <= width:
+        return flat
+    cut = flat[: width - 1]
+    return (cut.rstrip() if trim else cut) + "\u2026"

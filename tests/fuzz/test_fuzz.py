@@ -22,7 +22,7 @@ from arxref import ids
 from arxref.errors import InputError, InvalidIdError
 from arxref.formats import write_bibtex, write_csljson, write_ris
 from arxref.model import Author, Entry, Paper
-from arxref.scan import scan_file, scan_text
+from arxref.scan import ScanProblem, scan_file, scan_text
 
 HERE = Path(__file__).resolve().parent
 CORPUS = sorted((HERE / "corpus").iterdir())
@@ -46,14 +46,14 @@ def _check_records(records: list[object]) -> None:
 @FUZZ
 @given(text=st.text(), kind=st.sampled_from(KINDS))
 def test_scan_text_any_text(text: str, kind: str | None) -> None:
-    problems: list[str] = []
+    problems: list[ScanProblem] = []
     try:
         records = scan_text(text, source="fuzz.txt", kind=kind, on_problem=problems.append)
     except ValueError as exc:  # an unknown kind name is the only acceptable refusal
         pytest.fail(f"scan_text raised {exc!r}")
     _check_records(records)
-    for message in problems:
-        assert "\n" not in message.strip()  # one-line messages
+    for problem in problems:
+        assert "\n" not in str(problem).strip()  # one-line messages
 
 
 @FUZZ
@@ -61,15 +61,15 @@ def test_scan_text_any_text(text: str, kind: str | None) -> None:
 def test_scan_file_any_bytes(tmp_path: Path, data: bytes, suffix: str) -> None:
     path = tmp_path / f"fuzz{suffix}"
     path.write_bytes(data)
-    problems: list[str] = []
+    problems: list[ScanProblem] = []
     try:
         records = list(scan_file(path, on_problem=problems.append))
     except InputError as exc:
         assert str(path) in str(exc) or exc.path == str(path)  # type: ignore[attr-defined]
         return
     _check_records(records)
-    for message in problems:
-        assert "\n" not in message.strip()
+    for problem in problems:
+        assert "\n" not in str(problem).strip()
 
 
 # -- id grammar --------------------------------------------------------------------------------

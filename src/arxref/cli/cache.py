@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import click
 
+from ..errors import ExitCode
 from .common import handle_errors
 
 cache_option = click.option(
@@ -21,7 +22,7 @@ def _open(cache_path: str | None) -> Any:
     from ..cache import Cache
     from ..config import Settings
 
-    return Cache(Settings.from_options(cache_path=cache_path).cache_path)
+    return Cache(Settings.from_env(cache_path=cache_path).cache_path)
 
 
 def _human_size(size: int) -> str:
@@ -102,7 +103,7 @@ def import_(paths: tuple[str, ...], cache_path: str | None, quiet: bool) -> None
     click.echo(f"imported {report.papers} papers ({report.unchanged} already up to date) from "
                f"{report.records} records in {report.files} files, {report.problem_count} problems")
     if report.problem_count:
-        sys.exit(1)
+        sys.exit(ExitCode.PROBLEMS)
 
 
 @cache.command("export")
@@ -160,7 +161,7 @@ def path(cache_path: str | None) -> None:
     """
     from ..config import Settings
 
-    click.echo(str(Settings.from_options(cache_path=cache_path).cache_path))
+    click.echo(str(Settings.from_env(cache_path=cache_path).cache_path))
 
 
 @cache.command("clear-not-found")

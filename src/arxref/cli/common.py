@@ -9,7 +9,7 @@ from typing import Any, Callable, TypeVar
 import click
 
 from ..config import Settings
-from ..errors import ArxrefError
+from ..errors import ArxrefError, ExitCode
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,9 +38,13 @@ def network_options(func: F) -> F:
 
 
 def settings_from(options: dict[str, Any]) -> Settings:
-    """Settings from the network options (None means: environment or default)."""
+    """Settings from the network options (None means: environment or default).
+
+    The command line is where the environment is read (ARXREF_*); library calls get
+    their settings passed in.
+    """
     names = ("api_url", "cache_path", "offline", "request_interval", "batch_size", "refresh", "timeout", "max_retries")
-    return Settings.from_options(**{name: options.pop(name, None) for name in names})
+    return Settings.from_env(**{name: options.pop(name, None) for name in names})
 
 
 def handle_errors(func: F) -> F:
@@ -55,8 +59,8 @@ def handle_errors(func: F) -> F:
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("arxref: interrupted", err=True)
-            sys.exit(130)
+            sys.exit(ExitCode.INTERRUPTED)
         except BrokenPipeError:
-            sys.exit(0)
+            sys.exit(ExitCode.OK)
 
     return wrapper  # type: ignore[return-value]

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..errors import ExitCode
 from .common import handle_errors, network_options, settings_from
 from .progress import ProgressPrinter
 
 if TYPE_CHECKING:
     from ..fetch import FetchReport
     from ..model import Paper
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_UNVERIFIED = 0, 1, 3
 
 
 @click.command()
@@ -73,12 +72,13 @@ def fetch(ids: tuple[str, ...], fmt: str, **network: Any) -> None:
     sys.exit(exit_code(report))
 
 
-def exit_code(report: "FetchReport") -> int:
+def exit_code(report: "FetchReport") -> ExitCode:
+    """UNVERIFIED when arXiv (or, offline, the cache) could not answer; PROBLEMS for unknown or invalid ids."""
     if report.unverified or report.uncached:
-        return EXIT_UNVERIFIED
+        return ExitCode.UNVERIFIED
     if report.not_found or report.invalid:
-        return EXIT_PROBLEMS
-    return EXIT_OK
+        return ExitCode.PROBLEMS
+    return ExitCode.OK
 
 
 def _report_problems(report: "FetchReport") -> None:

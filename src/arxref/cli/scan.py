@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..errors import ExitCode
 from .common import handle_errors
 
 if TYPE_CHECKING:
     from ..model import Record
 
-EXIT_OK, EXIT_NOTHING_READ = 0, 1
 _SNIPPET_WIDTH = 70
 
 
@@ -36,12 +36,12 @@ def scan(paths: tuple[str, ...], fmt: str) -> None:
       arxref scan seeds/
       arxref scan paper.tex refs.bib --format jsonl
     """
-    from ..scan import ScanStats, scan_paths
+    from ..scan import ScanProblem, ScanStats, scan_paths
 
     stats = ScanStats()
 
-    def warn(message: str) -> None:
-        click.echo(f"arxref: warning: {message}", err=True)
+    def warn(problem: ScanProblem) -> None:
+        click.echo(f"arxref: warning: {problem}", err=True)
 
     records = scan_paths(paths, on_problem=warn, stats=stats)
     if fmt == "jsonl":
@@ -54,8 +54,8 @@ def scan(paths: tuple[str, ...], fmt: str) -> None:
         click.echo(f"{len(rows)} records from {stats.files_scanned} files", err=True)
     if stats.files_scanned == 0:
         click.echo("arxref: error: no input file could be read", err=True)
-        sys.exit(EXIT_NOTHING_READ)
-    sys.exit(EXIT_OK)
+        sys.exit(ExitCode.PROBLEMS)
+    sys.exit(ExitCode.OK)
 
 
 def _row(record: Record) -> tuple[str, str, str, str]:

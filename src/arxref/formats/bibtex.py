@@ -3,7 +3,7 @@
 Each preprint carries both arXiv's recommended BibTeX fields (``eprint``,
 ``archivePrefix``, ``primaryClass``) and biblatex's (``eprinttype``, ``eprintclass``):
 bibtex styles and pandoc read the first set, biblatex and Zotero the second. ``doi``
-is arXiv's DataCite DOI (``10.48550/arXiv.<id>``); a journal reference goes into
+is arXiv's DataCite DOI (``10.48550/arXiv.<id>``, :mod:`arxref.preprint`); a journal reference goes into
 ``note`` unless ``prefer_published`` asks for the ``@article``. The abstract is not
 written (CSL-JSON and RIS carry it; abstracts are where stray TeX breaks builds).
 
@@ -18,8 +18,9 @@ from functools import lru_cache
 
 from ..keys import Name, split_name
 from ..model import Entry
+from ..preprint import ABS_URL_PREFIX, DOI_PREFIX, EPRINT_TYPE, REPOSITORY
+from ..tex import bibtex_title, clean_text, escape_text, raw_value
 from . import WriteOptions
-from .latex import bibtex_title, clean_text, escape_text, raw_value
 from .prepared import Prepared
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -69,11 +70,13 @@ def format_authors(names: list[Name], truncated: bool, ascii: bool = False) -> s
 
 @lru_cache(maxsize=65536)
 def _author_utf8(display_name: str) -> str:
+    """One arXiv display name as a BibTeX name, UTF-8 kept."""
     return format_name(split_name(display_name), False)
 
 
 @lru_cache(maxsize=65536)
 def _author_ascii(display_name: str) -> str:
+    """One arXiv display name as a BibTeX name, accented letters as LaTeX escapes."""
     return format_name(split_name(display_name), True)
 
 
@@ -103,14 +106,10 @@ def entry_type(entry: Entry, options: WriteOptions) -> str:
 
 
 def _entry_type(prepared: Prepared) -> str:
+    """:func:`entry_type` of an entry already prepared."""
     if prepared.published or prepared.container == "journal":
         return "article"
     return "inproceedings" if prepared.container == "booktitle" else "misc"
-
-
-def format_entry(entry: Entry, options: WriteOptions) -> str:
-    """One entry as BibTeX text (ends with a blank line)."""
-    return "".join(format_prepared(Prepared(entry, options), options))
 
 
 def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str]:
@@ -126,17 +125,18 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str
     bib = prepared.bib_fields
     plain = prepared.plain_ids  # then the id, the category and the DOI and URL built from them are safe
     arxiv_id = paper.arxiv_id if plain else _safe(paper.arxiv_id)
-    url = f"https://arxiv.org/abs/{arxiv_id}" if plain else _verbatim(paper.abs_url)
+    url = f"{ABS_URL_PREFIX}{arxiv_id}" if plain else _verbatim(paper.abs_url)
     if published and paper.doi:
         doi = _verbatim(paper.doi)
     else:
-        doi = f"10.48550/arXiv.{arxiv_id}" if plain else _verbatim(paper.datacite_doi)
+        doi = f"{DOI_PREFIX}{arxiv_id}" if plain else _verbatim(paper.datacite_doi)
     category = prepared.category
     if category:
         category = category if plain else _safe(category)
-        classes = f"  primaryClass = {{{category}}},\n  eprinttype = {{arxiv}},\n  eprintclass = {{{category}}},\n"
+        classes = (f"  primaryClass = {{{category}}},\n  eprinttype = {{{EPRINT_TYPE}}},\n"
+                   f"  eprintclass = {{{category}}},\n")
     else:
-        classes = "  eprinttype = {arxiv},\n"
+        classes = f"  eprinttype = {{{EPRINT_TYPE}}},\n"
     authors = f"  author = {{{_author_field(prepared, ascii)}}},\n" if prepared.authors else ""
     if published:
         when = f"  journal = {{{escape_text(paper.journal_ref or '', ascii)}}},\n  year = {{{prepared.year}}},\n"
@@ -153,7 +153,7 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str
     doi_line = f"  doi = {{{doi}}},\n" if doi else ""
     return (f"@{_entry_type(prepared)}{{{prepared.entry.key},\n{authors}",
             f"  title = {{{bibtex_title(paper.title, ascii)}}},\n{when}"
-            f"  eprint = {{{arxiv_id}}},\n  archivePrefix = {{arXiv}},\n{classes}{doi_line}"
+            f"  eprint = {{{arxiv_id}}},\n  archivePrefix = {{{REPOSITORY}}},\n{classes}{doi_line}"
             f"  url = {{{url}}},\n{tail}}}\n\n")
 
 

@@ -6,7 +6,11 @@ Archive ID. Items validate against the CSL-JSON schema (``additionalProperties:
 false``), so anything without a CSL variable (the arXiv id, primary class, a .bib
 entry's extra fields) goes into ``note`` as ``key: value`` lines, which Zotero moves
 into Extra. Particles stay in ``family`` (Zotero drops ``non-dropping-particle``).
-Titles are plain text: TeX escapes decoded, math left as written.
+Titles are plain text: TeX escapes decoded, math left as written. The preprint's
+DOI, URL, repository and note lines follow :mod:`arxref.preprint`.
+
+:func:`bib_item` writes any BibTeX entry (a :class:`~arxref.formats.bibitem.BibItem`,
+from the pybtex output plugin) with the same names, dates and preprint rules.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C; e
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from ..keys import Name, split_name
-from ..model import Entry
-from . import WriteOptions
-from .latex import clean_text, latex_to_text
+from ..preprint import (ABS_URL_PREFIX, ARCHIVE_LINE_PREFIX, CLASS_LINE_PREFIX, DOI_PREFIX, REPOSITORY, abs_url,
+                        datacite_doi, note_lines)
+from ..tex import clean_text, latex_to_text
+from .bibitem import PREPRINT_TYPES, BibItem
 from .prepared import Prepared
 
 if TYPE_CHECKING:
     from ..model import Paper
+    from . import WriteOptions
 
 _BUFFER_ITEMS = 512
 #: No indent: the C encoder is used only without one (5x faster); one item per line.
@@ -106,14 +112,12 @@ def _item_values(prepared: Prepared) -> dict[str, str]:
     if abstract:
         item["abstract"] = _json_clean(abstract)
     arxiv_id = paper.arxiv_id
-    item["publisher"] = '"arXiv"'
+    item["publisher"] = encode_basestring(REPOSITORY)
     item["number"] = encode_basestring(arxiv_id)
     item["DOI"] = encode_basestring(paper.datacite_doi)
     item["URL"] = encode_basestring(paper.abs_url)
     item["version"] = f'"{int(paper.version)}"'
-    notes = [f"arXiv: {arxiv_id}"]
-    if prepared.category:
-        notes.append(f"Primary class: {prepared.category}")
+    notes = note_lines(arxiv_id, prepared.category)
     kind = "article"
     if paper.journal_ref and prepared.published:
         kind = "article-journal"
@@ -177,17 +181,15 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, ...
         authors = '"author": [' + ", ".join(map(_author_json, prepared.names)) + "], "
     abstract = prepared.abstract_text
     abstract = f'"abstract": {_json_clean(abstract)}, ' if abstract else ""
-    notes = [f"arXiv: {paper.arxiv_id}"]
-    if prepared.category:
-        notes.append(f"Primary class: {prepared.category}")
+    notes = note_lines(paper.arxiv_id, prepared.category)
     journal_ref = paper.journal_ref
     if journal_ref and prepared.published:
         issued = (_date_json(prepared.year) if prepared.year != date.year
                   else _date_json(date.year, date.month, date.day))
-        doi = encode_basestring(paper.doi) if paper.doi else f'"10.48550/arXiv.{arxiv_id}"'
+        doi = encode_basestring(paper.doi) if paper.doi else f'"{DOI_PREFIX}{arxiv_id}"'
         return (f'{{"id": {encode_basestring(prepared.entry.key)}, "type": "article-journal", '
                 f'"title": {_json_clean(prepared.title_text)}, {authors}',
-                f'"issued": {issued}, {abstract}"DOI": {doi}, "URL": "https://arxiv.org/abs/{arxiv_id}", "version": "{int(paper.version)}", '
+                f'"issued": {issued}, {abstract}"DOI": {doi}, "URL": "{ABS_URL_PREFIX}{arxiv_id}", "version": "{int(paper.version)}", '
                 f'"container-title": {_json_clean(clean_text(journal_ref))}, '
                 f'"note": {encode_basestring(note_text(notes))}}}')
     if journal_ref:
@@ -196,23 +198,94 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, ...
             notes.append(f"Published DOI: {paper.doi}")
         note = encode_basestring(note_text(notes))
     elif prepared.plain_ids:  # nothing to clean or escape in "arXiv: <id>\nPrimary class: <category>"
-        note = f'"arXiv: {arxiv_id}\\nPrimary class: {prepared.category}"' if prepared.category else f'"arXiv: {arxiv_id}"'
+        note = (f'"{ARCHIVE_LINE_PREFIX}{arxiv_id}\\n{CLASS_LINE_PREFIX}{prepared.category}"' if prepared.category
+                else f'"{ARCHIVE_LINE_PREFIX}{arxiv_id}"')
     else:
         note = encode_basestring(note_text(notes))
     return (f'{{"id": {encode_basestring(prepared.entry.key)}, "type": "article", '
             f'"title": {_json_clean(prepared.title_text)}, {authors}',
             f'"issued": {_date_json(date.year, date.month, date.day)}, {abstract}'
-            f'"publisher": "arXiv", "number": "{arxiv_id}", "DOI": "10.48550/arXiv.{arxiv_id}", '
-            f'"URL": "https://arxiv.org/abs/{arxiv_id}", "version": "{int(paper.version)}", "note": {note}}}')
+            f'"publisher": "{REPOSITORY}", "number": "{arxiv_id}", "DOI": "{DOI_PREFIX}{arxiv_id}", '
+            f'"URL": "{ABS_URL_PREFIX}{arxiv_id}", "version": "{int(paper.version)}", "note": {note}}}')
 
 
 def _join(values: dict[str, str]) -> str:
+    """The item's JSON text from ``{variable: JSON text}``, in the stdlib encoder's layout."""
     return "{" + ", ".join([_member(k) + v for k, v in values.items()]) + "}"
 
 
-def entry_to_csl(entry: Entry, options: WriteOptions) -> dict[str, Any]:
-    """One Entry as a CSL-JSON item (plain dict, schema-valid): what the writer writes, decoded."""
-    return {k: json.loads(v) for k, v in _item_values(Prepared(entry, options)).items()}
+# --------------------------------------------------------------------------- any BibTeX entry
+
+#: BibTeX/biblatex entry type -> CSL type.
+CSL_TYPES = {
+    "article": "article-journal", "book": "book", "mvbook": "book", "booklet": "pamphlet",
+    "inbook": "chapter", "incollection": "chapter", "bookinbook": "chapter",
+    "inproceedings": "paper-conference", "conference": "paper-conference", "proceedings": "book",
+    "manual": "report", "mastersthesis": "thesis", "phdthesis": "thesis", "thesis": "thesis",
+    "techreport": "report", "report": "report", "unpublished": "manuscript", "misc": "document",
+    "online": "webpage", "electronic": "webpage", "www": "webpage", "dataset": "dataset",
+    "software": "software", "patent": "patent", "periodical": "periodical", "collection": "book",
+}
+#: BibTeX field -> CSL variable (text copied after TeX decoding).
+CSL_FIELDS = {
+    "title": "title", "abstract": "abstract", "volume": "volume", "pages": "page", "doi": "DOI",
+    "url": "URL", "isbn": "ISBN", "issn": "ISSN", "edition": "edition", "series": "collection-title",
+    "publisher": "publisher", "address": "publisher-place", "location": "publisher-place",
+    "keywords": "keyword", "language": "language", "howpublished": "medium", "chapter": "chapter-number",
+    "shorttitle": "title-short", "version": "version",
+}
+
+
+def bib_item(entry: BibItem) -> dict[str, Any]:
+    """Any BibTeX entry as a schema-valid CSL-JSON item (for :func:`write_items`).
+
+    Types and fields map to their closest CSL ones; an arXiv eprint that is the entry
+    itself (a misc/unpublished/online entry, or an article whose journal is arXiv)
+    becomes a preprint exactly as :func:`format_prepared` writes one.
+    """
+    item: dict[str, Any] = {"id": entry.key, "type": CSL_TYPES.get(entry.type, "document")}
+    for variable, names in (("author", entry.authors), ("editor", entry.editors)):
+        if names:
+            item[variable] = [csl_name(name) for name in names]
+    issued = entry.issued
+    if issued:
+        item["issued"] = date_parts(*issued)
+    for name, variable in CSL_FIELDS.items():
+        value = entry.get(name)
+        if value:
+            item[variable] = value
+    container = entry.container
+    if container:
+        item["container-title"] = container
+    number = entry.get("number")
+    if number:
+        item["issue" if entry.type == "article" else "number"] = number
+    institution = entry.get("institution") or entry.get("school") or entry.get("organization")
+    if institution and "publisher" not in item:
+        item["publisher"] = institution
+    notes = _bib_preprint(item, entry)
+    if entry.get("note"):
+        notes.insert(0, entry.get("note"))
+    if notes:
+        item["note"] = note_text(notes)
+    return item
+
+
+def _bib_preprint(item: dict[str, Any], entry: BibItem) -> list[str]:
+    """Make ``item`` the preprint when the entry is one; the note lines of its arXiv eprint."""
+    arxiv_id = entry.arxiv_id
+    if not arxiv_id:
+        return []
+    container = entry.container
+    preprint_journal = not container or "arxiv" in container.lower()
+    if entry.type in PREPRINT_TYPES or (entry.type == "article" and preprint_journal):
+        item["type"] = "article"
+        item["publisher"] = REPOSITORY
+        item["number"] = arxiv_id
+        item.pop("container-title", None)
+        item.setdefault("DOI", datacite_doi(arxiv_id))
+        item.setdefault("URL", abs_url(arxiv_id))
+    return note_lines(arxiv_id, entry.category)
 
 
 def write_items(items: Iterable[dict[str, Any]], stream: TextIO) -> None:

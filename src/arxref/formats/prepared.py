@@ -11,16 +11,34 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
-from . import WriteOptions, has_journal, journal_year
-from .latex import clean_text, latex_to_text
+from ..tex import clean_text, latex_to_text
 
 if TYPE_CHECKING:
     from ..model import Author, Entry, Paper
+    from . import WriteOptions
 
 #: "<arXiv id>\n<category>" made of characters no format escapes (one match for both).
 _PLAIN_IDS_RE = re.compile(r"[A-Za-z0-9.\-]+/?[A-Za-z0-9.\-]*\n[A-Za-z0-9.\-]*")
+_JOURNAL_YEAR_RE = re.compile(r"\((1[89]\d\d|20\d\d)\)|\b(1[89]\d\d|20\d\d)\b")
+
+
+def journal_year(journal_ref: str) -> int | None:
+    """The year written in a journal reference (``Phys. Rev. D 99, 1 (2019)`` -> 2019)."""
+    match = _JOURNAL_YEAR_RE.search(journal_ref)
+    if not match:
+        return None
+    return int(match.group(1) or match.group(2))
+
+
+def has_journal(bib_fields: Mapping[str, str]) -> str | None:
+    """The container kind a user's .bib entry kept: ``journal``, ``booktitle`` or None."""
+    if "booktitle" in bib_fields:
+        return "booktitle"
+    if "journal" in bib_fields or "journaltitle" in bib_fields:
+        return "journal"
+    return None
 
 
 class Prepared:

@@ -12,20 +12,30 @@ The arXiv id is written as ``M1  - arXiv: <id>``: Zotero's RIS import sends M1 o
 non-JOUR records to Extra, where ``arXiv: <id>`` is the line Zotero's own arXiv
 importer writes; EndNote shows M1 as "Number". ``N1`` (a child note in Zotero)
 carries only the journal reference and the user's note. ``ID`` is the citation key
-(Zotero ignores it; EndNote and rispy keep it).
+(Zotero ignores it; EndNote and rispy keep it). The preprint's DOI, URL, repository
+and ``M1`` line follow :mod:`arxref.preprint`.
+
+:func:`bib_tags` writes any BibTeX entry (a :class:`~arxref.formats.bibitem.BibItem`,
+from the pybtex output plugin) with the same names, framing and preprint rules.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ..keys import Name, split_name
-from . import WriteOptions
-from .latex import clean_text, latex_to_text
+from ..preprint import ABS_URL_PREFIX, ARCHIVE_LINE_PREFIX, DOI_PREFIX, REPOSITORY, abs_url, archive_line, datacite_doi
+from ..tex import clean_text, latex_to_text
+from .bibitem import PREPRINT_TYPES, BibItem
 from .prepared import Prepared
 
+if TYPE_CHECKING:
+    from . import WriteOptions
+
 CRLF = "\r\n"
+#: The RIS type of a preprint (see above).
+PREPRINT_TYPE = "UNPB"
 
 
 def ris_name(name: Name) -> str:
@@ -70,7 +80,7 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str
     bib = prepared.bib_fields
     container = prepared.container
     published = prepared.published
-    kind = "JOUR" if published or container == "journal" else "CPAPER" if container == "booktitle" else "UNPB"
+    kind = "JOUR" if published or container == "journal" else "CPAPER" if container == "booktitle" else PREPRINT_TYPE
     date = prepared.date
     arxiv_id = paper.arxiv_id if prepared.plain_ids else clean_text(paper.arxiv_id)
     if published and paper.journal_ref:
@@ -85,7 +95,7 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str
     elif published and paper.doi:
         doi = latex_to_text(paper.doi)
     else:
-        doi = f"10.48550/arXiv.{arxiv_id}"
+        doi = f"{DOI_PREFIX}{arxiv_id}"
     extra = ""
     if bib:
         for name, tag in (("volume", "VL"), ("number", "IS"), ("pages", "SP"), ("keywords", "KW")):
@@ -100,5 +110,65 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str
             f"{_line('TI', prepared.title_text)}{container_line}",
             f"PY  - {prepared.year}{CRLF}"
             f"DA  - {date.year:04d}/{date.month:02d}/{date.day:02d}{CRLF}{_line('AB', prepared.abstract_text)}"
-            f"PB  - arXiv{CRLF}{_line('DO', doi)}UR  - https://arxiv.org/abs/{arxiv_id}{CRLF}"
-            f"M1  - arXiv: {arxiv_id}{CRLF}{extra}ER  - {CRLF}{CRLF}")
+            f"PB  - {REPOSITORY}{CRLF}{_line('DO', doi)}UR  - {ABS_URL_PREFIX}{arxiv_id}{CRLF}"
+            f"M1  - {ARCHIVE_LINE_PREFIX}{arxiv_id}{CRLF}{extra}ER  - {CRLF}{CRLF}")
+
+
+# --------------------------------------------------------------------------- any BibTeX entry
+
+#: BibTeX/biblatex entry type -> RIS type (Zotero's RIS.js import map chose these).
+RIS_TYPES = {
+    "article": "JOUR", "book": "BOOK", "mvbook": "BOOK", "booklet": "PAMP", "inbook": "CHAP",
+    "incollection": "CHAP", "bookinbook": "CHAP", "inproceedings": "CPAPER", "conference": "CPAPER",
+    "proceedings": "CONF", "manual": "GEN", "mastersthesis": "THES", "phdthesis": "THES",
+    "thesis": "THES", "techreport": "RPRT", "report": "RPRT", "unpublished": "UNPB", "misc": "GEN",
+    "online": "ELEC", "electronic": "ELEC", "www": "ELEC", "dataset": "DATA", "software": "COMP",
+    "patent": "PAT",
+}
+#: BibTeX field -> RIS tag, in the order written after the date.
+_BIB_TAGS = (("abstract", "AB"), ("volume", "VL"), ("number", "IS"), ("publisher", "PB"), ("address", "CY"),
+             ("doi", "DO"), ("url", "UR"), ("isbn", "SN"), ("issn", "SN"), ("edition", "ET"), ("keywords", "KW"))
+
+
+def bib_tags(entry: BibItem) -> list[tuple[str, str]]:
+    """Any BibTeX entry as RIS (tag, value) pairs for :func:`format_record`.
+
+    Types map to Zotero's choices; an entry with an arXiv eprint gets the preprint's
+    repository, DOI, URL and ``M1`` line where it has none of its own, and a
+    misc/unpublished/online one is typed as the preprint it is.
+    """
+    arxiv_id = entry.arxiv_id
+    ris_type = RIS_TYPES.get(entry.type, "GEN")
+    if arxiv_id and entry.type in PREPRINT_TYPES:
+        ris_type = PREPRINT_TYPE
+    tags: list[tuple[str, str]] = [("TY", ris_type), ("ID", entry.key)]
+    tags.extend(("AU", ris_name(name)) for name in entry.authors)
+    tags.extend(("A2", ris_name(name)) for name in entry.editors)
+    tags.append(("TI", entry.get("title")))
+    tags.append(("T2", entry.container))
+    issued = entry.issued
+    if issued:
+        tags.append(("PY", str(issued[0])))
+        if len(issued) > 1:
+            tags.append(("DA", "/".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(issued))))
+    tags.extend((tag, entry.get(name)) for name, tag in _BIB_TAGS)
+    pages = entry.get("pages")
+    if pages:
+        start, _, end = pages.replace("\u2013", "-").partition("-")
+        tags.append(("SP", start.strip()))
+        tags.append(("EP", end.strip("- ")))
+    if arxiv_id:
+        tags.extend(_bib_preprint_tags(entry, arxiv_id))
+    tags.append(("N1", entry.get("note")))
+    return tags
+
+
+def _bib_preprint_tags(entry: BibItem, arxiv_id: str) -> list[tuple[str, str]]:
+    """The preprint's tags an entry with an arXiv eprint does not give itself."""
+    tags = [] if entry.get("publisher") else [("PB", REPOSITORY)]
+    if not entry.get("doi"):
+        tags.append(("DO", datacite_doi(arxiv_id)))
+    if not entry.get("url"):
+        tags.append(("UR", abs_url(arxiv_id)))
+    tags.append(("M1", archive_line(arxiv_id)))
+    return tags

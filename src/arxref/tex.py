@@ -14,7 +14,9 @@ and RIS need, so both directions live here:
   into plain text for CSL-JSON and RIS; math is left as written.
 
 Everything here is string-to-string and cheap: the writers call these once per field
-and the hot paths are ``str.translate`` and a few compiled regexes.
+and the hot paths are ``str.translate`` and a few compiled regexes. A top-level module
+(not part of :mod:`arxref.formats`) because keys, dedup, messages and the pybtex
+plugins read TeX too, and none of them should depend on the writers.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def _latex_for_char(char: str) -> str | None:
 
 
 def _build_tables() -> tuple[dict[int, str], dict[int, str]]:
+    """The translate tables of :func:`escape_text`: TeX specials only, and specials plus accented letters."""
     utf8 = {ord(k): v for k, v in _SPECIALS.items()}
     ascii_table = dict(utf8)
     for code in [*range(0xA0, 0x250), *range(0x1E00, 0x1F00), *range(0x2010, 0x2020)]:
@@ -159,6 +162,7 @@ _TEX_ESCAPE_RE = re.compile(r"\{" + _TEX_TOKEN.replace("?P<", "?P<w_") + r"\}|" 
 
 
 def _decode_escape(match: re.Match[str]) -> str:
+    """The Unicode of one :data:`_TEX_ESCAPE_RE` match (accent, letter macro or escaped special)."""
     groups = {k.removeprefix("w_"): v for k, v in match.groupdict().items() if v is not None}
     if "special" in groups:
         return groups["special"]
@@ -214,6 +218,7 @@ def latex_to_text(value: str) -> str:
 
 
 def _plain_segment(text: str) -> str:
+    """Text outside math as plain text: escapes decoded, other commands and braces dropped."""
     text = decode_tex_escapes(text)
     text = text.replace("~", " ")
     text = _COMMAND_RE.sub(lambda m: "" if m.group(0)[1:2].isalpha() else m.group(0)[1:], text)

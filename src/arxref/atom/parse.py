@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from .errors import ArxrefError
-from .model import Author, Link, Paper
+from ..errors import ArxrefError, ExitCode
+from ..model import Author, Link, Paper
 
 ATOM = "http://www.w3.org/2005/Atom"
 ARXIV = "http://arxiv.org/schemas/atom"
@@ -22,6 +22,7 @@ NS = {"atom": ATOM, "arxiv": ARXIV, "opensearch": OPENSEARCH}
 
 #: Deeper than any real feed (feed/entry/author/name = 4): a hostile endpoint's nesting bomb.
 MAX_DEPTH = 32
+
 
 def _register_namespaces() -> None:
     """Serialise stored entries with the API's own prefixes (not ns0:, ns1:)."""
@@ -40,7 +41,7 @@ _ID_URL_RE = re.compile(r"^https?://arxiv\.org/abs/(?P<id>.+?)(?:v(?P<version>\d
 class FeedError(ArxrefError):
     """The response is not a complete, well-formed arXiv Atom feed (never cache it)."""
 
-    exit_code = 3
+    exit_code: int = ExitCode.UNVERIFIED
 
 
 @dataclass
@@ -96,7 +97,7 @@ def _squash(text: str) -> str:
 
 def parse_entry(entry: object, raw: str | None = None) -> Paper:
     """Map one complete ``<entry>`` element to a Paper; FeedError if anything required is missing."""
-    from .ids import InvalidIdError, parse as parse_id
+    from ..ids import InvalidIdError, parse as parse_id
 
     entry_url = _text(entry, "atom:id")
     if not entry_url:

@@ -1,4 +1,4 @@
-"""Strict, safe Atom parsing: real feeds parse; damaged and hostile ones raise FeedError."""
+"""Strict, safe Atom parsing (arxref.atom.parse): real feeds parse; damaged and hostile ones raise FeedError."""
 
 from __future__ import annotations
 
@@ -145,3 +145,9 @@ def test_nesting_at_the_limit_is_checked_not_just_huge_bombs() -> None:
     data = FEED_OPEN + b"<a>" * too_deep + b"</a>" * too_deep + b"</feed>"
     with pytest.raises(FeedError, match="nested"):
         parse_feed(data)
+
+
+def test_feed_error_means_arxiv_could_not_be_verified() -> None:
+    from arxref.errors import ExitCode
+
+    assert FeedError("x").exit_code == ExitCode.UNVERIFIED == 3

@@ -1,0 +1,122 @@
+"""What every input kind shares: the problem value, the own-id of a record, mentions and snippets.
+
+Scanners build each :class:`~arxref.model.Record` completely and only then create
+it (records are frozen), so the helpers here return parts, not half-made records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from .. import ids
+from ..errors import InputError
+from ..model import Record
+
+#: Decoded lines of a file, numbered from 1.
+Lines = Iterator[tuple[int, str]]
+
+#: Longest snippet kept as a record's text for an id found in a line.
+SNIPPET = 300
+
+
+@dataclass(frozen=True)
+class ScanProblem:
+    """Trouble with a file, kept structured until it is printed (path, 1-based line or None, message).
+
+    ``str()`` gives the one-line text users see: ``path:line: message`` or ``path: message``.
+    """
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+    @classmethod
+    def from_error(cls, error: InputError) -> ScanProblem:
+        """The problem an unreadable file is reported as (the scan goes on)."""
+        return cls(error.path, error.line, error.message)
+
+
+#: Receives one :class:`ScanProblem` per problem with a file.
+ProblemHandler = Callable[[ScanProblem], None]
+
+
+def ignore_problem(_: ScanProblem) -> None:
+    """Default problem handler: problems are dropped."""
+
+
+def own_problems(match: ids.IdMatch | None) -> tuple[str, ...]:
+    """The problem a record's own id brings: none, or why it is impossible (then the record has no id).
+
+    The id fields themselves come from ``match.arxiv_id`` (an :class:`~arxref.ids.ArxivId`,
+    or None); callers place these problems first or after their own, as the output has them.
+    """
+    if match is None or match.arxiv_id is not None:
+        return ()
+    return (invalid_problem(match),)
+
+
+def invalid_problem(match: ids.IdMatch) -> str:
+    """The Record.problems line for an impossible id."""
+    return f"invalid arXiv id {match.id_text!r}: {match.problem}"
+
+
+def find_mentions(text: str | None, exclude: str | None = None) -> tuple[list[str], list[str]]:
+    """Canonical ids written inside ``text`` (references, not the record's own id) and problems."""
+    if not text:
+        return [], []
+    found: list[str] = []
+    problems: list[str] = []
+    for match in ids.find_ids(text):
+        if match.arxiv_id is None:
+            if match.explicit:
+                problems.append(invalid_problem(match))
+        elif match.arxiv_id.base != exclude and match.arxiv_id.base not in found:
+            found.append(match.arxiv_id.base)
+    return found, problems
+
+
+def snippet(line: str, start: int, end: int) -> str:
+    """The stripped line, or a window of SNIPPET characters around [start, end) when it is longer.
+
+    Only a bounded slice is copied: an id in a 50 MB single-line file costs 300 characters.
+    """
+    if len(line) <= SNIPPET:
+        return line.strip()
+    first, last = 0, len(line)
+    while first < last and line[first].isspace():
+        first += 1
+    while last > first and line[last - 1].isspace():
+        last -= 1
+    if last - first <= SNIPPET:
+        return line[first:last]
+    half = (SNIPPET - (end - start)) // 2
+    lo = max(0, start - half)
+    return line[lo : lo + SNIPPET].strip()
+
+
+def id_record(match: ids.IdMatch, source: str, number: int, kind: str, line: str, **extra: Any) -> Record:
+    """A record for one id found in a line (invalid ids give arxiv_id None and a problem)."""
+    parsed = match.arxiv_id
+    return Record(source=source, line=number, kind=kind, column=match.start + 1,
+                  text=snippet(line, match.start, match.end), problems=own_problems(match),
+                  arxiv_id=parsed.base if parsed else None, version=parsed.version if parsed else None,
+                  subject_class=parsed.subject_class if parsed else None, **extra)
+
+
+def blank(line: str, spans: list[tuple[int, int]]) -> str:
+    """The line with the spans replaced by spaces (columns stay right)."""
+    for start, end in spans:
+        line = line[:start] + " " * (end - start) + line[end:]
+    return line
+
+
+def scan_plain_text(lines: Lines, source: str, report: ProblemHandler) -> Iterator[Record]:
+    """Plain text: every id mention is a record."""
+    for number, line in lines:
+        for match in ids.find_ids(line):
+            yield id_record(match, source, number, "text", line)

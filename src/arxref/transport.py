@@ -1,0 +1,184 @@
+"""One HTTP request with a hard deadline and a size cap: what requests cannot promise.
+
+``requests`` bounds each socket read, not the request: a server that drips one byte
+every few seconds keeps it waiting forever, and it inflates gzip without limit (a 1 MB
+bomb becomes gigabytes). So this module sends each request on its own connection with
+the standard library and
+
+* arms a watchdog that shuts the socket down at the deadline (connect, TLS, headers and
+  the whole body all count), so nothing is left running after we give up and a retry
+  can never overlap the abandoned request;
+* counts the body as it arrives, before and after decompression, and stops at
+  ``max_bytes``.
+
+Proxies from the usual environment variables (``http_proxy``, ``https_proxy``,
+``no_proxy``) are honoured, as requests did.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import socket
+import ssl
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Callable, Mapping
+from urllib.parse import unquote, urlsplit
+from urllib.request import getproxies, proxy_bypass
+
+CHUNK = 64 * 1024
+
+
+class TransportError(Exception):
+    """The request failed in a way worth retrying (network, deadline, oversized answer)."""
+
+
+class DeadlineExceeded(TransportError):
+    pass
+
+
+class ResponseTooLarge(TransportError):
+    pass
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: Mapping[str, str]
+    """Header names lower-cased."""
+    content: bytes
+    """The body, decompressed."""
+
+
+def send(method: str, url: str, *, body: bytes | None = None, headers: Mapping[str, str] | None = None,
+         timeout: float, max_bytes: int, clock: Callable[[], float] = time.monotonic) -> Answer:
+    """Send one request and read the whole answer within ``timeout`` seconds, at most ``max_bytes``."""
+    deadline = clock() + timeout
+    conn, target = _connection(url, timeout)
+    expired = threading.Event()
+    opened: list[socket.socket] = []  # http.client drops conn.sock once the response owns it
+
+    def kill() -> None:
+        expired.set()
+        for sock in opened:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    watchdog = threading.Timer(timeout, kill)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        all_headers = {"Accept-Encoding": "gzip", "Connection": "close", **(headers or {})}
+        conn.connect()
+        opened.append(conn.sock)
+        if expired.is_set():  # the deadline passed while connecting
+            kill()
+        conn.request(method, target, body=body, headers=all_headers)
+        response = conn.getresponse()
+        answer_headers = {name.lower(): value for name, value in response.getheaders()}
+        content = _read_body(response, answer_headers.get("content-encoding", ""), max_bytes, deadline, clock)
+        if expired.is_set():
+            raise DeadlineExceeded(f"no answer within {timeout:g} s")
+        return Answer(response.status, answer_headers, content)
+    except DeadlineExceeded:
+        raise DeadlineExceeded(f"no answer within {timeout:g} s") from None
+    except TransportError:
+        raise
+    except (OSError, http.client.HTTPException) as exc:
+        if expired.is_set() or isinstance(exc, TimeoutError):
+            raise DeadlineExceeded(f"no answer within {timeout:g} s") from None
+        raise TransportError(f"connection failed ({type(exc).__name__})") from None
+    finally:
+        watchdog.cancel()
+        conn.close()
+
+
+def _read_body(response: http.client.HTTPResponse, encoding: str, max_bytes: int, deadline: float,
+               clock: Callable[[], float]) -> bytes:
+    """Read and inflate the body chunk by chunk, counting both sides against ``max_bytes``."""
+    encoding = encoding.strip().lower()
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip") else (
+        zlib.decompressobj() if encoding == "deflate" else None)
+    declared = response.getheader("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise ResponseTooLarge(f"response too large ({int(declared):,} bytes announced; limit {max_bytes:,})")
+    parts: list[bytes] = []
+    raw_total = total = 0
+    while True:
+        chunk = response.read(CHUNK)
+        if not chunk:
+            break
+        raw_total += len(chunk)
+        if raw_total > max_bytes:
+            raise ResponseTooLarge(f"response too large (over {max_bytes:,} bytes)")
+        if inflater is not None:
+            chunk = inflater.decompress(chunk, max_bytes - total + 1)
+            if inflater.unconsumed_tail:
+                raise ResponseTooLarge(f"response too large (over {max_bytes:,} bytes decompressed)")
+        total += len(chunk)
+        if total > max_bytes:
+            raise ResponseTooLarge(f"response too large (over {max_bytes:,} bytes)")
+        parts.append(chunk)
+        if clock() > deadline:
+            raise DeadlineExceeded("the answer was still arriving at the deadline")
+    if inflater is not None:
+        try:
+            tail = inflater.flush()
+        except zlib.error:
+            tail = b""
+        total += len(tail)
+        if total > max_bytes:
+            raise ResponseTooLarge(f"response too large (over {max_bytes:,} bytes decompressed)")
+        parts.append(tail)
+        if not inflater.eof:
+            raise TransportError("damaged response (compressed body cut short)")
+    return b"".join(parts)
+
+
+def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
+    """A connection for ``url`` (through a proxy when the environment names one) and the request target."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TransportError(f"unsupported URL {url!r}")
+    host, port = parts.hostname, parts.port
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    proxy = getproxies().get(parts.scheme)
+    if proxy and not proxy_bypass(host):
+        return _proxied(parts.scheme, host, port, proxy, timeout), (url if parts.scheme == "http" else target)
+    if parts.scheme == "https":
+        return http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context()), target
+    return http.client.HTTPConnection(host, port, timeout=timeout), target
+
+
+def _proxied(scheme: str, host: str, port: int | None, proxy: str, timeout: float) -> http.client.HTTPConnection:
+    """HTTPS goes through a CONNECT tunnel; plain HTTP sends the absolute URI to the proxy."""
+    proxy_parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    proxy_headers: dict[str, str] = {}
+    if proxy_parts.username:
+        credentials = f"{unquote(proxy_parts.username)}:{unquote(proxy_parts.password or '')}"
+        proxy_headers["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
+    proxy_host, proxy_port = proxy_parts.hostname or "", proxy_parts.port
+    if scheme == "https":
+        tunnel = http.client.HTTPSConnection(proxy_host, proxy_port, timeout=timeout,
+                                             context=ssl.create_default_context())
+        tunnel.set_tunnel(host, port, headers=proxy_headers)
+        return tunnel
+    conn = _ProxyAuthConnection(proxy_host, proxy_port, timeout=timeout)
+    conn.proxy_headers = proxy_headers
+    return conn
+
+
+class _ProxyAuthConnection(http.client.HTTPConnection):
+    """Plain-HTTP proxy connection that adds Proxy-Authorization (when set) to every request."""
+
+    proxy_headers: dict[str, str] = {}
+
+    def putrequest(self, method: str, url: str, skip_host: bool = False, skip_accept_encoding: bool = False) -> None:
+        super().putrequest(method, url, skip_host=skip_host, skip_accept_encoding=skip_accept_encoding)
+        for name, value in self.proxy_headers.items():
+            self.putheader(name, value)

@@ -1,0 +1,67 @@
+"""`arxref check`: text, GitHub and JSON findings, exit codes, options reaching the client (run as a process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+def dead_endpoint() -> str:
+    """A loopback URL where nothing listens (connection refused at once)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/query"
+
+
+def write_manuscript(tmp_path: Path) -> tuple[Path, Path]:
+    tex = tmp_path / "paper.tex"
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@misc{chen2021evaluating,\n  title = {Evaluating Large Language Models Trained on Code},\n"
+        "  eprint = {2107.03374},\n  archivePrefix = {arXiv},\n}\n\n"
+        "@misc{radford2021learning,\n  title = {Learning Transferable Visual Models From Natural Language Supervision},\n"
+        "  eprint = {2103.00020},\n  archivePrefix = {arXiv},\n}\n",
+        encoding="utf-8",
+    )
+    tex.write_text(
+        "\\documentclass{article}\n\\begin{document}\n"
+        "Codex~\\cite{chen2021evaluating} and CLIP~\\citep{radford2021learning}.\n"
+        "\\bibliography{refs}\n\\end{document}\n",
+        encoding="utf-8",
+    )
+    return tex, bib
+
+
+def run_cli(*args: str, env_cache: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, ARXREF_CACHE=str(env_cache), ARXREF_OFFLINE="1")
+    return subprocess.run([sys.executable, "-m", "arxref", *args], capture_output=True, text=True, env=env)
+
+
+def test_cli_check_formats(seeded: Path, tmp_path: Path) -> None:
+    tex, _ = write_manuscript(tmp_path)
+    tex.write_text(tex.read_text().replace("{chen2021evaluating}", "{nokey}"))
+    text = run_cli("check", str(tex), env_cache=seeded)
+    assert text.returncode == 1
+    assert f"{tex}:3:" in text.stdout and ": error: " in text.stdout
+    github = run_cli("check", str(tex), "--format", "github", env_cache=seeded)
+    assert github.stdout.startswith("::error file=")
+    as_json = run_cli("check", str(tex), "--format", "json", env_cache=seeded)
+    [item] = json.loads(as_json.stdout)
+    assert item["code"] == "undefined_citation" and item["line"] == 3
+
+
+def test_cli_retry_options_reach_the_client(seeded: Path, tmp_path: Path) -> None:
+    """--max-retries 0 against a dead endpoint: one attempt, exit 3 (could not verify), no traceback."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("Uncached: arXiv:2101.00001\n", encoding="utf-8")
+    env = dict(os.environ, ARXREF_CACHE=str(seeded), ARXREF_API_URL=dead_endpoint(), ARXREF_REQUEST_INTERVAL="0")
+    env.pop("ARXREF_OFFLINE", None)
+    result = subprocess.run([sys.executable, "-m", "arxref", "check", str(notes), "--max-retries", "0",
+                             "--timeout", "2"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{notes}:1:" in result.stdout and "could not verify" in result.stdout

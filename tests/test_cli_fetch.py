@@ -1,0 +1,95 @@
+"""`arxref fetch`: jsonl and text output, one stderr line per problem, exit codes, cache errors.
+
+Every assertion about network use is read from the fake arXiv's request log.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import fakearxiv
+from arxref.atom import parse_feed
+from arxref.cli import cli
+from arxref.cli.fetch import exit_code
+from arxref.errors import ExitCode
+from arxref.fetch import FetchReport
+from fakearxiv import FakeArxiv
+
+RESPONSES = Path(__file__).resolve().parent.parent / "examples" / "arxiv-responses"
+EXPECTED = {p.arxiv_id: p for p in parse_feed((RESPONSES / "all.xml").read_bytes()).papers}
+
+
+def cli_env(server: FakeArxiv, cache_path: Path, **extra: str) -> dict[str, str]:
+    env = {"ARXREF_API_URL": server.url, "ARXREF_CACHE": str(cache_path), "ARXREF_REQUEST_INTERVAL": "0",
+           "ARXREF_OFFLINE": ""}
+    env.update(extra)
+    return env
+
+
+def test_cli_jsonl(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "dir" / "c.sqlite"
+    result = CliRunner().invoke(cli, ["fetch", "2107.03374", "arXiv:2005.14165", "--format", "jsonl"],
+                                env=cli_env(fake_arxiv, path))
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["2107.03374", "2005.14165"]
+    codex = rows[0]
+    assert set(codex) == {"id", "version", "title", "authors", "abstract", "published", "updated", "categories",
+                          "primary_category", "comment", "journal_ref", "doi", "versions"}
+    assert codex["title"] == EXPECTED["2107.03374"].title and codex["version"] == 2
+    assert codex["authors"][0] == "Mark Chen" and codex["versions"] == [1, 2]
+    assert codex["published"].startswith("2021-07-07")
+    assert path.exists()
+
+
+def test_cli_text_and_exit_1_for_not_found_and_invalid(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["fetch", "2107.03374", "2101.99999", "2313.00001"],
+                                env=cli_env(fake_arxiv, tmp_path / "c.sqlite"))
+    assert result.exit_code == 1
+    assert "Evaluating Large Language Models Trained on Code" in result.stdout
+    assert "arXiv:2107.03374v2" in result.stdout
+    errors = result.stderr.splitlines()
+    assert any("not found" in e and "2101.99999" in e for e in errors)
+    assert any("invalid" in e and "2313.00001" in e and "month 13" in e for e in errors)
+    assert len(errors) == 2
+
+
+def test_cli_exit_3_when_arxiv_cannot_be_reached(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    fake_arxiv.inject(fakearxiv.status(503), times=10)
+    result = CliRunner().invoke(cli, ["fetch", "2107.03374"], env=cli_env(fake_arxiv, tmp_path / "c.sqlite"))
+    assert result.exit_code == 3
+    assert "could not verify 2107.03374" in result.stderr and "HTTP 503" in result.stderr
+    assert "not found" not in result.stderr
+
+
+def test_cli_offline_uncached_is_exit_3(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["fetch", "2107.03374", "--offline"],
+                                env=cli_env(fake_arxiv, tmp_path / "c.sqlite"))
+    assert result.exit_code == 3 and "not cached (offline): 2107.03374" in result.stderr
+    assert fake_arxiv.requests(path=None) == []
+
+
+def test_cli_usage_error(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = cli_env(fake_arxiv, tmp_path / "c.sqlite")
+    assert runner.invoke(cli, ["fetch"], env=env).exit_code == 2
+    assert runner.invoke(cli, ["fetch", "2107.03374", "--format", "xml"], env=env).exit_code == 2
+
+
+def test_cli_unwritable_cache_is_one_line_error(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["fetch", "2107.03374"], env=cli_env(fake_arxiv, blocker / "sub" / "c.sqlite"))
+    assert result.exit_code == 3
+    assert result.stderr.startswith("arxref: error: ") and len(result.stderr.splitlines()) == 1
+
+
+def test_exit_code_table() -> None:
+    assert exit_code(FetchReport()) is ExitCode.OK
+    assert exit_code(FetchReport(not_found={"2101.99999"})) is ExitCode.PROBLEMS
+    assert exit_code(FetchReport(invalid={"x": "bad"})) is ExitCode.PROBLEMS
+    assert exit_code(FetchReport(not_found={"2101.99999"}, uncached={"2107.03374"})) is ExitCode.UNVERIFIED
+    assert exit_code(FetchReport(unverified={"2107.03374": "HTTP 503"})) is ExitCode.UNVERIFIED

@@ -1,0 +1,37 @@
+"""arxref.scan.markdown: ids outside code, link texts as titles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from arxref.scan import scan_file, scan_text
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan"
+
+
+def test_markdown() -> None:
+    records = list(scan_file(FIXTURES / "notes.md"))
+    got = [(r.line, r.arxiv_id, r.title) for r in records]
+    assert got == [
+        (3, "2107.03374", "Evaluating Large Language Models Trained on Code"),
+        (4, "2005.14165", None),
+        (4, "2203.02155", None),
+        (5, "2112.09332", None),
+        (5, "2201.10005", None),
+        (6, "2112.10741", None),
+        (6, None, None),
+        (21, "2103.00020", "Learning Transferable Visual Models From Natural Language Supervision"),
+    ]
+    assert all(r.kind == "markdown" for r in records)
+    assert records[6].problems == ("invalid arXiv id '2313.00001': month 13 does not exist",)
+    found = {r.arxiv_id for r in records}
+    for in_code in ("2303.10130", "2412.06966", "2311.01193", "2410.21276"):
+        assert in_code not in found
+
+
+def test_a_link_to_its_own_id_is_one_record_and_untitled_links_give_no_title() -> None:
+    text = ("[arXiv:2107.03374](https://arxiv.org/abs/2107.03374) and [here](https://arxiv.org/abs/2108.02818)\n"
+            "<!-- arXiv:2005.14165 --> `arXiv:2203.02155`\n")
+    records = scan_text(text, "notes.md")
+    assert [(r.line, r.column, r.arxiv_id, r.title) for r in records] == [
+        (1, 2, "2107.03374", None), (1, 65, "2108.02818", None)]

@@ -1,0 +1,119 @@
+"""arxref.scan.records: the problem value, own ids, mentions, snippets, and plain text."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from dataclasses import FrozenInstanceError
+from pathlib import Path
+
+import pytest
+
+from arxref import ids
+from arxref.errors import InputError
+from arxref.model import Record
+from arxref.scan import ScanProblem, invalid_problem, scan_file, scan_text
+from arxref.scan.records import SNIPPET, blank, find_mentions, id_record, own_problems, snippet
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan"
+
+
+def test_scan_problem_prints_as_before_and_stays_structured() -> None:
+    assert str(ScanProblem("a/b.txt", 12, "invalid UTF-8")) == "a/b.txt:12: invalid UTF-8"
+    assert str(ScanProblem("a/b.txt", None, "empty file")) == "a/b.txt: empty file"
+    error = InputError("x.bib", 3, "broken")
+    assert ScanProblem.from_error(error) == ScanProblem("x.bib", 3, "broken")
+    assert str(ScanProblem.from_error(error)) == str(error)
+    with pytest.raises(FrozenInstanceError):
+        ScanProblem("a", 1, "m").line = 2  # type: ignore[misc]
+
+
+def test_own_problems_of_a_match() -> None:
+    good = next(ids.find_ids("arXiv:math.GT/0309136v2"))
+    assert own_problems(good) == () and own_problems(None) == ()
+    bad = next(ids.find_ids("arXiv:2313.00001"))
+    assert own_problems(bad) == (invalid_problem(bad),)
+    assert invalid_problem(bad) == "invalid arXiv id '2313.00001': month 13 does not exist"
+
+
+def test_mentions_exclude_the_own_id_and_repeat_once() -> None:
+    text = "see arXiv:2107.03374, arXiv:2108.02818v2 and again arXiv:2108.02818; arXiv:2313.00001"
+    mentions, problems = find_mentions(text, exclude="2107.03374")
+    assert mentions == ["2108.02818"]
+    assert problems == ["invalid arXiv id '2313.00001': month 13 does not exist"]
+    assert find_mentions(None) == ([], [])
+
+
+def test_snippet_copies_a_bounded_slice() -> None:
+    assert snippet("  short line  ", 2, 7) == "short line"
+    padded = " " * 400 + "arXiv:2107.03374" + " " * 400
+    assert snippet(padded, 400, 416) == "arXiv:2107.03374"
+    long = "x" * 1000 + " arXiv:2107.03374 " + "y" * 1000
+    window = snippet(long, 1001, 1017)
+    assert len(window) <= SNIPPET and "arXiv:2107.03374" in window
+    assert snippet(long, 0, 5) == "x" * SNIPPET
+
+
+def test_id_record_and_blank() -> None:
+    line = "read arXiv:2107.03374v2 now"
+    record = id_record(next(ids.find_ids(line)), "n.txt", 4, "text", line, title="T")
+    assert (record.source, record.line, record.column, record.arxiv_id, record.version, record.title) == (
+        "n.txt", 4, 6, "2107.03374", 2, "T")
+    assert record.text == line and record.problems == ()
+    assert blank("ab`cd`ef", [(2, 6)]) == "ab    ef"
+
+
+def test_plain_text_every_id_is_a_record() -> None:
+    records = list(scan_file(FIXTURES / "notes.txt"))
+    assert [(r.line, r.column, r.arxiv_id, r.version) for r in records] == [
+        (2, 6, "2107.03374", 2), (2, 29, "2005.14165", None), (2, 68, "hep-th/9901001", None),
+        (4, 13, None, None), (4, 34, None, None)]
+    assert all(r.kind == "text" for r in records)
+    assert records[3].problems == ("invalid arXiv id '2313.00001': month 13 does not exist",)
+    assert "0911.12345" in records[4].problems[0]
+    assert records[0].text.startswith("Read arXiv:2107.03374v2")
+
+
+def test_records_are_frozen_and_print_json_lists() -> None:
+    (record,) = scan_text("x arXiv:2313.00001", kind="text")
+    with pytest.raises(FrozenInstanceError):
+        record.problems = ()  # type: ignore[misc]
+    data = record.to_json()
+    assert data["problems"] == ["invalid arXiv id '2313.00001': month 13 does not exist"]
+    assert data["authors"] == [] and data["mentions"] == [] and data["fields"] == {}
+    assert list(data) == ["source", "line", "kind", "arxiv_id", "version", "title", "text", "authors", "mentions",
+                          "key", "problems", "column", "subject_class", "comment", "fields", "entry_type", "role"]
+
+
+def test_record_init_matches_the_declared_fields() -> None:
+    """Record.__init__ is written by hand (speed); it must take exactly the declared fields and defaults."""
+    params = list(inspect.signature(Record.__init__).parameters.values())[1:]
+    declared = dataclasses.fields(Record)
+    assert [p.name for p in params] == [f.name for f in declared]
+    for param, spec in zip(params, declared):
+        if spec.default_factory is not dataclasses.MISSING:
+            assert param.default is None and Record("s", 1, "bib").fields == spec.default_factory()
+        else:
+            assert param.default == (inspect.Parameter.empty if spec.default is dataclasses.MISSING
+                                     else spec.default), spec.name
+    record = Record("a.bib", 3, "bib", "2107.03374", 2, "T", "x", ("A",), ("2108.02818",), "k", ("p",), 4, "GT",
+                    "c", {"eprint": "2107.03374"}, "misc", "citation")
+    assert [getattr(record, f.name) for f in declared] == [
+        "a.bib", 3, "bib", "2107.03374", 2, "T", "x", ("A",), ("2108.02818",), "k", ("p",), 4, "GT", "c",
+        {"eprint": "2107.03374"}, "misc", "citation"]
+    assert dataclasses.replace(record, line=9).line == 9 and record.line == 3
+
+
+@pytest.mark.slow
+def test_a_50_mb_single_line_is_scanned(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    chunk = "lorem ipsum 3.1415 dolor sit amet, " * 1000
+    with open(path, "w") as out:
+        for i in range(1450):
+            out.write(chunk)
+            if i % 500 == 0:
+                out.write(f" arXiv:2107.0{3374 + i:04d} ")
+    assert path.stat().st_size > 50_000_000
+    records = list(scan_file(path))
+    assert [r.arxiv_id for r in records] == ["2107.03374", "2107.03874", "2107.04374"]
+    assert all(r.line == 1 and len(r.text) <= 300 for r in records)

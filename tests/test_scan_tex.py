@@ -1,0 +1,94 @@
+"""arxref.scan.tex: \\cite keys, thebibliography items, ids outside comments, and the .bib files a document names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arxref.model import Record
+from arxref.scan import find_bib_files, scan_file, scan_text, strip_tex_comment
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan"
+
+
+@pytest.fixture(scope="module")
+def tex_records() -> list[Record]:
+    return list(scan_file(FIXTURES / "paper.tex"))
+
+
+def test_tex_citations(tex_records: list[Record]) -> None:
+    cites = [(r.key, r.line, r.column) for r in tex_records if r.role == "citation"]
+    assert cites == [
+        ("chen2021codex", 5, 13), ("brown2020gpt3", 5, 56), ("radford2021clip", 5, 70),
+        ("ouyang2022instruct", 6, 20), ("nakano2021webgpt", 6, 66), ("nichol2021glide", 6, 100),
+        ("neelakantan2022embed", 7, 11), ("solaiman2019release", 8, 76),
+        ("agarwal2021clip", 11, 7), ("tamkin2021understanding", 11, 24),
+    ]
+    assert all(r.kind == "tex" and r.arxiv_id is None for r in tex_records if r.role == "citation")
+    line = (FIXTURES / "paper.tex").read_text().splitlines()[4]
+    assert line[12:].startswith("chen2021codex") and line[55:].startswith("brown2020gpt3")
+
+
+def test_tex_ids_outside_comments_and_verbatim(tex_records: list[Record]) -> None:
+    papers = [(r.line, r.arxiv_id, r.version) for r in tex_records if r.role == "paper" and r.key is None]
+    assert papers == [(8, "2212.08751", None), (9, "2207.14157", 1), (9, "2208.03274", None),
+                      (10, "hep-th/9901001", None), (10, "math/0309136", None), (10, None, None)]
+    invalid = [r for r in tex_records if r.problems]
+    assert [r.problems for r in invalid] == [("invalid arXiv id '2313.00001': month 13 does not exist",)]
+    everything = {r.arxiv_id for r in tex_records} | {r.key for r in tex_records}
+    assert "2303.10130" not in everything and "commented_out" not in everything  # after %
+    assert "2005.14165" not in {r.arxiv_id for r in tex_records if r.key is None}  # verbatim
+    math = next(r for r in tex_records if r.arxiv_id == "math/0309136")
+    assert math.subject_class == "GT"
+
+
+def test_tex_thebibliography_items(tex_records: list[Record]) -> None:
+    items = {r.key: r for r in tex_records if r.role == "paper" and r.key}
+    assert list(items) == ["brown2020gpt3", "radford2021clip", "garfinkel2017"]
+    assert items["brown2020gpt3"].arxiv_id == "2005.14165" and items["brown2020gpt3"].line == 18
+    assert items["brown2020gpt3"].title == "Language Models are Few-Shot Learners"
+    assert items["radford2021clip"].arxiv_id == "2103.00020" and items["radford2021clip"].version == 1
+    assert items["radford2021clip"].title == "Learning Transferable Visual Models From Natural Language Supervision"
+    assert items["garfinkel2017"].arxiv_id is None  # its id is in a comment
+
+
+def test_bibitem_with_an_impossible_id_and_mentions() -> None:
+    text = ("\\begin{thebibliography}{9}\n"
+            "\\bibitem{bad} X, ``A Title'', arXiv:2313.00001, see also arXiv:2005.14165.\n"
+            "\\end{thebibliography}\n")
+    (item,) = scan_text(text, "refs.tex")
+    assert (item.key, item.line, item.column, item.title) == ("bad", 2, 1, "A Title")
+    assert item.arxiv_id == "2005.14165" and item.mentions == ()
+    assert item.problems == ("invalid arXiv id '2313.00001': month 13 does not exist",)
+    (only_bad,) = scan_text("\\begin{thebibliography}{9}\n\\bibitem{b} arXiv:2313.00001\n", "refs.tex")
+    assert only_bad.arxiv_id is None  # the problem is listed once, not once as own id and once as mention
+    assert only_bad.problems == ("invalid arXiv id '2313.00001': month 13 does not exist",)
+
+
+def test_strip_tex_comment() -> None:
+    assert strip_tex_comment("50\\% of x % comment") == "50\\% of x "
+    assert strip_tex_comment("a\\\\% comment") == "a\\\\"
+    assert strip_tex_comment("% all comment") == ""
+    assert strip_tex_comment("no comment") == "no comment"
+
+
+def test_tex_cite_variants() -> None:
+    text = ("\\cites[p.~1]{a}[see]{b,c} \\footcite{d} \\Citep*{e} \\citealp{f} \\nocite{*}\n"
+            "\\citeauthor{g}\\citeyear{h} \\supercite{ i , j }\n")
+    keys = [r.key for r in scan_text(text, "x.tex")]
+    assert keys == ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
+
+
+def test_bibliography_files_named_by_a_document_are_found(tmp_path: Path) -> None:
+    """Discovery of the .bib files lives in the scanner: \\bibliography{a,b} and \\addbibresource{c.bib}."""
+    doc = tmp_path / "doc"
+    (doc / "sub").mkdir(parents=True)
+    for name in ("a.bib", "b.bib", "sub/c.bib"):
+        (doc / name).write_text("@misc{k, eprint={2107.03374}}\n")
+    (doc / "main.tex").write_text("\\bibliography{a, b,missing}\n")
+    (doc / "sub" / "part.tex").write_text("\\addbibresource[label=x]{c.bib}\n")
+    (doc / "notes.md").write_text("\\bibliography{a}\n")  # only .tex files name bibliographies
+    assert find_bib_files([doc]) == [str(doc / "a.bib"), str(doc / "b.bib"), str(doc / "sub" / "c.bib")]
+    assert find_bib_files([doc / "sub" / "part.tex", doc / "notes.md"]) == [str(doc / "sub" / "c.bib")]
+    assert find_bib_files([doc / "missing.tex"]) == []

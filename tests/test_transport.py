@@ -1,0 +1,134 @@
+"""arxref.transport: a request ends by its deadline and never reads past the size cap."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Iterator
+
+import pytest
+
+from arxref.transport import DeadlineExceeded, ResponseTooLarge, TransportError, send
+
+Behaviour = Callable[[BaseHTTPRequestHandler], None]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    behaviour: Behaviour
+
+    def do_GET(self) -> None:
+        type(self).behaviour(self)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Behaviour], str]]:
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(behaviour: Behaviour) -> str:
+        handler = type("Handler", (_Handler,), {"behaviour": staticmethod(behaviour)})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/api/query?id_list=1"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _answer(body: bytes, encoding: str | None = None, length: int | None = None) -> Behaviour:
+    def behaviour(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        if encoding:
+            handler.send_header("Content-Encoding", encoding)
+        handler.send_header("Content-Length", str(len(body) if length is None else length))
+        handler.end_headers()
+        handler.wfile.write(body)
+    return behaviour
+
+
+def test_plain_and_gzip_bodies_arrive_whole(serve: Callable[[Behaviour], str]) -> None:
+    body = b"<feed>" + b"x" * 200_000 + b"</feed>"
+    assert send("GET", serve(_answer(body)), timeout=10, max_bytes=1 << 20).content == body
+    zipped = send("GET", serve(_answer(gzip.compress(body), "gzip")), timeout=10, max_bytes=1 << 20)
+    assert zipped.content == body and zipped.status == 200
+
+
+def test_a_gzip_bomb_stops_at_the_cap(serve: Callable[[Behaviour], str]) -> None:
+    bomb = gzip.compress(b"\0" * (200 << 20))  # 200 MiB inflated, ~200 KB on the wire
+    assert len(bomb) < 1 << 20
+    with pytest.raises(ResponseTooLarge, match="response too large"):
+        send("GET", serve(_answer(bomb, "gzip")), timeout=30, max_bytes=8 << 20)
+
+
+def test_an_announced_oversized_body_is_refused_before_reading(serve: Callable[[Behaviour], str]) -> None:
+    with pytest.raises(ResponseTooLarge, match="announced"):
+        send("GET", serve(_answer(b"tiny", length=1 << 40)), timeout=10, max_bytes=1 << 20)
+
+
+def test_an_unannounced_oversized_body_stops_at_the_cap(serve: Callable[[Behaviour], str]) -> None:
+    def endless(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.end_headers()  # no Content-Length: the body runs until the connection closes
+        try:
+            for _ in range(4096):
+                handler.wfile.write(b"y" * 65536)
+        except OSError:
+            pass
+    with pytest.raises(ResponseTooLarge):
+        send("GET", serve(endless), timeout=30, max_bytes=4 << 20)
+
+
+def test_a_dripping_server_is_cut_off_at_the_deadline(serve: Callable[[Behaviour], str]) -> None:
+    def drip(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "1000")
+        handler.end_headers()
+        try:
+            for _ in range(1000):
+                handler.wfile.write(b"z")
+                handler.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        send("GET", serve(drip), timeout=1.0, max_bytes=1 << 20)
+    assert time.monotonic() - started < 2.0
+
+
+def test_dripped_headers_are_cut_off_at_the_deadline(serve: Callable[[Behaviour], str]) -> None:
+    def drip_headers(handler: BaseHTTPRequestHandler) -> None:
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        send("GET", serve(drip_headers), timeout=1.0, max_bytes=1 << 20)
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_refused_connection_is_a_transport_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(TransportError, match="connection failed"):
+        send("GET", f"http://127.0.0.1:{port}/api/query", timeout=5, max_bytes=1 << 20)
+
+
+def test_a_truncated_gzip_body_is_damaged(serve: Callable[[Behaviour], str]) -> None:
+    zipped = gzip.compress(b"<feed>" + b"q" * 100_000 + b"</feed>")
+    with pytest.raises(TransportError):
+        send("GET", serve(_answer(zipped[: len(zipped) // 2], "gzip")), timeout=10, max_bytes=1 << 20)
