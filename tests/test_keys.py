@@ -10,7 +10,7 @@ import pytest
 
 from arxref import keys
 from arxref.atom import parse_feed
-from arxref.keys import Name, split_name
+from arxref.keys import Name, family_word, split_name
 
 ALL_XML = Path(__file__).resolve().parent.parent / "examples" / "arxiv-responses" / "all.xml"
 
@@ -135,3 +135,11 @@ def test_paper_year_uses_dates() -> None:
     first = datetime(2019, 12, 31, tzinfo=timezone.utc)
     latest = datetime(2020, 1, 2, tzinfo=timezone.utc)
     assert keys.paper_year(first, latest) == 2019
+
+
+@pytest.mark.parametrize("name, family", [
+    ("Mark Chen", "Chen"), ("Chen, Mark", "Chen"), ("M. Chen", "Chen"), ("Mark Chen Jr.", "Chen"),
+    ("Martin Luther King III", "King"), ("Anders Sandberg", "Sandberg"), ("OpenAI", "OpenAI"), ("", ""),
+])
+def test_family_word(name: str, family: str) -> None:
+    assert family_word(name) == family

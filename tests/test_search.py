@@ -68,3 +68,11 @@ def test_searcher_offline_asks_nothing_and_says_why(fake_arxiv, tmp_path: Path, 
         Searcher(settings, cache, RESOLVE_MIN, client).run(items, lambda n: None)
     assert fake_arxiv.requests() == []
     assert "offline" in (items[0].reason or "")
+
+
+def test_author_term_skips_generation_suffixes() -> None:
+    from arxref.search import _author_term
+
+    assert _author_term("Mark Chen Jr.") == "chen"
+    assert _author_term("Chen, Mark") == "chen"
+    assert _author_term("Anders Snyder-Beattie") == "beattie"

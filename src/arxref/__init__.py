@@ -26,6 +26,10 @@ _LAZY = {
     "resolve_records": "arxref.resolve",
     "export": "arxref.pipeline",
     "check": "arxref.pipeline",
+    "paper_from_result": "arxref.results",
+    "result_from_paper": "arxref.results",
+    "write_formats": "arxref.formats",
+    "ExitCode": "arxref.errors",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -213,3 +213,20 @@ def assign_keys(bases: Mapping[str, str], taken: Iterable[str] = ()) -> dict[str
             keys[arxiv_id] = key
             used.add(key)
     return keys
+
+
+#: Generation suffixes skipped when looking for the family word (conservative: ``V`` may be an initial).
+_FAMILY_SKIP = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+def family_word(name: str) -> str:
+    """The family part of a display name for matching and search (``Chen, Mark`` / ``Mark Chen Jr.`` -> ``Chen``).
+
+    Unlike :func:`split_name` (which builds citation keys and must keep particles and
+    literal organisation names whole), this is the one answer for "which word is the
+    surname" when comparing a record's authors with arXiv's.
+    """
+    if "," in name:
+        return name.split(",", 1)[0].strip()
+    words = [w for w in name.split() if w.rstrip(".").lower() not in _FAMILY_SKIP]
+    return words[-1] if words else ""

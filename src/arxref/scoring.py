@@ -49,6 +49,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
 from . import textnorm
+from .keys import family_word
 from .config import RESOLVE_MIN
 from .model import Paper, Record
 
@@ -101,13 +102,7 @@ def _paper_surnames(names: tuple[str, ...]) -> tuple[str, ...]:
 
 def surname(name: str) -> str:
     """Normalised family name from ``Mark Chen``, ``Chen, Mark``, ``M. Chen`` or ``Chen et al.``."""
-    name = _ET_AL_RE.sub("", name.strip())
-    if "," in name:
-        family = name.split(",", 1)[0]
-    else:
-        parts = [p for p in name.split() if p.rstrip(".").lower() not in {"jr", "sr", "ii", "iii", "iv"}]
-        family = parts[-1] if parts else ""
-    return textnorm.normalize(family).replace(" ", "")
+    return textnorm.normalize(family_word(_ET_AL_RE.sub("", name.strip()))).replace(" ", "")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from . import textnorm
 from .config import Settings
 from .errors import VerifyError
+from .keys import family_word
 from .model import Paper, Record
 from .scoring import MIN_ABSTRACT_WORDS, Decision, Query, rank
 
@@ -76,7 +77,7 @@ def clauses_for(query_record: Record, round_no: int) -> str | None:
 
 def _author_term(name: str) -> str | None:
     """The family name as arXiv tokenises it (``Snyder-Beattie`` -> ``beattie``), or None."""
-    family = name.split(",", 1)[0] if "," in name else (name.split() or [""])[-1]
+    family = family_word(name)
     tokens = [t for run in textnorm.query_runs(family) for t in run if len(t) > 1]
     return max(tokens, key=len) if tokens else None
 
