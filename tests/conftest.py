@@ -58,3 +58,19 @@ def fake_arxiv() -> Iterator[FakeArxiv]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_papers() -> dict[str, Paper]:
+    """The 25 seed papers parsed from their own per-paper response files (see cache_support)."""
+    from cache_support import real_papers as load_real_papers
+
+    return load_real_papers()
+
+
+@pytest.fixture
+def imported(seeded: Path) -> Iterator[Cache]:
+    """A private copy of a cache holding the shipped responses, open."""
+    cache = Cache(seeded)
+    yield cache
+    cache.close()

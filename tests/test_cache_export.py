@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -12,19 +11,6 @@ from arxref.atom import parse_feed
 from arxref.cache import Cache, export_atom, export_name
 from arxref.errors import ArxrefError, UsageError
 from arxref.model import Author, Paper
-from cache_support import real_papers as load_real_papers
-
-
-@pytest.fixture(scope="module")
-def real_papers() -> dict[str, Paper]:
-    return load_real_papers()
-
-
-@pytest.fixture
-def imported(seeded: Path) -> Iterator[Cache]:
-    cache = Cache(seeded)
-    yield cache
-    cache.close()
 
 
 def test_export_import_round_trip_is_identical(imported: Cache, tmp_path: Path) -> None:

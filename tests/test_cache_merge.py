@@ -9,28 +9,13 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
-import pytest
 
 from arxref.cache import Cache
 from arxref.cache.rows import paper_row
 from arxref.model import Paper
-from cache_support import real_papers as load_real_papers
 
 UTC = timezone.utc
-
-
-@pytest.fixture(scope="module")
-def real_papers() -> dict[str, Paper]:
-    return load_real_papers()
-
-
-@pytest.fixture
-def imported(seeded: Path) -> Iterator[Cache]:
-    cache = Cache(seeded)
-    yield cache
-    cache.close()
 
 
 def test_versions_merge_older_keeps_newer_metadata(tmp_path: Path, real_papers: dict[str, Paper]) -> None:

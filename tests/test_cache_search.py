@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -12,19 +11,6 @@ from hypothesis import given, settings, strategies as st
 from arxref.cache import Cache, keywords
 from arxref.cache.search import MAX_CANDIDATES, search_local
 from arxref.model import Paper
-from cache_support import real_papers as load_real_papers
-
-
-@pytest.fixture(scope="module")
-def real_papers() -> dict[str, Paper]:
-    return load_real_papers()
-
-
-@pytest.fixture
-def imported(seeded: Path) -> Iterator[Cache]:
-    cache = Cache(seeded)
-    yield cache
-    cache.close()
 
 
 def test_search_local_finds_each_paper_from_an_abstract_chunk(imported: Cache, real_papers: dict[str, Paper]) -> None:

@@ -14,7 +14,7 @@ import sys
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -24,19 +24,6 @@ from arxref.model import Author, Paper
 from cache_support import RESPONSES, real_papers as load_real_papers
 
 UTC = timezone.utc
-
-
-@pytest.fixture(scope="module")
-def real_papers() -> dict[str, Paper]:
-    return load_real_papers()
-
-
-@pytest.fixture
-def imported(seeded: Path) -> Iterator[Cache]:
-    """A private copy of a cache holding the shipped responses, open."""
-    cache = Cache(seeded)
-    yield cache
-    cache.close()
 
 
 # ---------------------------------------------------------------- papers
