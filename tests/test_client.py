@@ -184,14 +184,13 @@ def test_clients_handed_one_interval_share_it(fake_arxiv: FakeArxiv) -> None:
     assert min(b - a for a, b in zip(times, times[1:])) >= INTERVAL
 
 
-def test_no_request_state_outside_the_client(fake_arxiv: FakeArxiv) -> None:
-    """The interval lives in the client (no module-global clock): a second client does not wait for the first."""
+def test_a_second_client_on_the_machine_waits_for_the_first(fake_arxiv: FakeArxiv) -> None:
+    """The interval is machine-wide (a lock file beside the cache), not per client or process."""
     client_for(fake_arxiv, request_interval=10.0).fetch_ids(["2107.03374"])
     sleeps: list[float] = []
     ArxivClient(make_settings(fake_arxiv, request_interval=10.0), sleep=sleeps.append,
                 jitter=no_jitter).fetch_ids(["2005.14165"])
-    assert sleeps == [] and len(fake_arxiv.requests()) == 2
-
+    assert len(sleeps) == 1 and 9.0 < sleeps[0] <= 10.0 and len(fake_arxiv.requests()) == 2
 
 def test_request_interval_counts_from_the_end_of_the_last_request() -> None:
     now = [100.0]
@@ -227,11 +226,11 @@ def test_use_client_lends_the_given_client_and_closes_only_its_own(fake_arxiv: F
     with use_client(given.settings, given) as lent:
         assert lent is given
         lent.fetch_ids(["2107.03374"])
-    assert given._session is not None  # still open for the run's other stages
+    assert not given.closed  # still open for the run's other stages
     with use_client(given.settings) as own:
         assert own is not given
         own.fetch_ids(["2005.14165"])
-    assert own._session is None
+    assert own.closed
     given.close()
 
 
@@ -331,7 +330,7 @@ def test_persistent_failure_is_unverified_not_not_found(fake_arxiv: FakeArxiv) -
                          ids=lambda f: f.kind)
 def test_damaged_answers_are_never_returned_as_data(fake_arxiv: FakeArxiv, fault: fakearxiv.Fault) -> None:
     fake_arxiv.inject(fault, times=10)
-    with pytest.raises(VerifyError, match="damaged|error"):
+    with pytest.raises(VerifyError, match="damaged|error|server sent HTML, not an Atom feed"):
         client_for(fake_arxiv, max_retries=2).fetch_ids(SEED_IDS)
     assert len(fake_arxiv.requests()) == 3
 
@@ -349,11 +348,21 @@ def test_empty_feed_is_rechecked_once(fake_arxiv: FakeArxiv) -> None:
     assert [r.fault for r in fake_arxiv.requests()] == ["empty", None]
 
 
-def test_empty_feed_twice_means_missing(fake_arxiv: FakeArxiv) -> None:
+def test_empty_feed_twice_is_unverified_not_missing(fake_arxiv: FakeArxiv) -> None:
+    """Two empty answers prove nothing (arXiv flakes): the id is unverified, never a remembered miss."""
     fake_arxiv.inject(fakearxiv.empty, times=2)
     result = client_for(fake_arxiv).fetch_ids(["2107.03374"])
-    assert result.papers == {} and result.missing == ["2107.03374"]
-    assert len(fake_arxiv.requests()) == 2
+    assert result.papers == {} and result.missing == []
+    assert result.unverified == {"2107.03374": "could not verify: arXiv answered empty twice"}
+    # the re-check carried a witness, an id known to exist
+    assert [r.id_list for r in fake_arxiv.requests()] == [["2107.03374"], ["2107.03374", "2005.14165"]]
+
+
+def test_an_unknown_id_is_confirmed_missing_by_the_witness(fake_arxiv: FakeArxiv) -> None:
+    """A single unknown id gets an empty answer; asked again beside a known paper, arXiv confirms the miss."""
+    result = client_for(fake_arxiv).fetch_ids(["2101.99999"])  # SYNTHETIC id nobody serves
+    assert result.papers == {} and result.missing == ["2101.99999"] and result.unverified == {}
+    assert [r.id_list for r in fake_arxiv.requests()] == [["2101.99999"], ["2101.99999", "2107.03374"]]
 
 
 def test_dropped_ids_are_missing_not_retried(fake_arxiv: FakeArxiv) -> None:

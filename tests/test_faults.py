@@ -19,6 +19,7 @@ import pytest
 
 import fakearxiv as fa
 from arxref.atom import parse_feed
+from arxref.cache import Cache
 from arxref.config import Settings
 from arxref.pipeline import check, export
 
@@ -130,14 +131,16 @@ def test_fault_then_rerun_fetches_only_missing(server: fa.FakeArxiv, tmp_path: P
     assert_cache_clean(cache)
 
 
-def test_empty_feed_is_not_found_exit_1_and_rerun_recovers(server: fa.FakeArxiv, tmp_path: Path) -> None:
-    """An empty feed for real ids says 'not found' (exit 1), unlike could-not-verify (3)."""
+def test_empty_feed_twice_is_unverified_exit_3_and_nothing_is_remembered(server: fa.FakeArxiv, tmp_path: Path) -> None:
+    """A flaky empty answer (twice) is 'could not verify' (exit 3), never a remembered 'not found'."""
     cache = tmp_path / "c.sqlite"
     server.inject(fa.empty, times=2)
     report = export(INPUTS, tmp_path / "out", settings=settings(server, cache))
-    assert report.exit_code == 1, report.summary()
-    assert report.not_found and not report.unverified
+    assert report.exit_code == 3, report.summary()
+    assert report.unverified and not report.not_found
     assert_cache_clean(cache)
+    with Cache(cache) as opened:
+        assert opened.not_found(list(ALL)) == {}
     missing = set(ALL) - {e.paper.arxiv_id for e in report.entries}
     before = len(server.requests())
     rerun = export(INPUTS, tmp_path / "out", settings=settings(server, cache))

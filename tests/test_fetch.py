@@ -21,6 +21,7 @@ import pytest
 import fakearxiv
 from arxref.atom import parse_feed
 from arxref.cache import Cache
+from arxref.client import FALLBACK_WITNESSES
 from arxref.config import Settings
 from arxref.fetch import NOT_FOUND_TTL, FetchReport, fetch_papers
 from fakearxiv import FakeArxiv
@@ -135,8 +136,9 @@ def test_not_found_is_remembered_and_refresh_asks_again(fake_arxiv: FakeArxiv, t
     assert len(fake_arxiv.requests()) == 1
     third = run(fake_arxiv, path, ["2101.99999"], refresh=True)
     assert third.not_found == {"2101.99999"}
-    # alone in its batch the empty answer is re-checked once before it counts as missing
-    assert [r.id_list for r in fake_arxiv.requests()[1:]] == [["2101.99999"], ["2101.99999"]]
+    # alone in its batch the empty answer is asked again beside a witness (a cached paper):
+    # only an answer that holds the witness but not the id confirms the miss
+    assert [r.id_list for r in fake_arxiv.requests()[1:]] == [["2101.99999"], ["2101.99999", "2107.03374"]]
 
 
 def test_an_old_not_found_record_is_asked_again(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
@@ -146,7 +148,8 @@ def test_an_old_not_found_record_is_asked_again(fake_arxiv: FakeArxiv, tmp_path:
         cache.mark_not_found(["2101.99998"], when=datetime.now(timezone.utc) - NOT_FOUND_TTL + timedelta(days=1))
     report = run(fake_arxiv, path, ["2101.99999", "2101.99998"])
     assert report.not_found == {"2101.99999", "2101.99998"}
-    assert {i for r in fake_arxiv.requests() for i in r.id_list} == {"2101.99999"}
+    asked = {i for r in fake_arxiv.requests() for i in r.id_list}
+    assert asked - set(FALLBACK_WITNESSES) == {"2101.99999"}  # (plus the witness of the empty answer)
 
 
 def test_a_paper_that_appears_later_is_found_on_refresh(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
@@ -266,7 +269,7 @@ def test_a_client_handed_over_is_used_and_left_open(fake_arxiv: FakeArxiv, tmp_p
     with Cache(path) as cache, ArxivClient(settings) as client:
         report = fetch_papers(SEED_IDS, settings, cache, client=client)
         assert client.requests_made == report.requests == len(fake_arxiv.requests()) == 3
-        assert client._session is not None  # lent, not closed: the run's other stages share it
+        assert not client.closed  # lent, not closed: the run's other stages share it
         again = fetch_papers(["2101.99999"], dataclasses.replace(settings, refresh=True), cache, client=client)
     assert client.requests_made == 3 + again.requests
 

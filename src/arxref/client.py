@@ -16,11 +16,13 @@ and CI verdicts it falls short:
 arxiv.py has no public way to build a query URL, so :func:`query_string` builds the
 same one with the standard library (same parameters, same order).
 
-Everything here is synchronous on one ``requests.Session`` per client: one
-connection, never more than one request per ``settings.request_interval`` seconds.
-A run makes ONE client and hands it to every stage (fetch and resolve share it), so
-the interval holds between all of a run's requests; :class:`RequestInterval` is the
-one place that decides when a request may start.
+Everything here is synchronous. Each request goes through :func:`arxref.transport.send`
+(a hard deadline for the whole request, a cap on the answer's size) inside a turn of
+:class:`arxref.ratelimit.RequestGate`: a lock file beside the cache, so no two requests
+from any arxref process on the machine overlap and they start at least
+``settings.request_interval`` seconds apart. A run makes ONE client and hands it to
+every stage (fetch and resolve share it). :class:`RequestInterval` is the in-process
+variant, for callers (and tests) that bring their own clock.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 from urllib.parse import urlencode
 
 from . import __version__
@@ -41,9 +43,8 @@ from .config import PROJECT_URL, Settings
 from .errors import InvalidIdError, OfflineError, VerifyError
 from .ids import parse as parse_id
 from .model import Paper
-
-if TYPE_CHECKING:
-    import requests
+from .ratelimit import RequestGate
+from .transport import DeadlineExceeded, TransportError, send
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,10 @@ MAX_RETRY_AFTER = 300.0
 MAX_BACKOFF = 120.0
 #: Smallest backoff step; keeps retries spaced even with request_interval 0 (tests).
 MIN_BACKOFF = 0.01
+
+#: Ids that exist on arXiv, used as the witness of an empty answer when the run knows none
+#: yet: two long-standing papers (Codex, GPT-3), the second for a batch that asks for the first.
+FALLBACK_WITNESSES = ("2107.03374", "2005.14165")
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -178,7 +183,7 @@ class ArxivClient:
     ``base * 2**n * (1 + jitter())`` seconds, with ``base = max(request_interval,
     MIN_BACKOFF)`` and at most MAX_BACKOFF; a Retry-After header replaces that
     wait when it is longer. Every wait also respects the request interval, kept by
-    ``interval`` (by default the client's own :class:`RequestInterval`).
+    ``interval`` (by default the machine-wide :class:`RequestGate` beside the cache).
     """
 
     def __init__(
@@ -188,31 +193,27 @@ class ArxivClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
-        interval: RequestInterval | None = None,
+        interval: "RequestInterval | RequestGate | None" = None,
     ) -> None:
         self.settings = settings
         self._jitter = jitter
-        self.interval = interval or RequestInterval(settings.request_interval, sleep=sleep, clock=clock)
-        self._session: requests.Session | None = None
+        # Machine-wide by default: the turn is taken through a lock file beside the cache,
+        # so every arxref process on this machine keeps arXiv's interval together.
+        self.interval = interval or RequestGate(
+            settings.cache_path.parent, settings.api_url, settings.request_interval, sleep=sleep,
+            clock=time.time if clock is time.monotonic else clock)
+        self.closed = False
+        self.witness: str | None = None
+        """An id known to exist, added to the re-check of an empty answer (see _fetch_matched)."""
         self._gave_up = False
         self.requests_made = 0
         """HTTP requests sent so far (attempts, including retries)."""
 
     # -- plumbing -------------------------------------------------------------
 
-    def _http(self) -> "requests.Session":
-        """The client's one HTTP session (one connection kept alive), made on first use."""
-        if self._session is None:
-            import requests
-
-            self._session = requests.Session()
-            self._session.headers["User-Agent"] = USER_AGENT
-        return self._session
-
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        """Mark the client finished (each request has its own connection, so nothing else stays open)."""
+        self.closed = True
 
     def __enter__(self) -> "ArxivClient":
         return self
@@ -236,30 +237,27 @@ class ArxivClient:
                    at_least: float = 0.0) -> Feed:
         """One HTTP request in its turn (and ``at_least`` seconds after the last one).
 
-        Returns a clean Feed, raises _Retryable or RejectedRequest.
+        The turn is held until the answer is read or abandoned, so no two requests
+        overlap; ``settings.timeout`` bounds the whole request. Returns a clean Feed,
+        raises _Retryable or RejectedRequest.
         """
-        import requests
-
         url, body = self._build(query, id_list, start, max_results)
-        session = self._http()
+        headers = {"User-Agent": USER_AGENT}
         with self.interval.turn(at_least):
             self.requests_made += 1
             try:
                 if len(url) > MAX_GET_URL:
-                    response = session.post(
-                        self.settings.api_url,
-                        data=body,
-                        headers={"Content-Type": "application/x-www-form-urlencoded"},
-                        timeout=self.settings.timeout,
-                    )
+                    headers["Content-Type"] = "application/x-www-form-urlencoded"
+                    answer = send("POST", self.settings.api_url, body=body.encode("ascii"), headers=headers,
+                                  timeout=self.settings.timeout, max_bytes=self.settings.max_response_bytes)
                 else:
-                    response = session.get(url, timeout=self.settings.timeout)
-                content = response.content
-            except requests.Timeout:
+                    answer = send("GET", url, headers=headers, timeout=self.settings.timeout,
+                                  max_bytes=self.settings.max_response_bytes)
+            except DeadlineExceeded:
                 raise _Retryable(f"no answer within {self.settings.timeout:g} s") from None
-            except requests.RequestException as exc:
-                raise _Retryable(f"connection failed ({type(exc).__name__})") from None
-        return self._check_response(response.status_code, response.headers, content)
+            except TransportError as exc:
+                raise _Retryable(str(exc)) from None
+        return self._check_response(answer.status, answer.headers, answer.content)
 
     @staticmethod
     def _check_response(status: int, headers: Mapping[str, str], content: bytes) -> Feed:
@@ -271,8 +269,10 @@ class ArxivClient:
                 detail = None
             raise RejectedRequest(f"arXiv rejected the request (HTTP 400): {detail or 'bad request'}", detail)
         if status in _RETRY_STATUSES or 500 <= status < 600:
-            retry_after = parse_retry_after(headers.get("Retry-After"))
+            retry_after = parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
             raise _Retryable(f"HTTP {status}", retry_after)
+        if is_html(headers, content):
+            raise _Retryable(f"server sent HTML, not an Atom feed (status {status})")
         if status != 200:
             raise VerifyError(f"unexpected HTTP {status} from the arXiv API")
         try:
@@ -345,7 +345,7 @@ class ArxivClient:
     def _fetch_split(self, tokens: list[str], result: FetchBatchResult, top: bool) -> None:
         """Fetch ``tokens``; on HTTP 400 split in halves to isolate the id(s) arXiv rejects."""
         try:
-            found, missing = self._fetch_matched(tokens)
+            found, missing, unconfirmed = self._fetch_matched(tokens)
         except RejectedRequest as exc:
             if len(tokens) == 1:
                 result.invalid[tokens[0]] = exc.api_error or str(exc)
@@ -361,14 +361,40 @@ class ArxivClient:
             return
         result.papers.update(found)
         result.missing.extend(missing)
+        result.unverified.update((t, "could not verify: arXiv answered empty twice") for t in unconfirmed)
 
-    def _fetch_matched(self, tokens: list[str]) -> tuple[dict[str, Paper], list[str]]:
-        """One id_list request (plus one re-check if the feed is empty), matched by id."""
+    def _fetch_matched(self, tokens: list[str]) -> tuple[dict[str, Paper], list[str], list[str]]:
+        """One id_list request, matched by id: (found, confirmed missing, unconfirmed).
+
+        arXiv sometimes answers a valid but empty feed for ids that exist, so an empty
+        answer proves nothing. A non-empty answer that lacks an id does: arXiv looked
+        the batch up. So an empty answer is asked again with a *witness* added, an id
+        known to exist; if the witness comes back and an id does not, the miss is
+        confirmed; if the answer is empty again, the ids stay unconfirmed.
+        """
         feed = self._request("", tokens, 0, len(tokens))
-        if not feed.papers:
-            # arXiv sometimes serves a valid but empty feed for ids that exist.
-            feed = self._request("", tokens, 0, len(tokens))
-        return match_entries(tokens, feed.papers)
+        if feed.papers:
+            self._note_known(feed.papers)
+            found, missing = match_entries(tokens, feed.papers)
+            return found, missing, []
+        witness = self._witness_for(tokens)
+        asked = tokens + ([witness] if witness else [])
+        feed = self._request("", asked, 0, len(asked))
+        found, missing = match_entries(tokens, feed.papers)
+        if feed.papers:  # arXiv looked the ids up this time: what it lacks is confirmed missing
+            self._note_known(feed.papers)
+            return found, missing, []
+        return found, [], missing
+
+    def _witness_for(self, tokens: list[str]) -> str | None:
+        """An existing id not in the batch (None when the batch already holds the known ones)."""
+        bases = {parse_id(t).base for t in tokens}
+        candidates = ([self.witness] if self.witness else []) + list(FALLBACK_WITNESSES)
+        return next((w for w in candidates if parse_id(w).base not in bases), None)
+
+    def _note_known(self, papers: Sequence[Paper]) -> None:
+        if self.witness is None and papers:
+            self.witness = papers[0].arxiv_id
 
     def search(self, query: str, max_results: int = 50, start: int = 0) -> SearchResult:
         """Run a fielded ``search_query`` (e.g. ``ti:"attention is all" AND au:vaswani``)."""
@@ -390,6 +416,15 @@ def use_client(settings: Settings, client: ArxivClient | None = None) -> Iterato
         return
     with ArxivClient(settings) as own:
         yield own
+
+
+def is_html(headers: Mapping[str, str], content: bytes) -> bool:
+    """An HTML page (a proxy's or a portal's) where an Atom feed was expected."""
+    kind = (headers.get("content-type") or headers.get("Content-Type") or "").lower()
+    if "html" in kind:
+        return True
+    head = content[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
 
 
 def match_entries(tokens: Sequence[str], papers: Sequence[Paper]) -> tuple[dict[str, Paper], list[str]]:

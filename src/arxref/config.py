@@ -17,6 +17,9 @@ from typing import Any, Mapping
 DEFAULT_API_URL = "http://export.arxiv.org/api/query"
 DEFAULT_REQUEST_INTERVAL = 3.0
 DEFAULT_BATCH_SIZE = 100
+#: Largest answer accepted from the API, after decompression. A real answer for 100 ids is
+#: a few MB; anything far larger is a broken or hostile server, refused before it fills memory.
+DEFAULT_MAX_RESPONSE_BYTES = 64 << 20
 PROJECT_URL = "https://github.com/arxref/arxref"
 
 #: Lowest score that resolves a record (``--min-score`` overrides it). Measured in
@@ -47,7 +50,9 @@ class Settings:
     batch_size: int = DEFAULT_BATCH_SIZE
     refresh: bool = False
     timeout: float = 30.0
+    """Seconds one request may take in all: connecting, waiting, and reading the whole answer."""
     max_retries: int = 5
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def __post_init__(self) -> None:
         # A str or ``~/...`` path is accepted everywhere a user names the cache file.

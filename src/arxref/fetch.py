@@ -80,6 +80,8 @@ def fetch_papers(
     from .client import use_client
 
     with use_client(settings, client) as api:
+        if api.witness is None:
+            api.witness = _known_id(report, cache)
         bases = list(todo)
         size = min(max(1, settings.batch_size), 2000)  # the API returns at most 2000 entries
         for start in range(0, len(bases), size):
@@ -87,6 +89,15 @@ def fetch_papers(
             _fetch_batch(batch, todo, api, cache, report)
             advance(len(batch))
     return report
+
+
+def _known_id(report: FetchReport, cache: "Cache") -> str | None:
+    """An id that exists (a cached paper), to witness an empty answer (see ArxivClient._fetch_matched)."""
+    if report.papers:
+        return next(iter(report.papers))
+    for paper in cache.iter_papers(batch=1):
+        return paper.arxiv_id
+    return None
 
 
 def _parse_all(ids: Iterable[str], report: FetchReport) -> dict[str, ArxivId]:
@@ -149,10 +160,9 @@ def _fetch_batch(batch: list[str], wanted: dict[str, ArxivId], client: "ArxivCli
     found = [replace(paper, fetched_at=now) for paper in result.papers.values()]
     if found:
         cache.put_papers(found, fetched_at=now)  # one transaction; also forgets their not-found records
-    # An entirely empty answer to a multi-id batch (even after the client's re-check) is
-    # more likely arXiv's transient empty-feed flake than ten unknown ids: report them
-    # as not found for this run, but do not remember it, so the next run asks again.
-    if result.missing and (result.papers or len(batch) == 1):
+    # The client reports as missing only what arXiv confirmed (an answer that looked
+    # the ids up); an empty answer leaves them unverified, and nothing is remembered.
+    if result.missing:
         cache.mark_not_found(result.missing, when=now)
     for paper in found:
         parsed = wanted[paper.arxiv_id]
