@@ -14,8 +14,11 @@ request bodies and waits are bounded.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import re
+import select
 import socket
 import struct
 import threading
@@ -81,6 +84,21 @@ down = Fault("down")
 """Reset this request and stop listening until :meth:`FakeArxiv.up` is called."""
 
 
+def drip(seconds_per_byte: float) -> Fault:
+    """Send the headers, then the normal answer one byte every ``seconds_per_byte`` (a stalled link)."""
+    return Fault("drip", seconds=seconds_per_byte)
+
+
+def oversized(megabytes: int) -> Fault:
+    """Status 200 and an Atom-looking body of ``megabytes`` MB, with no Content-Length."""
+    return Fault("oversized", seconds=float(megabytes))
+
+
+def gzip_bomb(megabytes: int) -> Fault:
+    """A small gzip body (Content-Encoding: gzip) that inflates to ``megabytes`` MB."""
+    return Fault("gzip_bomb", seconds=float(megabytes))
+
+
 def drop(ids: Iterable[str]) -> Fault:
     """Answer normally but omit the given ids (base ids)."""
     return Fault("drop", ids=frozenset(ids))
@@ -98,6 +116,8 @@ class LoggedRequest:
     """HTTP status sent, None when the connection was reset or never answered."""
     fault: str | None = None
     user_agent: str = ""
+    finished: float | None = None
+    """time.monotonic() when the answer was sent or abandoned."""
 
 
 # -- data -----------------------------------------------------------------------
@@ -481,6 +501,13 @@ def error_entry(message: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _bomb(megabytes: int) -> bytes:
+    """``megabytes`` MB of spaces after a feed's opening, gzip-compressed (about 1000:1)."""
+    inflated = b'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">' + b" " * (megabytes << 20)
+    return gzip.compress(inflated, compresslevel=9)
+
+
 class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         """Resets and timeouts are the point of this server; do not print tracebacks."""
@@ -531,6 +558,12 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             self._send(fault.status, b"Rate exceeded.", "text/plain", headers)
+            return
+        if fault is not None and fault.kind in ("drip", "oversized", "gzip_bomb"):
+            try:
+                self._misbehave(fault, self._answer(parsed, id_list, None)[1])
+            finally:
+                entry.finished = time.monotonic()
             return
         if fault is not None and fault.kind == "html":
             page = b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body>busy</body></html>"
@@ -589,6 +622,51 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except OSError:  # the client gave up (timeout) and closed the connection
             self._entry.status = None
+        finally:
+            self._entry.finished = time.monotonic()
+
+    def _misbehave(self, fault: Fault, body: bytes) -> None:
+        """The three hostile answers: a drip, an endless body, a gzip bomb."""
+        self._entry.status = 200
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
+            if fault.kind == "drip":
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    if self._client_left(fault.seconds) or self.fake._stopping.is_set():
+                        self._entry.status = None
+                        return
+            elif fault.kind == "oversized":
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body[: body.index(b"<entry>")] if b"<entry>" in body else body)
+                block = b" " * (1 << 20)
+                for _ in range(int(fault.seconds)):
+                    self.wfile.write(block)
+            else:
+                bomb = _bomb(int(fault.seconds))
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(bomb)))
+                self.end_headers()
+                self.wfile.write(bomb)
+            self.wfile.flush()
+        except OSError:  # the client gave up and closed the connection
+            self._entry.status = None
+        self.close_connection = True
+
+    def _client_left(self, seconds: float) -> bool:
+        """Wait up to ``seconds``; True as soon as the client closes its end (so ``finished`` is exact)."""
+        readable, _, _ = select.select([self.connection], [], [], seconds)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _reset(self) -> None:
         """Close with SO_LINGER 0 so the client sees a connection reset, not a clean close."""

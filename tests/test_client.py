@@ -577,3 +577,39 @@ def test_fake_log_records_post_bodies_and_unknown_paths(fake_arxiv: FakeArxiv) -
     post, other = fake_arxiv.requests(path=None)
     assert post.method == "POST" and post.id_list == ["2107.03374"] and post.status == 200
     assert other.path == "/other" and other.status == 404
+
+
+# -- hostile answers: a deadline for the whole request, a cap on its size --------------
+
+
+def test_a_dripping_server_is_abandoned_at_the_deadline(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    """One byte every 0.3 s never trips a per-read timeout; the whole-request deadline does."""
+    fake_arxiv.inject(fakearxiv.drip(0.3), times=5)
+    client = client_for(fake_arxiv, timeout=1.0, max_retries=1, cache_path=tmp_path / "c.sqlite")
+    with pytest.raises(VerifyError, match="no answer within 1 s"):
+        client.fetch_ids(["2107.03374"])
+    first, second = fake_arxiv.requests()
+    assert first.finished is not None and second.time >= first.finished  # the retry never overlaps
+
+
+def test_an_oversized_answer_is_refused_and_retried(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    fake_arxiv.inject(fakearxiv.oversized(40), times=2)
+    client = client_for(fake_arxiv, max_retries=2, max_response_bytes=4 << 20, cache_path=tmp_path / "c.sqlite")
+    result = client.fetch_ids(["2107.03374"])  # the third answer is a normal one
+    assert_exact(result.papers, ["2107.03374"])
+    assert [r.fault for r in fake_arxiv.requests()] == ["oversized", "oversized", None]
+
+
+def test_a_gzip_bomb_is_refused(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    fake_arxiv.inject(fakearxiv.gzip_bomb(200), times=3)
+    client = client_for(fake_arxiv, max_retries=1, max_response_bytes=8 << 20, cache_path=tmp_path / "c.sqlite")
+    with pytest.raises(VerifyError, match="response too large"):
+        client.fetch_ids(["2107.03374"])
+    assert len(fake_arxiv.requests()) == 2
+
+
+def test_an_html_page_is_named_as_such(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    fake_arxiv.inject(fakearxiv.html, times=3)
+    client = client_for(fake_arxiv, max_retries=0, cache_path=tmp_path / "c.sqlite")
+    with pytest.raises(VerifyError, match=r"server sent HTML, not an Atom feed \(status 200\)"):
+        client.fetch_ids(["2107.03374"])

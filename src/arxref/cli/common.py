@@ -28,7 +28,7 @@ def network_options(func: F) -> F:
                      help="Ids per API request (default 100)."),
         click.option("--refresh", is_flag=True, default=None, help="Refetch even if cached."),
         click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
-                     help="Seconds to wait for one API answer before retrying (default 30)."),
+                     help="Seconds one API request may take in all (connect, wait, read the whole answer) before it is abandoned and retried (default 30)."),
         click.option("--max-retries", type=click.IntRange(0, 20), default=None,
                      help="Retries of a failed request, with exponential backoff (default 5)."),
     ]
