@@ -78,19 +78,19 @@ def test_clear_not_found(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", [["stats"], ["import", str(RESPONSES / "all.xml")], ["export", "out"]])
-def test_unusable_cache_is_one_line_exit_3(tmp_path: Path, command: list[str]) -> None:
+def test_unusable_cache_is_one_line_exit_4(tmp_path: Path, command: list[str]) -> None:
     (tmp_path / "somefile").write_text("x")
     cache = tmp_path / "somefile" / "cache.sqlite"
     code, out, err = run("cache", *command, "--cache", str(cache))
-    assert code == 3 and out == ""
+    assert code == 4 and out == ""
     assert err.startswith(f"arxref: error: cache {cache}: cannot create directory") and err.count("\n") == 1
 
 
-def test_corrupt_cache_is_one_line_exit_3(tmp_path: Path) -> None:
+def test_corrupt_cache_is_one_line_exit_4(tmp_path: Path) -> None:
     cache = tmp_path / "c.sqlite"
     cache.write_bytes(b"\x00garbage" * 1000)
     code, _, err = run("cache", "stats", "--cache", str(cache))
-    assert code == 3 and "not an arxref cache or is corrupt" in err and err.count("\n") == 1
+    assert code == 4 and "not an arxref cache or is corrupt" in err and err.count("\n") == 1
 
 
 def test_help_mentions_every_subcommand() -> None:

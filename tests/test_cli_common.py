@@ -37,7 +37,7 @@ def _command(error: BaseException | None) -> click.Command:
 @pytest.mark.parametrize("error, code", [
     (UsageError("bad option"), ExitCode.USAGE),
     (VerifyError("arXiv down"), ExitCode.UNVERIFIED),
-    (CacheError("read-only"), ExitCode.UNVERIFIED),
+    (CacheError("read-only"), ExitCode.CACHE),
     (KeyboardInterrupt(), ExitCode.INTERRUPTED),
     (BrokenPipeError(), ExitCode.OK),
 ])

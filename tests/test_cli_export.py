@@ -23,3 +23,25 @@ def test_cli_export_exit_codes(seeded: Path, tmp_path: Path) -> None:
     usage = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), "--formats", "docx", env_cache=seeded)
     assert usage.returncode == 2
     assert "Traceback" not in usage.stderr
+
+
+def test_export_with_no_readable_input_exits_1_and_keeps_the_old_outputs(seeded: Path, tmp_path: Path) -> None:
+    binary = tmp_path / "scan.pdf.txt"
+    binary.write_bytes(b"\x00\x01\x02binary")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "references.bib").write_text("% the user's bibliography\n", encoding="utf-8")
+    run = run_cli("export", str(binary), "-o", str(out), env_cache=seeded)
+    assert run.returncode == 1, run.stderr
+    assert "arxref: error: no input file could be read" in run.stderr and "binary" in run.stderr
+    assert (out / "references.bib").read_text(encoding="utf-8") == "% the user's bibliography\n"
+    assert sorted(p.name for p in out.iterdir()) == ["references.bib"]
+
+
+def test_a_corrupt_cache_has_its_own_exit_code(tmp_path: Path) -> None:
+    cache = tmp_path / "arxref.sqlite"
+    cache.write_bytes(b"this is not an SQLite database, just some text" * 100)
+    run = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), env_cache=cache)
+    assert run.returncode == 4, run.stderr
+    assert str(cache) in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1

@@ -83,7 +83,7 @@ def test_cli_unwritable_cache_is_one_line_error(fake_arxiv: FakeArxiv, tmp_path:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory", encoding="utf-8")
     result = CliRunner().invoke(cli, ["fetch", "2107.03374"], env=cli_env(fake_arxiv, blocker / "sub" / "c.sqlite"))
-    assert result.exit_code == 3
+    assert result.exit_code == 4
     assert result.stderr.startswith("arxref: error: ") and len(result.stderr.splitlines()) == 1
 
 

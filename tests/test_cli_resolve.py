@@ -60,7 +60,7 @@ def test_unmatched_reported_on_stderr_with_file_line(seeded: Path, tmp_path: Pat
     abstract = parse_feed((RESPONSES / "2203.02155.xml").read_bytes()).papers[0].abstract
     dump.write_text(f"Abstract:{abstract}\nAbstract:{NONSENSE}\n", encoding="utf-8")
     result = run([str(dump), "--offline", "--cache", str(seeded), "--format", "text"])
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # an unmatched record is a problem, as in export and check
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{dump}:1: resolved 2203.02155 (1.00) ")
     assert lines[1].startswith(f"{dump}:2: unmatched")
@@ -138,7 +138,7 @@ def test_unreadable_input_is_warned_first_then_records_problems_and_summary(seed
     dump = tmp_path / "dump.txt"
     dump.write_bytes(b"Abstract:" + NONSENSE.encode() + b" caf\xe9\n")
     result = run([str(dump), "--offline", "--cache", str(seeded), "--format", "text"])
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # the unmatched records are problems
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"arxref: warning: {dump}:1: invalid UTF-8")
     assert lines[1].startswith(f"{dump}:1: unmatched: 'Purple calculators")

@@ -601,8 +601,9 @@ def test_an_oversized_answer_is_refused_and_retried(fake_arxiv: FakeArxiv, tmp_p
 
 
 def test_a_gzip_bomb_is_refused(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
-    fake_arxiv.inject(fakearxiv.gzip_bomb(200), times=3)
-    client = client_for(fake_arxiv, max_retries=1, max_response_bytes=8 << 20, cache_path=tmp_path / "c.sqlite")
+    fake_arxiv.inject(fakearxiv.gzip_bomb(64), times=3)
+    client = client_for(fake_arxiv, max_retries=1, max_response_bytes=4 << 20, timeout=20.0,
+                        cache_path=tmp_path / "c.sqlite")
     with pytest.raises(VerifyError, match="response too large"):
         client.fetch_ids(["2107.03374"])
     assert len(fake_arxiv.requests()) == 2

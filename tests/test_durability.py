@@ -198,7 +198,7 @@ def test_cache_under_regular_file_is_one_line_error(server: fa.FakeArxiv, tmp_pa
     proc = subprocess.run(_export_cmd(tmp_path / "out"), env=_env(server, blocker / "cache.sqlite"),
                           capture_output=True, text=True, timeout=120)
     assert "Traceback" not in proc.stderr
-    assert proc.returncode == 3, proc.stderr
+    assert proc.returncode == 4, proc.stderr  # the cache is unusable (not "arXiv unreachable")
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "not-a-dir" in proc.stderr
 

@@ -17,9 +17,10 @@ from arxref.errors import (
 
 
 def test_exit_code_values_are_the_documented_contract() -> None:
-    """README: 0 success, 1 problems found, 2 usage error, 3 could not verify; 130 for Ctrl-C."""
+    """README: 0 success, 1 problems found, 2 usage error, 3 could not verify, 4 unusable cache; 130/143 signals."""
     assert [(code.name, int(code)) for code in ExitCode] == [
-        ("OK", 0), ("PROBLEMS", 1), ("USAGE", 2), ("UNVERIFIED", 3), ("INTERRUPTED", 130)]
+        ("OK", 0), ("PROBLEMS", 1), ("USAGE", 2), ("UNVERIFIED", 3), ("CACHE", 4), ("TERMINATED", 143),
+        ("INTERRUPTED", 130)]
 
 
 @pytest.mark.parametrize("error, code", [
@@ -27,7 +28,7 @@ def test_exit_code_values_are_the_documented_contract() -> None:
     (InputError("a.txt", 3, "unreadable"), ExitCode.PROBLEMS),
     (UsageError("x"), ExitCode.USAGE),
     (InvalidIdError("2313.00001", "month 13"), ExitCode.USAGE),
-    (CacheError("x"), ExitCode.UNVERIFIED),
+    (CacheError("x"), ExitCode.CACHE),
     (VerifyError("x"), ExitCode.UNVERIFIED),
     (OfflineError("x"), ExitCode.UNVERIFIED),
 ])

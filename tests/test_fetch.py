@@ -309,8 +309,9 @@ def test_kill_9_mid_fetch_loses_at_most_the_batch_in_flight(fake_arxiv: FakeArxi
 
 def test_an_oversized_answer_caches_nothing_and_is_unverified(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite"
-    fake_arxiv.inject(fakearxiv.gzip_bomb(100), times=10)
-    settings = dataclasses.replace(make_settings(fake_arxiv, path, max_retries=1), max_response_bytes=4 << 20)
+    fake_arxiv.inject(fakearxiv.gzip_bomb(64), times=10)
+    settings = dataclasses.replace(make_settings(fake_arxiv, path, max_retries=1), max_response_bytes=4 << 20,
+                                   timeout=20.0)
     with Cache(path) as cache:
         report = fetch_papers(["2107.03374"], settings, cache)
         assert "response too large" in report.unverified["2107.03374"]

@@ -320,7 +320,7 @@ def test_fetch_and_search_go_through_the_one_client_handed_over(fake_arxiv, tmp_
     records = [Record("a.md", 1, "markdown", arxiv_id="2203.02155"), record(papers["2201.10005"].abstract, line=2)]
     with Cache(path) as cache, ArxivClient(settings) as client:
         results = resolve_records(records, settings, cache, client=client)
-        assert client._session is not None  # lent, not closed: the caller may go on using it
+        assert not client.closed  # lent, not closed: the caller may go on using it
     assert [(r.status, r.arxiv_id) for r in results] == [("given", "2203.02155"), ("resolved", "2201.10005")]
     log = fake_arxiv.requests()
     assert client.requests_made == len(log) >= 2

@@ -15,6 +15,10 @@ class ExitCode(IntEnum):
     """Bad option, missing path, impossible request."""
     UNVERIFIED = 3
     """arXiv (or the cache) could not answer, so results could not be verified."""
+    CACHE = 4
+    """The cache file is unusable (corrupt, unwritable, disk full): the message names it."""
+    TERMINATED = 143
+    """SIGTERM (128 + 15): temporary files were removed, finished outputs kept."""
     INTERRUPTED = 130
     """Ctrl-C, as shells report SIGINT."""
 
@@ -54,9 +58,12 @@ class InputError(ArxrefError):
 
 
 class CacheError(ArxrefError):
-    """The cache file cannot be opened or written (read-only directory, full disk, corrupt file)."""
+    """The cache file cannot be opened or written (read-only directory, full disk, corrupt file).
 
-    exit_code: int = ExitCode.UNVERIFIED
+    Its own exit code: a broken cache is neither the user's citation (1) nor arXiv being down (3).
+    """
+
+    exit_code: int = ExitCode.CACHE
 
 
 class VerifyError(ArxrefError):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from .atomic import write_atomically_many
 from .config import Settings
-from .errors import ExitCode, UsageError
+from .errors import ArxrefError, ExitCode, UsageError
 from .model import Entry, Paper, Record
 
 if TYPE_CHECKING:
@@ -146,8 +146,10 @@ class ResolveReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        """OK even with unmatched records (resolving is not a check); UNVERIFIED when arXiv could not answer."""
-        return ExitCode.UNVERIFIED if self.counts["unverified"] else ExitCode.OK
+        """As export: UNVERIFIED when arXiv could not answer, else PROBLEMS when a record did not get its paper."""
+        if self.counts["unverified"]:
+            return ExitCode.UNVERIFIED
+        return ExitCode.PROBLEMS if self.problems else ExitCode.OK
 
     def summary(self) -> str:
         return ", ".join(f"{status} {n}" for status, n in self.counts.items())
@@ -155,7 +157,7 @@ class ResolveReport:
 
 def _collect(paths: Sequence[str | os.PathLike[str]], problems: list[Problem]) -> list[Record]:
     """Scan all inputs; unreadable files become problems instead of stopping the run."""
-    from .scan import ScanProblem, scan_paths
+    from .scan import ScanProblem, ScanStats, scan_paths
 
     if not paths:
         raise UsageError("no input paths given")
@@ -163,7 +165,13 @@ def _collect(paths: Sequence[str | os.PathLike[str]], problems: list[Problem]) -
     def on_problem(problem: ScanProblem) -> None:
         problems.append(Problem(problem.path, problem.line or 1, 1, "warning", "unreadable", problem.message))
 
-    return list(scan_paths(paths, on_problem=on_problem))
+    stats = ScanStats()
+    records = list(scan_paths(paths, on_problem=on_problem, stats=stats))
+    if stats.files_scanned == 0:
+        # Nothing to work from: stop before any output file is replaced by an empty one.
+        where = "; ".join(f"{p.source}: {p.message}" for p in problems[:3])
+        raise ArxrefError("no input file could be read" + (f" ({where})" if where else ""))
+    return records
 
 
 def _problem(record: Record, level: str, code: str, message: str) -> Problem:

@@ -87,7 +87,22 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
+    _exit_cleanly_on_signals()
     return cli.main(args=argv, prog_name="arxref")
+
+
+def _exit_cleanly_on_signals() -> None:
+    """SIGTERM and SIGHUP unwind like Ctrl-C does, so temporary files are removed and open
+    cache transactions roll back; the exit status is 128 + the signal number (143 for SIGTERM)."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, stop)
 
 
 if __name__ == "__main__":  # pragma: no cover

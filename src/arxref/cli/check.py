@@ -28,7 +28,7 @@ def check(paths: tuple[str, ...], fmt: str, bib_files: tuple[str, ...], min_scor
     Exit status: 0 all resolve; 1 problems found (unknown or invalid id, undefined
     \\cite key, .bib title that disagrees with arXiv, ambiguous reference); 2 usage
     error; 3 could not verify (arXiv unreachable or rate-limited after retries;
-    with --offline: not in the cache).
+    with --offline: not in the cache); 4 the cache file is unusable.
 
     \b
     Example:

@@ -31,7 +31,8 @@ def fetch(ids: tuple[str, ...], fmt: str, **network: Any) -> None:
     verified are reported on stderr, one line each.
 
     Exit status: 0 all found; 1 some ids not found or invalid; 2 usage error;
-    3 arXiv could not be reached (or --offline and not cached).
+    3 arXiv could not be reached (or --offline and not cached); 4 the cache file
+    is unusable.
 
     \b
     Example:

@@ -29,8 +29,10 @@ def resolve(paths: tuple[str, ...], fmt: str, min_score: float | None, **network
     unmatched, not_found, invalid or unverified. Records that are not resolved are
     also reported on stderr as file:line, followed by a summary line.
 
-    Exit status: 0 done (even with unmatched records); 2 usage error; 3 arXiv could
-    not be reached (or --offline and not cached), so results are incomplete.
+    Exit status: 0 every record got its paper; 1 some records are unmatched,
+    ambiguous, not found or invalid; 2 usage error; 3 arXiv could not be reached
+    (or --offline and not cached), so results are incomplete; 4 the cache file is
+    unusable.
 
     \b
     Example:
