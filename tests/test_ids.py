@@ -324,3 +324,26 @@ def test_id_shaped_noise_never_crashes(text: str) -> None:
         return
     assume(result is not None)
     assert ids.canonical(result.base) == result.base
+
+
+def test_find_ids_reads_a_long_line_a_bounded_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each anchor search resumes where the last stopped: work grows with the line, not ids x line."""
+    import arxref.ids as ids_module
+
+    scanned = [0]
+
+    class Counting:
+        def __init__(self, pattern: "re.Pattern[str]") -> None:
+            self.pattern = pattern
+
+        def search(self, text: str, pos: int = 0) -> "re.Match[str] | None":
+            found = self.pattern.search(text, pos)
+            scanned[0] += (found.start() if found else len(text)) - pos
+            return found
+
+    monkeypatch.setattr(ids_module, "_ANCHOR_NEW_RE", Counting(ids_module._ANCHOR_NEW_RE))
+    monkeypatch.setattr(ids_module, "_ANCHOR_OLD_RE", Counting(ids_module._ANCHOR_OLD_RE))
+    line = " ".join(f"see arXiv:2107.{n:05d} at https://example.org/x" for n in range(1, 3000))
+    found = list(ids_module.find_ids(line))
+    assert len(found) == 2999
+    assert scanned[0] <= 3 * len(line)

@@ -91,3 +91,29 @@ def test_named_file_is_scanned_whatever_its_suffix(tmp_path: Path) -> None:
     path = tmp_path / "README"
     path.write_text("see arXiv:2107.03374\n")
     assert [r.arxiv_id for r in scan_paths([path])] == ["2107.03374"]
+
+
+def test_a_very_long_line_is_read_in_pieces_without_losing_or_doubling_an_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from arxref.scan import files, scan_file
+
+    monkeypatch.setattr(files, "LINE_PIECE", 64)  # pieces of ~64 bytes: every id lands near a cut
+    ids = [f"2107.{n:05d}" for n in range(1, 400)]
+    path = tmp_path / "one-line.txt"
+    path.write_text("see " + " and ".join(f"arXiv:{i}" for i in ids) + " for details\nnext line arXiv:2005.14165\n",
+                    encoding="utf-8")
+    records = list(scan_file(path, kind="text"))
+    assert [r.arxiv_id for r in records] == ids + ["2005.14165"]
+    assert {r.line for r in records[:-1]} == {1} and records[-1].line == 2
+
+
+def test_pieces_of_a_line_without_whitespace_cut_between_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from arxref.scan import files
+
+    monkeypatch.setattr(files, "LINE_PIECE", 16)
+    data = ("é" * 40 + "\n").encode("utf-8")
+    pieces = list(files._pieces(io.BufferedReader(io.BytesIO(data))))  # type: ignore[arg-type]
+    assert b"".join(p for p, _ in pieces) == data
+    assert all(p.decode("utf-8") for p, _ in pieces)  # no piece splits a character
+    assert [c for _, c in pieces][-1] is False and all(c for _, c in pieces[:-1])

@@ -256,39 +256,59 @@ def _is_look_alike(text: str, match: re.Match[str]) -> bool:
     return not 1 <= mm <= 12 and len(match.group("number")) != 5
 
 
-def _next_anchor(text: str, pos: int) -> int:
-    """Start of the next plausible anchor at or after ``pos``, or -1.
+def _next_new_anchor(text: str, pos: int) -> int:
+    """Start of the next new-style anchor (``.NNNN`` after four digits) at or after ``pos``, or -1.
 
-    A new-style anchor needs four digits before its dot and an old-style one a
-    letter before its slash: cheap checks that skip decimals like ``3.1415``.
+    Four digits before the dot are a cheap check that skips decimals like ``3.1415``.
     """
-    # The two loops are written out on purpose: this runs for every line scanned, and a
-    # shared helper taking a predicate measured 30-40 % slower (benchmarks/bench_scan.py).
-    new = old = -1
     search = pos
     while True:
         found = _ANCHOR_NEW_RE.search(text, search)
         if found is None:
-            break
+            return -1
         start = found.start()
         if start >= 4 and text[start - 4 : start].isdigit():
-            new = start
-            break
+            return start
         search = start + 1
-    if "/" in text:
-        search = pos
-        while True:
-            found = _ANCHOR_OLD_RE.search(text, search)
-            if found is None:
-                break
-            start = found.start()
-            if start >= 1 and text[start - 1].isalpha():
-                old = start
-                break
-            search = start + 1
-    if new < 0 or old < 0:
-        return max(new, old)
-    return min(new, old)
+
+
+def _next_old_anchor(text: str, pos: int) -> int:
+    """Start of the next old-style anchor (``/NNNNNNN`` after a letter) at or after ``pos``, or -1."""
+    search = pos
+    while True:
+        found = _ANCHOR_OLD_RE.search(text, search)
+        if found is None:
+            return -1
+        start = found.start()
+        if start >= 1 and text[start - 1].isalpha():
+            return start
+        search = start + 1
+
+
+class _Anchors:
+    """The next anchor of each style, remembered between calls.
+
+    Each style's search resumes where the last one stopped, so a line is read once per
+    style however many ids it holds: searching afresh from every id would re-read the
+    rest of the line each time (quadratic on one-line files of many megabytes).
+    """
+
+    __slots__ = ("text", "new", "old")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.new = _next_new_anchor(text, 0)
+        self.old = _next_old_anchor(text, 0) if "/" in text else -1
+
+    def next(self, pos: int) -> int:
+        """Start of the next plausible anchor at or after ``pos``, or -1."""
+        if 0 <= self.new < pos:
+            self.new = _next_new_anchor(self.text, pos)
+        if 0 <= self.old < pos:
+            self.old = _next_old_anchor(self.text, pos)
+        if self.new < 0 or self.old < 0:
+            return max(self.new, self.old)
+        return min(self.new, self.old)
 
 
 def _to_match(match: re.Match[str]) -> IdMatch:
@@ -319,8 +339,9 @@ def find_ids(text: str) -> Iterator[IdMatch]:
     """
     floor = 0  # end of the last match: windows never reach back past it
     scan_from = 0  # where to look for the next anchor
+    anchors = _Anchors(text)
     while True:
-        anchor = _next_anchor(text, scan_from)
+        anchor = anchors.next(scan_from)
         if anchor < 0:
             return
         # the full grammar runs only on a small window around the anchor ...

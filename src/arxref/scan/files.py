@@ -124,7 +124,12 @@ def read_lines(handle: io.BufferedReader, source: str, report: ProblemHandler) -
     bad_line = 0
     number = 0
     try:
-        for raw in handle:
+        for raw, continues in _pieces(handle):
+            if continues:  # one piece of a very long line: same line number, no line end to strip
+                if number == 0 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[3:]
+                yield number + 1, raw.decode("utf-8", errors="replace")
+                continue
             if number == 0 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[3:]
             try:
@@ -147,6 +152,43 @@ def read_lines(handle: io.BufferedReader, source: str, report: ProblemHandler) -
                 yield number, part
     except OSError as exc:
         raise InputError(source, None, f"read failed: {exc.strerror or exc}") from None
+
+
+#: Longest piece of a line handed to the scanners at once. A longer line (a 1 GiB one-line
+#: dump) is cut at whitespace into pieces of about this size, so memory stays flat and no
+#: id (which never contains whitespace) is cut in two.
+LINE_PIECE = 4 << 20
+
+
+def _pieces(handle: io.BufferedReader) -> Iterator[tuple[bytes, bool]]:
+    """Lines as read, each with whether it is an unfinished piece of a longer line.
+
+    A finished line is yielded whole with its line break (False); a line longer than
+    LINE_PIECE comes as pieces cut after whitespace (True), its last piece as a finished line.
+    """
+    carry = b""
+    while True:
+        chunk = handle.readline(LINE_PIECE)
+        if not chunk:
+            if carry:
+                yield carry, False
+            return
+        chunk = carry + chunk
+        carry = b""
+        if chunk.endswith(b"\n") or len(chunk) < LINE_PIECE:
+            yield chunk, False
+            continue
+        cut = max(chunk.rfind(b" "), chunk.rfind(b"\t"))
+        if cut <= 0:  # no whitespace at all: cut anywhere outside a UTF-8 sequence
+            cut = len(chunk) - 1
+            while cut > 0 and 0x80 <= chunk[cut] < 0xC0:
+                cut -= 1
+            if cut <= 0:  # not UTF-8 at all: any cut will do (decoding replaces the bytes)
+                cut = len(chunk)
+        else:
+            cut += 1
+        yield chunk[:cut], True
+        carry = chunk[cut:]
 
 
 def _read_utf16(handle: io.BufferedReader, source: str, report: ProblemHandler) -> Lines:

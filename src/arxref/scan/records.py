@@ -69,15 +69,15 @@ def find_mentions(text: str | None, exclude: str | None = None) -> tuple[list[st
     """Canonical ids written inside ``text`` (references, not the record's own id) and problems."""
     if not text:
         return [], []
-    found: list[str] = []
+    found: dict[str, None] = {}  # ordered and O(1) to test: a long line may mention thousands
     problems: list[str] = []
     for match in ids.find_ids(text):
         if match.arxiv_id is None:
             if match.explicit:
                 problems.append(invalid_problem(match))
-        elif match.arxiv_id.base != exclude and match.arxiv_id.base not in found:
-            found.append(match.arxiv_id.base)
-    return found, problems
+        elif match.arxiv_id.base != exclude:
+            found.setdefault(match.arxiv_id.base)
+    return list(found), problems
 
 
 def snippet(line: str, start: int, end: int) -> str:
