@@ -219,3 +219,26 @@ def test_library_calls_ignore_the_environment(seeded: Path, tmp_path: Path, monk
     assert report.exit_code is ExitCode.OK
     assert not (tmp_path / "from-env.sqlite").exists()
     assert Settings().offline is False and Settings().cache_path != tmp_path / "from-env.sqlite"
+
+
+def test_export_keeps_one_record_per_bare_id_not_one_per_mention(tmp_path: Path, seeded: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory follows papers: 3,000 mentions of two papers reach resolution as two records."""
+    import arxref.pipeline as pipeline_module
+
+    seen: list[int] = []
+    real_resolve = pipeline_module._resolve
+
+    def counting(records, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(len(records))
+        return real_resolve(records, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "_resolve", counting)
+    dump = tmp_path / "dump.txt"
+    dump.write_text("see arXiv:2107.03374 and https://arxiv.org/abs/2005.14165\n" * 1500, encoding="utf-8")
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@misc{codex, eprint = {2107.03374}, archivePrefix = {arXiv}}\n", encoding="utf-8")
+    report = export([dump, bib], tmp_path / "out", settings=Settings(cache_path=seeded, offline=True))
+    assert seen == [3]  # the two bare ids once each, and the .bib entry (its key must reach dedup)
+    assert report.exit_code == 0 and len(report.entries) == 2
+    assert "@misc{codex," in (tmp_path / "out" / "references.bib").read_text(encoding="utf-8")

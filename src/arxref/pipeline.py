@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from .atomic import write_atomically_many
 from .config import Settings
@@ -157,6 +157,14 @@ class ResolveReport:
 
 def _collect(paths: Sequence[str | os.PathLike[str]], problems: list[Problem]) -> list[Record]:
     """Scan all inputs; unreadable files become problems instead of stopping the run."""
+    return list(_scan(paths, problems))
+
+
+def _scan(paths: Sequence[str | os.PathLike[str]], problems: list[Problem]) -> Iterator[Record]:
+    """Stream the records of all inputs; unreadable files become problems instead of stopping the run.
+
+    Raises (exit 1) when no input file at all could be read, before any output is written.
+    """
     from .scan import ScanProblem, ScanStats, scan_paths
 
     if not paths:
@@ -166,12 +174,34 @@ def _collect(paths: Sequence[str | os.PathLike[str]], problems: list[Problem]) -
         problems.append(Problem(problem.path, problem.line or 1, 1, "warning", "unreadable", problem.message))
 
     stats = ScanStats()
-    records = list(scan_paths(paths, on_problem=on_problem, stats=stats))
+    yield from scan_paths(paths, on_problem=on_problem, stats=stats)
     if stats.files_scanned == 0:
         # Nothing to work from: stop before any output file is replaced by an empty one.
         where = "; ".join(f"{p.source}: {p.message}" for p in problems[:3])
         raise ArxrefError("no input file could be read" + (f" ({where})" if where else ""))
-    return records
+
+
+def _distinct_papers(records: Iterable[Record]) -> list[Record]:
+    """The paper records of a stream, a bare id mentioned again and again kept once.
+
+    A dump with an id on every line holds millions of mentions of a few thousand
+    papers: export keeps one record per (id, version) written bare (no key, fields or
+    title, which must reach dedup), so memory and work follow papers, not mentions.
+    Its problems are then reported once, at the first mention. (`check` keeps every
+    mention: CI wants each file:line.)
+    """
+    kept: list[Record] = []
+    seen: set[tuple[str, int | None]] = set()
+    for record in records:
+        if record.role != "paper":
+            continue
+        if record.arxiv_id and record.key is None and not record.fields and record.title is None:
+            mark = (record.arxiv_id, record.version)
+            if mark in seen:
+                continue
+            seen.add(mark)
+        kept.append(record)
+    return kept
 
 
 def _problem(record: Record, level: str, code: str, message: str) -> Problem:
@@ -263,7 +293,7 @@ def export(
 def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, report: ExportReport,
                    min_score: float | None, progress: Progress | None) -> list[tuple[Record, Paper]]:
     """Scan the inputs and resolve their records; each outcome is counted into ``report``."""
-    records = [r for r in _collect(paths, report.problems) if r.role == "paper"]
+    records = _distinct_papers(_scan(paths, report.problems))
     report.records = len(records)
     resolutions = _resolve(records, settings, min_score, progress)
     pairs: list[tuple[Record, Paper]] = []
