@@ -23,6 +23,7 @@ preprint ...}``, CoRR's ``volume = {abs/...}``) and ``abstract`` are dropped.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Collection, Iterable
 
@@ -43,10 +44,16 @@ _ARXIV_DOI_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/)?10\.48550/arxiv\."
 
 def canonical_id(paper: Paper) -> str:
     """The grouping id of a paper (canonical, versionless; the raw id if it does not parse)."""
+    return _canonical(paper.arxiv_id)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _canonical(arxiv_id: str) -> str:
+    """Parsing an id costs microseconds, and a run meets each paper's id several times."""
     try:
-        return ids.canonical(paper.arxiv_id)
+        return ids.canonical(arxiv_id)
     except InvalidIdError:
-        return paper.arxiv_id
+        return arxiv_id
 
 
 def build_entries(
