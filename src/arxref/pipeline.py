@@ -220,12 +220,26 @@ def _resolve(records: list[Record], settings: Settings, min_score: float | None,
     """Resolve records with the run's cache and its ONE arXiv client (fetch and search share its interval)."""
     from .cache import Cache
     from .client import ArxivClient
+    from .ratelimit import RequestGate
     from .resolve import resolve_records
 
     with Cache(settings.cache_path) as cache, ArxivClient(settings) as client:
+        if progress is None:
+            return resolve_records(records, settings, cache, min_score=min_score, client=client)
+        fetched = [0, 0]
+
+        def fetch_progress(done: int, total: int) -> None:
+            fetched[:] = [done, total]
+            progress("fetch", done, total)
+
+        def on_wait(seconds: float) -> None:  # arXiv's interval: say why nothing moves
+            progress(f"fetch (waiting {seconds:.1f} s for arXiv's interval)", fetched[0], fetched[1])
+
+        if isinstance(client.interval, RequestGate):
+            client.interval.on_wait = on_wait
         return resolve_records(
             records, settings, cache, min_score=min_score, client=client,
-            progress=(lambda done, total: progress("resolve", done, total)) if progress else None,
+            progress=lambda done, total: progress("resolve", done, total), fetch_progress=fetch_progress,
         )
 
 

@@ -62,6 +62,8 @@ class RequestGate:
         with self._thread_locks_guard:
             self._thread_lock = self._thread_locks.setdefault(key, threading.Lock())
         self._memory_last_end: float | None = None
+        self.on_wait: Callable[[float], None] | None = None
+        """Told how long a turn waits before it sleeps (progress displays show it)."""
 
     @property
     def machine_wide(self) -> bool:
@@ -125,4 +127,6 @@ class RequestGate:
                 elapsed = 0.0
             wait = max(wait, self.interval - elapsed)
         if wait > 0:
+            if self.on_wait is not None:
+                self.on_wait(wait)
             self._sleep(wait)

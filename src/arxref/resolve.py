@@ -135,6 +135,7 @@ def resolve_records(
     min_score: float | None = None,
     progress: Progress | None = None,
     client: ArxivClient | None = None,
+    fetch_progress: Progress | None = None,
 ) -> list[Resolution]:
     """Resolve every record (one Resolution each, in input order); see the module docstring.
 
@@ -152,7 +153,8 @@ def resolve_records(
     done = sum(1 for r in results if r is not None)
     _report(progress, done, total)
     with use_client(settings, client) as api:
-        for index, resolution in zip(with_id, _verify_given([records[i] for i in with_id], settings, cache, api)):
+        given = [records[i] for i in with_id]
+        for index, resolution in zip(with_id, _verify_given(given, settings, cache, api, fetch_progress)):
             results[index] = resolution
         done += len(with_id)
         _report(progress, done, total)
@@ -210,13 +212,16 @@ def _has_invalid_id(record: Record) -> bool:
     return bool(_invalid_problems(record))
 
 
-def _verify_given(records: list[Record], settings: Settings, cache: Cache, client: ArxivClient) -> list[Resolution]:
+def _verify_given(records: list[Record], settings: Settings, cache: Cache, client: ArxivClient,
+                  progress: Progress | None = None) -> list[Resolution]:
     """``given`` records, checked against the cache and arXiv by fetch_papers."""
     if not records:
         return []
     from .fetch import fetch_papers
 
-    report = fetch_papers(list(dict.fromkeys(r.arxiv_id or "" for r in records)), settings, cache, client=client)
+    wanted = list(dict.fromkeys(r.arxiv_id or "" for r in records))
+    on_fetch = (lambda done: progress(done, len(wanted))) if progress is not None else None
+    report = fetch_papers(wanted, settings, cache, client=client, progress=on_fetch)
     papers = dict(report.papers)
     # A version newer than the one known needs its own request (fetch_papers keeps one per id).
     newer = [f"{r.arxiv_id}v{r.version}" for r in records

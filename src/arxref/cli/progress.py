@@ -22,7 +22,8 @@ class ProgressPrinter:
         filled = int(width * done / total) if total else width
         line = f"\r{stage:>8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
         if line != self._last:
-            self.stream.write(line)
+            # pad over the rest of a longer previous line (a stage with a note)
+            self.stream.write(line + " " * max(0, len(self._last) - len(line)))
             self.stream.flush()
             self._last = line
 
