@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from paper_support import write_manuscript
 
 def dead_endpoint() -> str:
     """A loopback URL where nothing listens (connection refused at once)."""
@@ -15,25 +16,6 @@ def dead_endpoint() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/api/query"
-
-
-def write_manuscript(tmp_path: Path) -> tuple[Path, Path]:
-    tex = tmp_path / "paper.tex"
-    bib = tmp_path / "refs.bib"
-    bib.write_text(
-        "@misc{chen2021evaluating,\n  title = {Evaluating Large Language Models Trained on Code},\n"
-        "  eprint = {2107.03374},\n  archivePrefix = {arXiv},\n}\n\n"
-        "@misc{radford2021learning,\n  title = {Learning Transferable Visual Models From Natural Language Supervision},\n"
-        "  eprint = {2103.00020},\n  archivePrefix = {arXiv},\n}\n",
-        encoding="utf-8",
-    )
-    tex.write_text(
-        "\\documentclass{article}\n\\begin{document}\n"
-        "Codex~\\cite{chen2021evaluating} and CLIP~\\citep{radford2021learning}.\n"
-        "\\bibliography{refs}\n\\end{document}\n",
-        encoding="utf-8",
-    )
-    return tex, bib
 
 
 def run_cli(*args: str, env_cache: Path) -> subprocess.CompletedProcess[str]:

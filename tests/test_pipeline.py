@@ -12,6 +12,7 @@ from arxref.atom import parse_feed
 from arxref.config import Settings
 from arxref.errors import ExitCode, UsageError
 from arxref.pipeline import check, export, resolve
+from paper_support import write_manuscript
 
 ROOT = Path(__file__).resolve().parent.parent
 RESPONSES = ROOT / "examples" / "arxiv-responses"
@@ -93,25 +94,6 @@ def test_export_rejects_bad_format_and_stem(seeded: Path, tmp_path: Path) -> Non
         export([SEEDS], tmp_path, settings=offline(seeded), formats=["docx"])
     with pytest.raises(UsageError):
         export([SEEDS], tmp_path, settings=offline(seeded), name="../escape")
-
-
-def write_manuscript(tmp_path: Path) -> tuple[Path, Path]:
-    tex = tmp_path / "paper.tex"
-    bib = tmp_path / "refs.bib"
-    bib.write_text(
-        "@misc{chen2021evaluating,\n  title = {Evaluating Large Language Models Trained on Code},\n"
-        "  eprint = {2107.03374},\n  archivePrefix = {arXiv},\n}\n\n"
-        "@misc{radford2021learning,\n  title = {Learning Transferable Visual Models From Natural Language Supervision},\n"
-        "  eprint = {2103.00020},\n  archivePrefix = {arXiv},\n}\n",
-        encoding="utf-8",
-    )
-    tex.write_text(
-        "\\documentclass{article}\n\\begin{document}\n"
-        "Codex~\\cite{chen2021evaluating} and CLIP~\\citep{radford2021learning}.\n"
-        "\\bibliography{refs}\n\\end{document}\n",
-        encoding="utf-8",
-    )
-    return tex, bib
 
 
 def test_check_clean_manuscript_exit_0(seeded: Path, tmp_path: Path) -> None:
