@@ -70,6 +70,17 @@ BENCHES = [
         Figure("all three formats, as export writes them", r"as export writes them: ([\d.]+ s)", "< 5 s"),
         Figure("all three formats, one process", r"; one process: ([\d.]+ s)", ""),
     ]),
+    Bench("bench_long_lines.py", ["--sizes", "16", "64", "1024"], ["--sizes", "16"], [
+        Figure("one-line file vs line breaks (throughput ratio, largest size)",
+               r"(?s).*one-line/baseline ([\d.]+)", "~1 (linear)"),
+        Figure("one-line file throughput (largest size)", r"(?s).*one line: +([\d.]+ MB/s)", ">= 30 MB/s"),
+    ]),
+    Bench("bench_export_memory.py", ["--sizes", "10", "100"], ["--sizes", "10"], [
+        Figure("export peak RSS (largest dump)", r"(?s).*peak RSS +([\d.]+ MiB)", "<= 500 MB, flat"),
+    ]),
+    Bench("bench_export.py", ["100000"], ["20000"], [
+        Figure("export from cache / bibtexparser write_string", r"write_string = ([\d.]+)", "<= 0.33"),
+    ]),
     Bench("bench_startup.py", ["--runs", "20"], ["--runs", "5"], [
         Figure("arxref --help start-up", r"median ([\d.]+ s)", "< 0.3 s"),
     ]),
