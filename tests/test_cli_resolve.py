@@ -144,3 +144,14 @@ def test_unreadable_input_is_warned_first_then_records_problems_and_summary(seed
     assert lines[1].startswith(f"{dump}:1: unmatched: 'Purple calculators")
     assert lines[2].startswith("arxref resolve: resolved 0, given 0, ambiguous 0, unmatched 1,")
     assert result.stdout.startswith(f"{dump}:1: unmatched 'Purple calculators")
+
+
+def test_no_readable_input_exits_1_with_one_error_line(seeded: Path, tmp_path: Path) -> None:
+    """Like scan, check and export: an empty report would look like "nothing to resolve"."""
+    binary = tmp_path / "scan.pdf.txt"
+    binary.write_bytes(b"\x00\x01\x02binary")
+    result = run([str(binary), "--offline", "--cache", str(seeded)])
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.startswith("arxref: error: no input file could be read")
+    assert str(binary) in result.stderr and len(result.stderr.splitlines()) == 1
+    assert result.stdout == ""

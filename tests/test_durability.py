@@ -103,6 +103,61 @@ def test_kill_9_during_export_leaves_old_or_complete_outputs(server: fa.FakeArxi
         assert _complete(name, (out / name).read_text(encoding="utf-8"))
 
 
+#: ``python -c`` program: `arxref export` whose writer formats half the entries into its
+#: temporary files, flushes them, then sends itself ``argv[1]`` (the signal arrives mid-write
+#: on any machine, however fast).
+_SIGNAL_WHILE_WRITING = """
+import os, signal, sys, time
+import arxref.formats as formats
+write_formats = formats.write_formats
+def write_half_then_signal(entries, streams, options=None, **kw):
+    write_formats(entries[: len(entries) // 2], streams, options, **kw)
+    for stream in streams.values():
+        stream.flush()
+    os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+    time.sleep(60)
+formats.write_formats = write_half_then_signal
+from arxref.cli import main
+main(sys.argv[2:])
+"""
+
+
+def _export_signalled_while_writing(server: fa.FakeArxiv, out: Path, cache: Path,
+                                    name: str) -> subprocess.CompletedProcess[str]:
+    """Pre-create the old outputs, then run an export that receives signal ``name`` while writing."""
+    out.mkdir()
+    for old_name, text in OLD.items():
+        (out / old_name).write_text(text, encoding="utf-8")
+    cmd = [sys.executable, "-c", _SIGNAL_WHILE_WRITING, name, *_export_cmd(out)[3:]]
+    return subprocess.run(cmd, env=_env(server, cache), capture_output=True, text=True, timeout=120)
+
+
+def test_sigterm_while_an_export_writes_removes_its_temporary_files(server: fa.FakeArxiv, tmp_path: Path) -> None:
+    """SIGTERM unwinds like Ctrl-C: exit 143, no traceback, old outputs intact, no .tmp left."""
+    out = tmp_path / "out"
+    proc = _export_signalled_while_writing(server, out, tmp_path / "c.sqlite", "SIGTERM")
+    assert proc.returncode == 143, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(OLD)
+    for name, old in OLD.items():
+        assert (out / name).read_text(encoding="utf-8") == old
+
+
+def test_the_run_after_a_kill_9_while_writing_removes_the_leftovers(server: fa.FakeArxiv, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "c.sqlite"
+    killed = _export_signalled_while_writing(server, out, cache, "SIGKILL")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    leftovers = [p.name for p in out.iterdir() if p.name not in OLD]
+    assert len(leftovers) == len(OLD) and all(n.endswith(".tmp") for n in leftovers), leftovers  # SIGKILL: no cleanup
+    for name, old in OLD.items():
+        assert (out / name).read_text(encoding="utf-8") == old
+    rerun = subprocess.run(_export_cmd(out), env=_env(server, cache), capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(OLD)
+    for name in OLD:
+        assert _complete(name, (out / name).read_text(encoding="utf-8"))
+
+
 #: Records in the kill -9 import test's snapshot: enough that the import is still running
 #: at the latest kill point (2 s) on a fast machine.
 BIG_SNAPSHOT = 150_000

@@ -17,10 +17,10 @@ from arxref.errors import (
 
 
 def test_exit_code_values_are_the_documented_contract() -> None:
-    """README: 0 success, 1 problems found, 2 usage error, 3 could not verify, 4 unusable cache; 130/143 signals."""
+    """README: 0 success, 1 problems found, 2 usage error, 3 could not verify, 4 unusable cache; 129/130/143 signals."""
     assert [(code.name, int(code)) for code in ExitCode] == [
-        ("OK", 0), ("PROBLEMS", 1), ("USAGE", 2), ("UNVERIFIED", 3), ("CACHE", 4), ("TERMINATED", 143),
-        ("INTERRUPTED", 130)]
+        ("OK", 0), ("PROBLEMS", 1), ("USAGE", 2), ("UNVERIFIED", 3), ("CACHE", 4), ("HANGUP", 129),
+        ("INTERRUPTED", 130), ("TERMINATED", 143)]
 
 
 @pytest.mark.parametrize("error, code", [

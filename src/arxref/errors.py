@@ -17,10 +17,12 @@ class ExitCode(IntEnum):
     """arXiv (or the cache) could not answer, so results could not be verified."""
     CACHE = 4
     """The cache file is unusable (corrupt, unwritable, disk full): the message names it."""
-    TERMINATED = 143
-    """SIGTERM (128 + 15): temporary files were removed, finished outputs kept."""
+    HANGUP = 129
+    """SIGHUP (128 + 1, the terminal went away): cleaned up as for SIGTERM."""
     INTERRUPTED = 130
     """Ctrl-C, as shells report SIGINT."""
+    TERMINATED = 143
+    """SIGTERM (128 + 15): temporary files were removed, finished outputs kept."""
 
 
 class ArxrefError(Exception):

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
 
 from .atomic import write_atomically_many
 from .config import Settings
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 FORMAT_SUFFIXES = {"bib": ".bib", "json": ".json", "ris": ".ris"}
 
 Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total): called as work advances (stage is 'resolve' or 'fetch')."""
+"""progress(stage, done, total): called as work advances. Stages: 'resolve' (records), 'fetch'
+(ids from arXiv; 'fetch (waiting N s ...)' while arXiv's interval holds it back), 'write' (files)."""
 
 
 @dataclass
@@ -177,8 +178,13 @@ def _scan(paths: Sequence[str | os.PathLike[str]], problems: list[Problem]) -> I
     yield from scan_paths(paths, on_problem=on_problem, stats=stats)
     if stats.files_scanned == 0:
         # Nothing to work from: stop before any output file is replaced by an empty one.
-        where = "; ".join(f"{p.source}: {p.message}" for p in problems[:3])
-        raise ArxrefError("no input file could be read" + (f" ({where})" if where else ""))
+        _nothing_read([f"{p.source}: {p.message}" for p in problems[:3]])
+
+
+def _nothing_read(reasons: list[str]) -> NoReturn:
+    """Stop (exit 1): not one input file could be read, so there is nothing to report or write."""
+    where = "; ".join(reasons[:3])
+    raise ArxrefError("no input file could be read" + (f" ({where})" if where else ""))
 
 
 def _distinct_papers(records: Iterable[Record]) -> list[Record]:
@@ -298,8 +304,12 @@ def export(
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
     options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors)
     targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
+    if progress is not None:  # writing a big bibliography takes seconds: say so
+        progress("write", 0, len(targets))
     write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options),
                           binary=True)
+    if progress is not None:
+        progress("write", len(targets), len(targets))
     report.files.extend(targets)
     return report
 
@@ -470,11 +480,14 @@ def resolve(
 
     Unlike `export`, every record is kept (citations too), each with its status.
     """
-    from .scan import scan_paths
+    from .scan import ScanStats, scan_paths
 
     if not paths:
         raise UsageError("no input paths given")
     settings = settings or Settings()
     warnings: list[ScanProblem] = []
-    records = list(scan_paths(list(paths), on_problem=warnings.append))
+    stats = ScanStats()
+    records = list(scan_paths(list(paths), on_problem=warnings.append, stats=stats))
+    if stats.files_scanned == 0:
+        _nothing_read([f"{w.path}: {w.message}" for w in warnings])
     return ResolveReport(tuple(_resolve(records, settings, min_score, progress)), tuple(warnings))

@@ -93,15 +93,20 @@ def main(argv: list[str] | None = None) -> Any:
 
 def _exit_cleanly_on_signals() -> None:
     """SIGTERM and SIGHUP unwind like Ctrl-C does, so temporary files are removed and open
-    cache transactions roll back; the exit status is 128 + the signal number (143 for SIGTERM)."""
+    cache transactions roll back; the exit status is 128 + the signal number (143 for SIGTERM,
+    129 for SIGHUP: ``ExitCode.TERMINATED``/``HANGUP``). A handler someone else installed stays."""
     import signal
 
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    numbers = [getattr(signal, name) for name in names]
+
     def stop(signum: int, frame: object) -> None:
+        for number in numbers:  # a second signal must not cut the cleanup short
+            signal.signal(number, signal.SIG_IGN)
         raise SystemExit(128 + signum)
 
-    for name in ("SIGTERM", "SIGHUP"):
-        number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+    for number in numbers:
+        if signal.getsignal(number) is signal.SIG_DFL:
             signal.signal(number, stop)
 
 

@@ -30,9 +30,10 @@ def resolve(paths: tuple[str, ...], fmt: str, min_score: float | None, **network
     also reported on stderr as file:line, followed by a summary line.
 
     Exit status: 0 every record got its paper; 1 some records are unmatched,
-    ambiguous, not found or invalid; 2 usage error; 3 arXiv could not be reached
-    (or --offline and not cached), so results are incomplete; 4 the cache file is
-    unusable.
+    ambiguous, not found or invalid, or no input file could be read; 2 usage
+    error; 3 arXiv could not be reached (or --offline and not cached), so results
+    are incomplete (3 wins over 1, as in export); 4 the cache file is unusable;
+    143 terminated (SIGTERM).
 
     \b
     Example:
