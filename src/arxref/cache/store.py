@@ -87,7 +87,7 @@ class Cache:
         message = str(exc) or exc.__class__.__name__
         lowered = message.lower()
         if "not a database" in lowered or "malformed" in lowered:
-            hint = "the file is damaged or is not an arxref cache; move it away or delete it to start afresh"
+            hint = "the file is damaged or is not an arxref cache; move it away, delete it to start afresh, or use another --cache"
         elif "disk is full" in lowered or "disk i/o" in lowered:
             hint = "free some disk space or use another --cache"
         elif "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered or "permission" in lowered:
