@@ -90,7 +90,7 @@ def test_corrupt_cache_is_one_line_exit_4(tmp_path: Path) -> None:
     cache = tmp_path / "c.sqlite"
     cache.write_bytes(b"\x00garbage" * 1000)
     code, _, err = run("cache", "stats", "--cache", str(cache))
-    assert code == 4 and "damaged or is not an arxref cache; move it away or delete it" in err and err.count("\n") == 1
+    assert code == 4 and "damaged or is not an arxref cache; move it away, delete it" in err and err.count("\n") == 1
 
 
 def test_help_mentions_every_subcommand() -> None:
