@@ -2,7 +2,7 @@
 
 It follows the "API facts" of ``examples/arxiv-responses/README.md``: feed
 header, ``totalResults`` counting only papers found, ``itemsPerPage`` echoing
-``max_results`` (default 10, at most 2000), order not the request order,
+``max_results`` (default 10, at most ``page_limit`` = 2000 entries), order not the request order,
 duplicates once, unknown ids omitted, impossible ids -> HTTP 400 with an Atom
 ``Error`` entry, GET and POST, and ``search_query`` (fields ti au abs co jr cat
 id doi all; AND OR ANDNOT, parentheses, quoted phrases, bare words = all:).
@@ -24,7 +24,7 @@ import threading
 import time
 import zlib
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -76,6 +76,13 @@ empty = Fault("empty")
 """A valid feed with totalResults 0 and no entries."""
 html = Fault("html")
 """An HTML error page with status 200."""
+
+
+def html_page(code: int) -> Fault:
+    """An HTML error page with status ``code`` (a proxy's 502, a portal's 400)."""
+    return Fault("html", status=code)
+
+
 api_error = Fault("api_error")
 """Status 200 with an Atom Error entry instead of results."""
 reset = Fault("reset")
@@ -343,6 +350,8 @@ class FakeArxiv:
         self.log: list[LoggedRequest] = []
         self.faults: deque[Fault] = deque()
         self.bad_ids: set[str] = set()
+        self.page_limit = 2000
+        """Most entries in one answer, as arXiv's; a test lowers it to cut pages."""
         """Ids treated as an invalid id format (HTTP 400), to simulate arXiv's rejection."""
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -575,7 +584,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "html":
             page = b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body>busy</body></html>"
-            self._send(200, page, "text/html")
+            self._send(fault.status, page, "text/html")
             return
         if fault is not None and fault.kind == "api_error":
             self._send(200, render_feed(parsed, [error_entry("internal search error")], 1, 10, 0))
@@ -613,7 +622,7 @@ class _Handler(BaseHTTPRequestHandler):
             hits = [e for e in hits if e.base not in fault.ids]
         if fault is not None and fault.kind == "empty":
             hits = []
-        page = hits[start : start + min(max_results, 2000)]
+        page = hits[start : start + min(max_results, fake.page_limit)]
         return 200, render_feed(params, [e.raw for e in page], len(hits), max_results, start)
 
     def _send(self, status: int, body: bytes, content_type: str = "application/atom+xml; charset=utf-8",

@@ -19,6 +19,7 @@ from arxref.client import (
     USER_AGENT,
     ArxivClient,
     RequestInterval,
+    is_html,
     match_entries,
     parse_retry_after,
     query_string,
@@ -353,7 +354,7 @@ def test_empty_feed_twice_is_unverified_not_missing(fake_arxiv: FakeArxiv) -> No
     fake_arxiv.inject(fakearxiv.empty, times=2)
     result = client_for(fake_arxiv).fetch_ids(["2107.03374"])
     assert result.papers == {} and result.missing == []
-    assert result.unverified == {"2107.03374": "could not verify: arXiv answered empty twice"}
+    assert result.unverified == {"2107.03374": "arXiv answered empty twice"}
     # the re-check carried a witness, an id known to exist
     assert [r.id_list for r in fake_arxiv.requests()] == [["2107.03374"], ["2107.03374", "2005.14165"]]
 
@@ -363,6 +364,18 @@ def test_an_unknown_id_is_confirmed_missing_by_the_witness(fake_arxiv: FakeArxiv
     result = client_for(fake_arxiv).fetch_ids(["2101.99999"])  # SYNTHETIC id nobody serves
     assert result.papers == {} and result.missing == ["2101.99999"] and result.unverified == {}
     assert [r.id_list for r in fake_arxiv.requests()] == [["2101.99999"], ["2101.99999", "2107.03374"]]
+
+
+def test_ids_left_out_of_a_cut_page_are_unverified_not_missing(fake_arxiv: FakeArxiv) -> None:
+    """A batch at the page limit plus the witness: arXiv cuts the page, so what it left out proves nothing."""
+    fake_arxiv.page_limit = 3
+    fake_arxiv.inject(fakearxiv.empty)
+    tokens = ["2004.07213", "2102.02503", "2112.10741"]  # after the witness in the fake's (hash) order
+    result = client_for(fake_arxiv).fetch_ids(tokens)
+    assert [r.id_list for r in fake_arxiv.requests()] == [tokens, [*tokens, "2107.03374"]]
+    assert result.missing == []
+    assert_exact(result.papers, tokens[:2])
+    assert result.unverified == {"2112.10741": "arXiv's answer was cut at 3 of 4 papers"}
 
 
 def test_dropped_ids_are_missing_not_retried(fake_arxiv: FakeArxiv) -> None:
@@ -482,103 +495,6 @@ def test_match_entries_prefers_the_latest_for_a_bare_id() -> None:
     assert found == {"2107.03374": codex, "2107.03374v2": codex} and missing == ["2005.14165"]
 
 
-# -- the fake server itself follows the documented API facts ------------------------
-
-
-def raw_get(server: FakeArxiv, **params: str) -> tuple[int, bytes]:
-    import requests
-
-    response = requests.get(server.url, params=params, timeout=5)
-    return response.status_code, response.content
-
-
-def test_fake_defaults_to_ten_results_and_echoes_max_results(fake_arxiv: FakeArxiv) -> None:
-    status, body = raw_get(fake_arxiv, id_list=",".join(SEED_IDS))
-    feed = parse_feed(body)
-    assert status == 200 and len(feed.papers) == 10
-    assert feed.total_results == 25 and feed.items_per_page == 10
-    status, body = raw_get(fake_arxiv, id_list="2107.03374,2101.99999,2107.03374", max_results="40")
-    feed = parse_feed(body)
-    assert [p.arxiv_id for p in feed.papers] == ["2107.03374"]  # duplicates once, unknown omitted
-    assert feed.total_results == 1 and feed.items_per_page == 40
-
-
-def test_fake_rejects_malformed_ids_with_an_error_entry(fake_arxiv: FakeArxiv) -> None:
-    status, body = raw_get(fake_arxiv, id_list="2107.03374,arXiv:2107.03374")
-    assert status == 400
-    assert parse_feed(body).api_error == "incorrect id format for arXiv:2107.03374"
-    # the API's own check is lenient: month 13 passes it and simply finds nothing
-    status, body = raw_get(fake_arxiv, id_list="2313.00001")
-    assert status == 200 and parse_feed(body).papers == []
-
-
-def test_fake_matches_ids_verbatim(fake_arxiv: FakeArxiv) -> None:
-    fake_arxiv.add_entry(OLD_STYLE_SYNTHETIC)
-    assert [e.base for e in fake_arxiv.lookup(["math/0309136"])] == ["math/0309136"]
-    assert fake_arxiv.lookup(["math.GT/0309136"]) == []
-
-
-OLD_STYLE_SYNTHETIC = """<entry>
-    <id>http://arxiv.org/abs/math/0309136v1</id>
-    <title>Synthetic Old Style Entry</title>
-    <updated>2003-09-08T00:00:00Z</updated>
-    <summary>Synthetic abstract for the fake server tests; not real metadata.</summary>
-    <published>2003-09-08T00:00:00Z</published>
-    <author>
-      <name>Test Author</name>
-    </author>
-  </entry>"""
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ('ti:"trained on code"', ["2107.03374"]),
-        ("ti:CODE AND au:chen", ["2107.03374"]),
-        ('au:"Mark Chen" ANDNOT ti:code', ["2005.14165", "2112.10741", "2212.08751", "2410.21276"]),
-        ("id:2005.14165", ["2005.14165"]),
-        ("(ti:codex OR ti:webgpt) AND all:browser", ["2112.09332"]),
-        ('"language models are few-shot learners"', ["2005.14165"]),
-        ("learners", ["2005.14165"]),
-        ("au:del_maestro", []),
-    ],
-)
-def test_fake_search_syntax(fake_arxiv: FakeArxiv, query: str, expected: list[str]) -> None:
-    assert sorted(e.base for e in fake_arxiv.search(query)) == expected
-
-
-def test_fake_search_and_or_andnot_are_set_operations(fake_arxiv: FakeArxiv) -> None:
-    a = {e.base for e in fake_arxiv.search("abs:language")}
-    b = {e.base for e in fake_arxiv.search("abs:safety")}
-    assert a and b and a != b
-    assert {e.base for e in fake_arxiv.search("abs:language AND abs:safety")} == a & b
-    assert {e.base for e in fake_arxiv.search("abs:language OR abs:safety")} == a | b
-    assert {e.base for e in fake_arxiv.search("abs:language abs:safety")} == a | b  # missing operator = OR
-    assert {e.base for e in fake_arxiv.search("abs:language ANDNOT abs:safety")} == a - b
-    assert {e.base for e in fake_arxiv.search("(abs:language ANDNOT abs:safety) OR abs:safety")} == a | b
-
-
-def test_fake_search_is_case_insensitive_and_whole_word(fake_arxiv: FakeArxiv) -> None:
-    assert {e.base for e in fake_arxiv.search("ti:EVALUATING")} == {e.base for e in fake_arxiv.search("ti:evaluating")}
-    assert fake_arxiv.search("ti:evaluat") == []
-    assert fake_arxiv.search("ti:evaluat*") != []
-
-
-def test_fake_rejects_broken_queries_with_400(fake_arxiv: FakeArxiv) -> None:
-    status, body = raw_get(fake_arxiv, search_query="(ti:code")
-    assert status == 400 and "malformed query" in (parse_feed(body).api_error or "")
-
-
-def test_fake_log_records_post_bodies_and_unknown_paths(fake_arxiv: FakeArxiv) -> None:
-    import requests
-
-    requests.post(fake_arxiv.url, data={"id_list": "2107.03374", "max_results": "1"}, timeout=5)
-    assert requests.get(fake_arxiv.url.replace("/api/query", "/other"), timeout=5).status_code == 404
-    post, other = fake_arxiv.requests(path=None)
-    assert post.method == "POST" and post.id_list == ["2107.03374"] and post.status == 200
-    assert other.path == "/other" and other.status == 404
-
-
 # -- hostile answers: a deadline for the whole request, a cap on its size --------------
 
 
@@ -600,6 +516,14 @@ def test_an_oversized_answer_is_refused_and_retried(fake_arxiv: FakeArxiv, tmp_p
     assert [r.fault for r in fake_arxiv.requests()] == ["oversized", "oversized", None]
 
 
+def test_an_oversized_answer_is_named_response_too_large(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    """Reading stops at the cap: the reason is the size, not the damaged feed it would parse to."""
+    fake_arxiv.inject(fakearxiv.oversized(40))
+    client = client_for(fake_arxiv, max_retries=0, max_response_bytes=4 << 20, cache_path=tmp_path / "c.sqlite")
+    with pytest.raises(VerifyError, match=r"response too large \(over 4,194,304 bytes\)"):
+        client.fetch_ids(["2107.03374"])
+
+
 def test_a_gzip_bomb_is_refused(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
     fake_arxiv.inject(fakearxiv.gzip_bomb(64), times=3)
     client = client_for(fake_arxiv, max_retries=1, max_response_bytes=4 << 20, timeout=20.0,
@@ -614,3 +538,34 @@ def test_an_html_page_is_named_as_such(fake_arxiv: FakeArxiv, tmp_path: Path) ->
     client = client_for(fake_arxiv, max_retries=0, cache_path=tmp_path / "c.sqlite")
     with pytest.raises(VerifyError, match=r"server sent HTML, not an Atom feed \(status 200\)"):
         client.fetch_ids(["2107.03374"])
+
+
+@pytest.mark.parametrize("code", [502, 400])
+def test_an_html_error_page_is_named_as_such_whatever_its_status(fake_arxiv: FakeArxiv, code: int) -> None:
+    """A proxy's 502 page is not a bare 'HTTP 502'; its 400 page is not arXiv rejecting the ids."""
+    fake_arxiv.inject(fakearxiv.html_page(code))
+    client = client_for(fake_arxiv, max_retries=0)
+    with pytest.raises(VerifyError, match=rf"server sent HTML, not an Atom feed \(status {code}\)"):
+        client.fetch_ids(["2107.03374"])
+    assert len(fake_arxiv.requests()) == 1  # not split in halves as a 400 from arXiv would be
+
+
+def test_an_html_page_is_retried_then_the_feed_arrives(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.html_page(400))
+    result = client_for(fake_arxiv, max_retries=1).fetch_ids(["2107.03374", "2005.14165"])
+    assert_exact(result.papers, ["2107.03374", "2005.14165"])
+    assert result.invalid == {}
+
+
+@pytest.mark.parametrize("page", [
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN"\n'
+    b' "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml">',
+    b"\xef\xbb\xbf<!-- proxy -->\n<HTML><HEAD><TITLE>502 Bad Gateway</TITLE></HEAD>",
+    b"  <!doctype html>\n<html lang=en>",
+])
+def test_html_is_recognised_whatever_the_content_type_says(page: bytes) -> None:
+    assert is_html({"content-type": "application/atom+xml"}, page)
+
+
+def test_an_atom_feed_is_not_html() -> None:
+    assert not is_html({"content-type": "application/atom+xml; charset=utf-8"}, (RESPONSES / "all.xml").read_bytes())

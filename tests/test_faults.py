@@ -230,3 +230,70 @@ def test_cli_check_exit_3_when_down(server: fa.FakeArxiv, tmp_path: Path) -> Non
                           capture_output=True, text=True, timeout=300)
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 3, proc.stderr[-2000:]
+
+
+# -- `arxref fetch` against hostile and flaky answers (issue 16 items 3, 4, 9) ----------------
+
+
+def fetch_cli(server: fa.FakeArxiv, cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ARXREF_API_URL": server.url, "ARXREF_CACHE": str(cache), "ARXREF_REQUEST_INTERVAL": "0",
+           "ARXREF_OFFLINE": "0"}
+    return subprocess.run([sys.executable, "-m", "arxref", "fetch", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_cli_single_id_answered_empty_twice_is_exit_3_and_found_later(server: fa.FakeArxiv, tmp_path: Path) -> None:
+    """The issue's reproduction: a flaky empty answer must not become a 30-day 'not found'."""
+    cache = tmp_path / "c.sqlite"
+    server.inject(fa.empty, times=2)
+    flaky = fetch_cli(server, cache, "2107.03374")
+    assert flaky.returncode == 3, flaky.stderr
+    assert "arxref: could not verify 2107.03374: arXiv answered empty twice" in flaky.stderr
+    assert "not found" not in flaky.stderr
+    # the re-check carried a witness (a paper known to exist); it came back empty too
+    assert [r.id_list for r in server.requests()] == [["2107.03374"], ["2107.03374", "2005.14165"]]
+    with Cache(cache) as opened:
+        assert opened.not_found(["2107.03374"]) == {} and len(opened) == 0
+    healthy = fetch_cli(server, cache, "2107.03374")
+    assert healthy.returncode == 0, healthy.stderr
+    assert "arXiv:2107.03374v2" in healthy.stdout
+
+
+def test_cli_unknown_id_in_a_non_empty_answer_is_remembered_exit_1(server: fa.FakeArxiv, tmp_path: Path) -> None:
+    cache = tmp_path / "c.sqlite"
+    run = fetch_cli(server, cache, "2107.03374", "2512.98999")  # SYNTHETIC id nobody serves
+    assert run.returncode == 1, run.stderr
+    assert "arxref: not found: arXiv has no paper 2512.98999" in run.stderr
+    asked = len(server.requests())
+    again = fetch_cli(server, cache, "2512.98999")
+    assert again.returncode == 1, again.stderr
+    assert len(server.requests()) == asked  # remembered: not asked again
+
+
+@pytest.mark.parametrize("fault", [fa.oversized(80), fa.gzip_bomb(80)], ids=["oversized", "gzip_bomb"])
+def test_cli_answer_over_the_size_cap_is_exit_3_and_caches_nothing(server: fa.FakeArxiv, tmp_path: Path,
+                                                                   fault: fa.Fault) -> None:
+    """80 MiB (plain, or a ~80 KB gzip bomb) against the default 64 MiB cap: refused, retried, nothing stored."""
+    cache = tmp_path / "c.sqlite"
+    assert fetch_cli(server, cache, "2005.14165").returncode == 0
+    with Cache(cache) as opened:
+        before = [(p.arxiv_id, p.title, p.fetched_at) for p in opened.iter_papers()]
+    server.inject(fault, times=2)
+    run = fetch_cli(server, cache, "2107.03374", "--max-retries", "1")
+    assert run.returncode == 3, run.stderr
+    assert "response too large (over 67,108,864 bytes" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert [r.fault for r in server.requests()[1:]] == [fault.kind, fault.kind]
+    with Cache(cache) as opened:
+        assert [(p.arxiv_id, p.title, p.fetched_at) for p in opened.iter_papers()] == before
+        assert opened.not_found(["2107.03374"]) == {}
+    assert fetch_cli(server, cache, "2107.03374").returncode == 0
+
+
+@pytest.mark.parametrize("code", [200, 502])
+def test_cli_html_page_is_named_as_such(server: fa.FakeArxiv, tmp_path: Path, code: int) -> None:
+    server.inject(fa.html_page(code), times=2)
+    run = fetch_cli(server, tmp_path / "c.sqlite", "2107.03374", "--max-retries", "1")
+    assert run.returncode == 3, run.stderr
+    assert f"server sent HTML, not an Atom feed (status {code})" in run.stderr
+    assert "DTD" not in run.stderr

@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from arxref.transport import DeadlineExceeded, ResponseTooLarge, TransportError, send
+from arxref.transport import CHUNK, INFLATE_PIECE, DeadlineExceeded, ResponseTooLarge, TransportError, send
 
 Behaviour = Callable[[BaseHTTPRequestHandler], None]
 
@@ -60,6 +60,16 @@ def test_plain_and_gzip_bodies_arrive_whole(serve: Callable[[Behaviour], str]) -
     assert send("GET", serve(_answer(body)), timeout=10, max_bytes=1 << 20).content == body
     zipped = send("GET", serve(_answer(gzip.compress(body), "gzip")), timeout=10, max_bytes=1 << 20)
     assert zipped.content == body and zipped.status == 200
+
+
+def test_a_gzip_body_inflating_to_many_pieces_per_chunk_arrives_whole(serve: Callable[[Behaviour], str]) -> None:
+    """Highly compressible: one 64 KB chunk on the wire inflates to several INFLATE_PIECEs."""
+    body = b"<feed>" + b" " * (12 << 20) + b"</feed>"
+    zipped = gzip.compress(body)
+    assert len(zipped) < CHUNK and len(body) > 4 * INFLATE_PIECE
+    assert send("GET", serve(_answer(zipped, "gzip")), timeout=30, max_bytes=16 << 20).content == body
+    with pytest.raises(ResponseTooLarge, match=r"over 12,582,912 bytes decompressed"):
+        send("GET", serve(_answer(zipped, "gzip")), timeout=30, max_bytes=12 << 20)
 
 
 def test_a_gzip_bomb_stops_at_the_cap(serve: Callable[[Behaviour], str]) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,6 +67,10 @@ MIN_BACKOFF = 0.01
 FALLBACK_WITNESSES = ("2107.03374", "2005.14165")
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: How an HTML (or XHTML) page begins: an optional BOM, XML declaration and comments, then
+#: its doctype or <html> element. An Atom feed begins with <feed> after the declaration.
+_HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])",
+                         re.IGNORECASE | re.DOTALL)
 
 
 @dataclass
@@ -74,11 +79,12 @@ class FetchBatchResult:
 
     papers: dict[str, Paper] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
-    """Requested ids arXiv did not return (after one re-check of an empty feed)."""
+    """Requested ids arXiv confirmed it lacks: a whole, non-empty answer without them."""
     invalid: dict[str, str] = field(default_factory=dict)
     """Ids rejected locally (impossible id) or by arXiv (HTTP 400), with the reason."""
     unverified: dict[str, str] = field(default_factory=dict)
-    """Ids of a sub-batch that failed for good while isolating a bad id (HTTP 400 split)."""
+    """Ids arXiv neither returned nor confirmed missing (empty twice, a cut page), and ids of a
+    sub-batch that failed for good while isolating a bad id (HTTP 400 split); with the reason."""
     requests: int = 0
 
 
@@ -146,9 +152,9 @@ class RequestInterval:
     """Decides when a request may start: ``interval`` seconds after the previous one *ended*.
 
     Measured from the end of the previous response, so the server never sees two
-    requests closer than the interval. It holds for the requests made through it
-    (one per client unless clients are handed the same one); making it machine-wide
-    means replacing this object, whose whole interface is :meth:`turn`.
+    requests closer than the interval. It holds only for the requests made through it
+    (tests hand one to several clients); the clients' default is the machine-wide
+    :class:`arxref.ratelimit.RequestGate`, which has the same :meth:`turn`.
     """
 
     def __init__(self, interval: float, *, sleep: Callable[[float], None] = time.sleep,
@@ -261,7 +267,14 @@ class ArxivClient:
 
     @staticmethod
     def _check_response(status: int, headers: Mapping[str, str], content: bytes) -> Feed:
-        """Turn an HTTP answer into a trustworthy Feed or the right exception."""
+        """Turn an HTTP answer into a trustworthy Feed or the right exception.
+
+        An HTML page is a proxy's or a portal's, whatever its status (200, 400, 502):
+        never arXiv's verdict on the ids, so it is retried and named as what it is.
+        """
+        if is_html(headers, content):
+            retry_after = parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
+            raise _Retryable(f"server sent HTML, not an Atom feed (status {status})", retry_after)
         if status == 400:
             try:
                 detail = parse_feed(content).api_error
@@ -271,8 +284,6 @@ class ArxivClient:
         if status in _RETRY_STATUSES or 500 <= status < 600:
             retry_after = parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
             raise _Retryable(f"HTTP {status}", retry_after)
-        if is_html(headers, content):
-            raise _Retryable(f"server sent HTML, not an Atom feed (status {status})")
         if status != 200:
             raise VerifyError(f"unexpected HTTP {status} from the arXiv API")
         try:
@@ -361,10 +372,10 @@ class ArxivClient:
             return
         result.papers.update(found)
         result.missing.extend(missing)
-        result.unverified.update((t, "could not verify: arXiv answered empty twice") for t in unconfirmed)
+        result.unverified.update(unconfirmed)
 
-    def _fetch_matched(self, tokens: list[str]) -> tuple[dict[str, Paper], list[str], list[str]]:
-        """One id_list request, matched by id: (found, confirmed missing, unconfirmed).
+    def _fetch_matched(self, tokens: list[str]) -> tuple[dict[str, Paper], list[str], dict[str, str]]:
+        """One id_list request, matched by id: (found, confirmed missing, unconfirmed -> why).
 
         arXiv sometimes answers a valid but empty feed for ids that exist, so an empty
         answer proves nothing. A non-empty answer that lacks an id does: arXiv looked
@@ -373,18 +384,14 @@ class ArxivClient:
         confirmed; if the answer is empty again, the ids stay unconfirmed.
         """
         feed = self._request("", tokens, 0, len(tokens))
-        if feed.papers:
-            self._note_known(feed.papers)
-            found, missing = match_entries(tokens, feed.papers)
-            return found, missing, []
-        witness = self._witness_for(tokens)
-        asked = tokens + ([witness] if witness else [])
-        feed = self._request("", asked, 0, len(asked))
-        found, missing = match_entries(tokens, feed.papers)
-        if feed.papers:  # arXiv looked the ids up this time: what it lacks is confirmed missing
-            self._note_known(feed.papers)
-            return found, missing, []
-        return found, [], missing
+        if not feed.papers:
+            witness = self._witness_for(tokens)
+            asked = tokens + ([witness] if witness else [])
+            feed = self._request("", asked, 0, len(asked))
+            if not feed.papers:
+                return {}, [], dict.fromkeys(tokens, "arXiv answered empty twice")
+        self._note_known(feed.papers)
+        return settle(tokens, feed)
 
     def _witness_for(self, tokens: list[str]) -> str | None:
         """An existing id not in the batch (None when the batch already holds the known ones)."""
@@ -423,8 +430,22 @@ def is_html(headers: Mapping[str, str], content: bytes) -> bool:
     kind = (headers.get("content-type") or headers.get("Content-Type") or "").lower()
     if "html" in kind:
         return True
-    head = content[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html"))
+    return _HTML_START.match(content[:2048]) is not None
+
+
+def settle(tokens: Sequence[str], feed: Feed) -> tuple[dict[str, Paper], list[str], dict[str, str]]:
+    """(found, confirmed missing, unconfirmed -> why) for a non-empty answer to an id_list request.
+
+    An id the answer lacks is confirmed missing only when the answer is whole: when
+    ``totalResults`` (which counts the papers arXiv found) exceeds the entries sent,
+    arXiv cut the page (at most 2000 entries; a batch of 2000 plus a witness), and
+    the ids left out prove nothing.
+    """
+    found, missing = match_entries(tokens, feed.papers)
+    if missing and feed.total_results > len(feed.papers):
+        why = f"arXiv's answer was cut at {len(feed.papers)} of {feed.total_results} papers"
+        return found, [], dict.fromkeys(missing, why)
+    return found, missing, {}
 
 
 def match_entries(tokens: Sequence[str], papers: Sequence[Paper]) -> tuple[dict[str, Paper], list[str]]:

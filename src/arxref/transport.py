@@ -25,11 +25,22 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Protocol
 from urllib.parse import unquote, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 CHUNK = 64 * 1024
+#: Most bytes one call to zlib may inflate (see _inflate).
+INFLATE_PIECE = 1 << 20
+
+
+class _Inflater(Protocol):
+    """What ``zlib.decompressobj()`` offers that _inflate uses."""
+
+    @property
+    def unconsumed_tail(self) -> bytes: ...
+
+    def decompress(self, data: bytes, max_length: int = ..., /) -> bytes: ...
 
 
 class TransportError(Exception):
@@ -117,9 +128,7 @@ def _read_body(response: http.client.HTTPResponse, encoding: str, max_bytes: int
         if raw_total > max_bytes:
             raise ResponseTooLarge(f"response too large (over {max_bytes:,} bytes)")
         if inflater is not None:
-            chunk = inflater.decompress(chunk, max_bytes - total + 1)
-            if inflater.unconsumed_tail:
-                raise ResponseTooLarge(f"response too large (over {max_bytes:,} bytes decompressed)")
+            chunk = _inflate(inflater, chunk, max_bytes - total, max_bytes)
         total += len(chunk)
         if total > max_bytes:
             raise ResponseTooLarge(f"response too large (over {max_bytes:,} bytes)")
@@ -138,6 +147,24 @@ def _read_body(response: http.client.HTTPResponse, encoding: str, max_bytes: int
         if not inflater.eof:
             raise TransportError("damaged response (compressed body cut short)")
     return b"".join(parts)
+
+
+def _inflate(inflater: "_Inflater", data: bytes, room: int, limit: int) -> bytes:
+    """Inflate ``data`` a piece at a time; ResponseTooLarge (naming ``limit``) past ``room`` bytes out.
+
+    One 64 KB chunk of a bomb inflates to 64 MB; asked in pieces, zlib never makes more
+    than a piece beyond the cap, so memory stays at the cap, not twice it.
+    """
+    pieces: list[bytes] = []
+    size = 0
+    while data:
+        piece = inflater.decompress(data, INFLATE_PIECE)
+        data = inflater.unconsumed_tail
+        size += len(piece)
+        if size > room:
+            raise ResponseTooLarge(f"response too large (over {limit:,} bytes decompressed)")
+        pieces.append(piece)
+    return b"".join(pieces)
 
 
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
