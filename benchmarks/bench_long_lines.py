@@ -68,7 +68,8 @@ def main() -> None:
             lines_rate, one_rate = size / 1e6 / lines["seconds"], size / 1e6 / one["seconds"]
             print(f"{size_mb:>5} MB  with line breaks: {lines_rate:6.1f} MB/s, peak RSS {lines['rss_mib']:6.1f} MiB | "
                   f"one line: {one_rate:6.1f} MB/s, peak RSS {one['rss_mib']:6.1f} MiB, "
-                  f"{one['mentions']:.0f} ids | one-line/baseline {one_rate / lines_rate:.2f}")
+                  f"{one['records']:.0f} records, {one['mentions']:.0f} mentions | "
+                  f"one-line/baseline {one_rate / lines_rate:.2f}")
 
 
 if __name__ == "__main__":

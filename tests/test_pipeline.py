@@ -224,3 +224,40 @@ def test_export_keeps_one_record_per_bare_id_not_one_per_mention(tmp_path: Path,
     assert seen == [3]  # the two bare ids once each, and the .bib entry (its key must reach dedup)
     assert report.exit_code == 0 and len(report.entries) == 2
     assert "@misc{codex," in (tmp_path / "out" / "references.bib").read_text(encoding="utf-8")
+
+
+def _repeated_problem_dump(tmp_path: Path) -> Path:
+    lines = []
+    for n in range(1, 8):
+        lines.append(f"line {n} arXiv:2107.03374 arXiv:2401.99999 and arXiv:2313.00001")
+        lines.append("again arXiv:2401.99999v2 and 2005.14165")
+    dump = tmp_path / "dump.txt"
+    dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dump
+
+
+def test_export_reports_a_problem_id_at_each_mention_in_input_order(tmp_path: Path, seeded: Path) -> None:
+    """Resolved once, a bare id is still reported at every line it is written on, and counted per mention."""
+    dump = _repeated_problem_dump(tmp_path)
+    report = export([dump], tmp_path / "out", settings=offline(seeded))
+    where = [(p.line, p.column, p.code) for p in report.problems]
+    expected = []
+    for n in range(1, 8):
+        expected += [(2 * n - 1, 25, "unverified"), (2 * n - 1, 46, "invalid"), (2 * n, 7, "unverified")]
+    assert where == expected
+    assert (report.unverified, report.invalid, report.records) == (14, 7, 35)
+    assert report.summary().endswith("0 not found, 7 invalid, 14 could not be verified")
+
+
+def test_export_lists_a_bounded_number_of_mentions_of_one_problem_id(tmp_path: Path, seeded: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import arxref.mentions
+
+    monkeypatch.setattr(arxref.mentions, "REPEATS_KEPT", 2)
+    dump = _repeated_problem_dump(tmp_path)
+    report = export([dump], tmp_path / "out", settings=offline(seeded))
+    unverified = [(p.line, p.message) for p in report.problems if p.code == "unverified"]
+    assert [line for line, _ in unverified] == [1, 2, 3, 4, 5, 6]
+    assert unverified[4][1].endswith("(offline: not checked on arXiv) (and 4 more mentions, not listed)")
+    assert not unverified[3][1].endswith("not listed)")
+    assert report.unverified == 14 and report.invalid == 7

@@ -104,3 +104,19 @@ def test_bib_chunks_keep_line_numbers_and_strings(monkeypatch: pytest.MonkeyPatc
     assert [(r.key, r.line, r.arxiv_id) for r in records] == [
         (f"k{i}", 2 + 3 * (i - 1), f"2107.0337{i}") for i in range(1, 6)]
     assert records[0].fields["journal"] == "arXiv preprint arXiv:2107.03371"
+
+
+def test_a_long_line_read_in_pieces_keeps_the_lines_and_fields_after_it(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pieces of one long line are joined without a line break: later entries keep their line numbers."""
+    from arxref.scan import files
+
+    abstract = " ".join(f"word{n} {{brace}}" for n in range(400))
+    path = tmp_path / "long.bib"
+    path.write_text(f"@misc{{a,\n  eprint = {{2107.03374}},\n  abstract = {{{abstract}}},\n}}\n\n"
+                    "@misc{b,\n  eprint = {2005.14165},\n}\n", encoding="utf-8")
+    whole = list(scan_file(path))
+    monkeypatch.setattr(files, "LINE_PIECE", 64)
+    pieces = list(scan_file(path))
+    assert [(r.key, r.line, r.arxiv_id) for r in pieces] == [("a", 1, "2107.03374"), ("b", 6, "2005.14165")]
+    assert [(r.key, r.line, r.fields) for r in pieces] == [(r.key, r.line, r.fields) for r in whole]

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arxref.errors import InputError
 from arxref.scan import ScanProblem, ScanStats, files as files_module, scan_file, scan_paths
@@ -117,3 +119,106 @@ def test_pieces_of_a_line_without_whitespace_cut_between_characters(tmp_path: Pa
     assert b"".join(p for p, _ in pieces) == data
     assert all(p.decode("utf-8") for p, _ in pieces)  # no piece splits a character
     assert [c for _, c in pieces][-1] is False and all(c for _, c in pieces[:-1])
+
+
+def _places(path: Path, kind: str) -> list[tuple[int, int | None, str | None, str | None, str]]:
+    return [(r.line, r.column, r.arxiv_id, r.key, r.role) for r in scan_file(path, kind=kind)]
+
+
+def _long_line() -> str:
+    words = []
+    for n in range(1, 120):
+        words += [f"é{n} arXiv:2107.{n:05d}", f"[link](https://arxiv.org/abs/2108.{n:05d})", f"\\cite{{k{n},j{n}}}"]
+    return "Abstract: " + " ".join(words)
+
+
+@pytest.mark.parametrize("kind", ["text", "markdown", "tex"])
+def test_records_in_later_pieces_of_a_long_line_keep_their_true_line_and_column(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """A line read in pieces gives the records (line, column) it gives when read whole (order within a line may differ)."""
+    path = tmp_path / "long.txt"
+    path.write_text("first line\n" + _long_line() + "\nlast arXiv:2005.14165\n", encoding="utf-8")
+    whole = _places(path, kind)
+    monkeypatch.setattr(files_module, "LINE_PIECE", 97)
+    assert sorted(_places(path, kind), key=repr) == sorted(whole, key=repr)
+    assert len(whole) >= 120 and whole[-1][0] == 3
+
+
+def test_an_abstract_line_read_in_pieces_gives_true_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the first piece of a giant abstract line, ids are records of their own, at their true columns."""
+    line = _long_line()
+    path = tmp_path / "dump.txt"
+    path.write_text(line + "\n", encoding="utf-8")
+    monkeypatch.setattr(files_module, "LINE_PIECE", 97)
+    records = list(scan_file(path, kind="abstract"))
+    assert records[0].kind == "abstract" and records[0].column == len("Abstract:") + 1
+    placed = [r for r in records[1:] if r.arxiv_id]
+    assert len(placed) > 200
+    for record in placed:
+        written = line[record.column - 1:]
+        assert written.startswith((f"arXiv:{record.arxiv_id}", f"https://arxiv.org/abs/{record.arxiv_id}")), record
+
+
+def test_old_mac_line_ends_inside_a_long_line_still_end_lines(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "mac.txt"
+    path.write_bytes(b"\r".join(b"line %d arXiv:2107.%05d" % (n, n) for n in range(1, 200)) + b"\r")
+    whole = _places(path, "text")
+    monkeypatch.setattr(files_module, "LINE_PIECE", 50)
+    assert _places(path, "text") == whole
+    assert [line for line, *_ in whole] == list(range(1, 200))
+
+
+def test_invalid_utf8_in_a_later_piece_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files_module, "LINE_PIECE", 32)
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"ok\n" + b"word " * 20 + b"caf\xe9 arXiv:2107.03374\n")
+    problems: list[ScanProblem] = []
+    records = list(scan_file(path, on_problem=problems.append))
+    assert [str(p) for p in problems] == [f"{path}:2: invalid UTF-8, undecodable bytes replaced by U+FFFD"]
+    assert [(r.line, r.column, r.arxiv_id) for r in records] == [(2, 106, "2107.03374")]
+
+
+_WORDS = [b"arXiv:2107.03374", b"2005.14165v2", b"hep-th/9901001", b"arXiv:2313.00001", b"word", b"\xc3\xa9t\xc3\xa9",
+          b"\xff", b"https://arxiv.org/abs/2108.02818", b"(arXiv:0704.0001),"]
+_BREAKS = [b" ", b"  ", b"\t", b"\n", b"\r\n", b"\r", b"\n\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_BREAKS)), max_size=60),
+       st.integers(min_value=40, max_value=120))
+def test_reading_in_pieces_finds_what_reading_whole_lines_finds(words: list[tuple[bytes, bytes]], piece: int) -> None:
+    """Ids, lines, columns and problems agree whatever the piece size (line ends and blanks anywhere)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.txt"
+        path.write_bytes(b"".join(word + brk for word, brk in words))
+        if not path.stat().st_size:
+            return
+        whole_problems: list[ScanProblem] = []
+        whole = [(r.line, r.column, r.arxiv_id) for r in scan_file(path, kind="text", on_problem=whole_problems.append)]
+        original = files_module.LINE_PIECE
+        files_module.LINE_PIECE = piece
+        try:
+            problems: list[ScanProblem] = []
+            pieces = [(r.line, r.column, r.arxiv_id) for r in scan_file(path, kind="text", on_problem=problems.append)]
+        finally:
+            files_module.LINE_PIECE = original
+    assert pieces == whole and problems == whole_problems
+
+
+def test_cuts_keep_what_an_id_s_neighbours_decide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut where no digit is near: a prefix split from its id, or a unit or 'room' cut off a number, would change the ids found."""
+    prose = "the quick brown fox jumps over the lazy dog " * 5
+    tricky = ["arXiv: 2107.03374", "arXiv 2108.02818v2", "room 1203.4567", "2107.0337 ms", "see 2005.14165 and",
+              "tel. 2101.00001", "hep-th/9901001", "version 2112.09332"]
+    line = prose.join(tricky * 8)
+    path = tmp_path / "tricky.txt"
+    path.write_text(line + "\n", encoding="utf-8")
+    whole = _places(path, "text")
+    assert {arxiv_id for _, _, arxiv_id, _, _ in whole} == {"2107.03374", "2108.02818", "2005.14165", "hep-th/9901001",
+                                                          None}  # 'room', 'ms', 'tel.' and 'version' numbers are not ids
+    for piece in range(300, 700, 37):
+        monkeypatch.setattr(files_module, "LINE_PIECE", piece)
+        assert _places(path, "text") == whole, piece

@@ -181,3 +181,35 @@ def test_search_page_header_without_a_possible_id_and_mentions() -> None:
     assert second.text == "builds on arXiv:2005.14165 and arXiv:2313.00001."
     assert second.mentions == ("2005.14165", "2108.02818")
     assert second.problems == ("invalid arXiv id '2313.00001': month 13 does not exist",)
+
+
+def test_search_page_toggles_are_cut_as_the_page_shows_them() -> None:
+    """The toggle cleaner walks back from each ▽/△ sign; it agrees with the plain regex on tricky cases."""
+    import random
+    import re
+
+    from arxref.scan.listing import _clean_search_abstract
+
+    reference = re.compile(r"\s*(?:\u2026\s*)?(?:\u25bd\s*More|\u25b3\s*Less)\s*", re.IGNORECASE)
+
+    def expected(text: str) -> str:
+        more = re.search(r"\u2026?\s*\u25bd\s*More", text)
+        if more and text[more.end():].strip():
+            text = text[more.end():]
+        return reference.sub(" ", text).strip()
+
+    pieces = ["a", " ", "\u2026", "\u25bd", "\u25b3", "More", "Less", "more", "LESS", "\n", "\u00a0", "x y"]
+    rng = random.Random(16)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert _clean_search_abstract(text) == expected(text), text
+    long_run = "We study" + " " * 50_000 + "codes \u2026 \u25bd More We study codes. \u25b3 Less"
+    assert _clean_search_abstract(long_run) == "We study codes."
+
+
+def test_search_page_parts_wrap_over_many_lines() -> None:
+    lines = ["arXiv:2107.03374  [pdf]  cs.LG", "A Title", "Authors: A. B", "Abstract:"]
+    lines += [f"line {n} of the abstract" for n in range(2000)] + ["Comments:", "12 pages", "3 figures"]
+    (record,) = scan_text("\n".join(lines) + "\n", kind="search_page")
+    assert record.title == "A Title" and record.comment == "12 pages 3 figures"
+    assert record.text == " ".join(f"line {n} of the abstract" for n in range(2000))

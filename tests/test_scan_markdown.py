@@ -35,3 +35,35 @@ def test_a_link_to_its_own_id_is_one_record_and_untitled_links_give_no_title() -
     records = scan_text(text, "notes.md")
     assert [(r.line, r.column, r.arxiv_id, r.title) for r in records] == [
         (1, 2, "2107.03374", None), (1, 65, "2108.02818", None)]
+
+
+def _traced_lines(function, *args) -> int:  # type: ignore[no-untyped-def]
+    """How many lines of arxref.scan code ``function(*args)`` runs: work counted, not timed."""
+    import sys
+
+    count = [0]
+
+    def local(frame, event, arg):  # type: ignore[no-untyped-def]
+        count[0] += event == "line"
+        return local
+
+    def scope(frame, event, arg):  # type: ignore[no-untyped-def]
+        return local if "arxref/scan/" in frame.f_code.co_filename.replace("\\", "/") else None
+
+    sys.settrace(scope)
+    try:
+        function(*args)
+    finally:
+        sys.settrace(None)
+    return count[0]
+
+
+def test_a_line_with_many_links_costs_work_in_proportion() -> None:
+    """Each id finds its link without walking the line's list of links again (that was quadratic)."""
+    def line(n: int) -> str:
+        return " ".join(f"[{i}](https://arxiv.org/abs/2107.{i:05d})" for i in range(1, n + 1))
+
+    small = _traced_lines(lambda: scan_text(line(300), "a.md"))
+    large = _traced_lines(lambda: scan_text(line(600), "a.md"))
+    assert len(scan_text(line(600), "a.md")) == 600
+    assert large < 2.5 * small

@@ -117,3 +117,57 @@ def test_a_50_mb_single_line_is_scanned(tmp_path: Path) -> None:
     records = list(scan_file(path))
     assert [r.arxiv_id for r in records] == ["2107.03374", "2107.03874", "2107.04374"]
     assert all(r.line == 1 and len(r.text) <= 300 for r in records)
+
+
+class _CopyCounting(str):
+    """A str whose slices and sums stay counting: how many characters a function copies."""
+
+    copied = 0
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        part = _CopyCounting(str.__getitem__(self, index))
+        _CopyCounting.copied += len(part)
+        return part
+
+    def __add__(self, other: str) -> "_CopyCounting":
+        joined = _CopyCounting(str.__add__(self, other))
+        _CopyCounting.copied += len(joined)
+        return joined
+
+
+def test_blank_copies_the_line_once_however_many_spans() -> None:
+    """Blanking 500 code spans or citations of a long line copied the whole line 500 times."""
+    line = _CopyCounting(" ".join(f"`code{n}` arXiv:2107.{n:05d}" for n in range(1, 501)))
+    spans = [(m.start(), m.end()) for m in __import__("re").finditer(r"`[^`]*`", line)]
+    _CopyCounting.copied = 0
+    out = blank(line, spans)
+    assert _CopyCounting.copied <= 2 * len(line)
+    assert len(out) == len(line) and "`" not in out and out.count("arXiv:") == 500
+
+
+def test_blank_takes_repeated_and_nested_spans_as_their_union() -> None:
+    assert blank("ab\\cite{x,y} cd", [(2, 12), (2, 12)]) == "ab           cd"
+    assert blank("0123456789", [(1, 5), (2, 4), (3, 8), (9, 10)]) == "0       8 "
+
+
+def test_snippets_of_a_line_with_long_blank_ends_measure_the_ends_once() -> None:
+    """Every id of a long line asked where its text starts and ends: a walk over the blanks each time."""
+    import sys
+
+    line = " " * 20_000 + " ".join(f"arXiv:2107.{n:05d}" for n in range(1, 201)) + " " * 20_000
+    count = [0]
+
+    def local(frame, event, arg):  # type: ignore[no-untyped-def]
+        count[0] += event == "line"
+        return local
+
+    def scope(frame, event, arg):  # type: ignore[no-untyped-def]
+        return local if frame.f_code.co_name in ("snippet", "_text_ends") else None
+
+    sys.settrace(scope)
+    try:
+        records = scan_text(line, kind="text")
+    finally:
+        sys.settrace(None)
+    assert len(records) == 200 and records[0].text.startswith("arXiv:2107.00001")
+    assert count[0] < 20 * len(records)

@@ -8,14 +8,16 @@ parses options and prints what these return.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
 
 from .atomic import write_atomically_many
+from .collector import bulk
 from .config import Settings
 from .errors import ArxrefError, ExitCode, UsageError
+from .mentions import Repeats, distinct_papers
 from .model import Entry, Paper, Record
 
 if TYPE_CHECKING:
@@ -187,29 +189,6 @@ def _nothing_read(reasons: list[str]) -> NoReturn:
     raise ArxrefError("no input file could be read" + (f" ({where})" if where else ""))
 
 
-def _distinct_papers(records: Iterable[Record]) -> list[Record]:
-    """The paper records of a stream, a bare id mentioned again and again kept once.
-
-    A dump with an id on every line holds millions of mentions of a few thousand
-    papers: export keeps one record per (id, version) written bare (no key, fields or
-    title, which must reach dedup), so memory and work follow papers, not mentions.
-    Its problems are then reported once, at the first mention. (`check` keeps every
-    mention: CI wants each file:line.)
-    """
-    kept: list[Record] = []
-    seen: set[tuple[str, int | None]] = set()
-    for record in records:
-        if record.role != "paper":
-            continue
-        if record.arxiv_id and record.key is None and not record.fields and record.title is None:
-            mark = (record.arxiv_id, record.version)
-            if mark in seen:
-                continue
-            seen.add(mark)
-        kept.append(record)
-    return kept
-
-
 def _problem(record: Record, level: str, code: str, message: str) -> Problem:
     return Problem(record.source, record.line, record.column or 1, level, code, message)
 
@@ -249,6 +228,7 @@ def _resolve(records: list[Record], settings: Settings, min_score: float | None,
         )
 
 
+@bulk  # an export holds a few objects per paper: no full garbage collection re-reads them again and again
 def export(
     paths: Sequence[str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
@@ -316,16 +296,50 @@ def export(
 
 def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, report: ExportReport,
                    min_score: float | None, progress: Progress | None) -> list[tuple[Record, Paper]]:
-    """Scan the inputs and resolve their records; each outcome is counted into ``report``."""
-    records = _distinct_papers(_scan(paths, report.problems))
-    report.records = len(records)
-    resolutions = _resolve(records, settings, min_score, progress)
+    """Scan the inputs and resolve their records; each outcome is counted into ``report``.
+
+    A bare id resolved once counts for each of its mentions, and its problem (if any) is
+    reported at each kept place, all in input order, as if every mention were resolved.
+    """
+    papers = distinct_papers(_scan(paths, report.problems))
+    report.records = papers.mentions
+    resolutions = _resolve(papers.records, settings, min_score, progress)
+    placed: list[tuple[int, Problem]] = []
     pairs: list[tuple[Record, Paper]] = []
-    for res in resolutions:
-        _account(report, res)
+    for index, res in enumerate(resolutions):
+        _account_at(report, res, papers.orders[index], placed)
+        repeats = papers.repeats.get(index)
+        if repeats is not None:
+            _account_repeats(report, res, repeats, placed)
         if res.paper is not None and res.status in ("resolved", "given"):
             pairs.append((res.record, res.paper))
+    placed.sort(key=lambda item: item[0])
+    report.problems.extend(problem for _, problem in placed)
     return pairs
+
+
+def _account_at(report: ExportReport, res: Resolution, order: int, placed: list[tuple[int, Problem]]) -> None:
+    """Count ``res`` into ``report``; its problem, if any, goes to ``placed`` with its input order."""
+    before = len(report.problems)
+    _account(report, res)
+    if len(report.problems) > before:
+        placed.append((order, report.problems.pop()))
+
+
+def _account_repeats(report: ExportReport, res: Resolution, repeats: Repeats,
+                     placed: list[tuple[int, Problem]]) -> None:
+    """The later mentions of a bare id: counted like the first, a problem at each kept place."""
+    scratch = ExportReport()
+    _account(scratch, res)
+    listed = repeats.places if scratch.problems else []
+    for order, source, line, column in listed:
+        again = replace(res.record, source=source, line=line, column=column)
+        _account_at(report, replace(res, record=again), order, placed)
+    hidden = repeats.count - len(listed)
+    for name in ("resolved", "unresolved", "ambiguous", "not_found", "invalid", "unverified"):
+        setattr(report, name, getattr(report, name) + hidden * getattr(scratch, name))
+    if scratch.problems and hidden:
+        placed[-1][1].message += f" (and {hidden} more mentions, not listed)"
 
 
 def _account(report: ExportReport, res: Resolution) -> None:

@@ -41,25 +41,36 @@ def _bib_chunks(lines: Lines) -> Iterator[tuple[int, str]]:
 
     A cut happens at a line starting with ``@`` when the braces so far balance,
     or when the open block is not a comment (a broken entry then fails alone).
+    The pieces of a very long line (same number) are joined without a line break,
+    so bibtexparser's line count stays true.
     """
     buffer: list[str] = []
     first = size = depth = 0
+    last = -1  # number of the line read before
     in_comment = False
     for number, line in lines:
+        if number == last:  # a later piece of the same line: never a block start
+            buffer.append(line)
+            size += len(line)
+            depth += line.count("{") - line.count("}")
+            continue
+        last = number
         stripped = line.lstrip()
         if stripped.startswith("@") and (depth <= 0 or not in_comment):
             if buffer and size >= _BIB_CHUNK:
-                yield first, "\n".join(buffer)
+                yield first, "".join(buffer)
                 buffer, size = [], 0
             depth = 0
             in_comment = stripped[1:].lstrip().lower().startswith("comment")
         if not buffer:
             first = number
+        else:
+            buffer.append("\n")
         buffer.append(line)
         size += len(line) + 1
         depth += line.count("{") - line.count("}")
     if buffer:
-        yield first, "\n".join(buffer)
+        yield first, "".join(buffer)
 
 
 def _expand_value(raw: str, strings: dict[str, str]) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from ..errors import InputError
-from .records import Lines, ProblemHandler, ScanProblem
+from .records import Lines, ProblemHandler, ScanProblem, placed
 
 #: File suffixes scanned when a directory is walked (a file named explicitly is always scanned).
 SCAN_SUFFIXES = frozenset({".txt", ".text", ".tex", ".ltx", ".md", ".markdown", ".bib", ".rst"})
@@ -121,24 +122,23 @@ def read_lines(handle: io.BufferedReader, source: str, report: ProblemHandler) -
         return
     if b"\x00" in head:
         raise InputError(source, None, "binary file (not text), skipped")
-    bad_line = 0
-    number = 0
+    lines = _Numbering(source, report)
+    number = 0  # kept in a local on the common path (this loop runs once per line)
+    long_line = False  # the line read last goes on in the next piece
     try:
         for raw, continues in _pieces(handle):
-            if continues:  # one piece of a very long line: same line number, no line end to strip
-                if number == 0 and raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[3:]
-                yield number + 1, raw.decode("utf-8", errors="replace")
-                continue
-            if number == 0 and raw.startswith(codecs.BOM_UTF8):
+            if number == 0 and not long_line and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[3:]
+            if continues or long_line:
+                if not long_line:
+                    lines.number = lines.first = number
+                yield from lines.piece(raw, continues)
+                number, long_line = lines.number, continues
+                continue
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
-                line = raw.decode("utf-8", errors="replace")
-                if not bad_line:
-                    bad_line = number + 1
-                    report(ScanProblem(source, bad_line, "invalid UTF-8, undecodable bytes replaced by U+FFFD"))
+                line = lines.undecodable(raw, number + 1)
             line = line.rstrip("\n")
             if line.endswith("\r"):
                 line = line[:-1]
@@ -154,17 +154,71 @@ def read_lines(handle: io.BufferedReader, source: str, report: ProblemHandler) -
         raise InputError(source, None, f"read failed: {exc.strerror or exc}") from None
 
 
+class _Numbering:
+    """Line numbers, and the place in a very long line that comes in pieces."""
+
+    def __init__(self, source: str, report: ProblemHandler) -> None:
+        self.source = source
+        self.report = report
+        self.number = 0  # lines finished so far
+        self.offset = 0  # characters of the unfinished line already handed on
+        self.first = 0  # lines finished before the line now read in pieces began
+        self.bad_line = 0
+
+    def undecodable(self, raw: bytes, line: int) -> str:
+        """The text with U+FFFD for bad bytes; reported once per file, at ``line``.
+
+        ``line`` is where the bytes read at once begin (with old Mac line ends, the
+        first of the lines they hold), whether they came whole or in pieces.
+        """
+        if not self.bad_line:
+            self.bad_line = line
+            self.report(ScanProblem(self.source, line, "invalid UTF-8, undecodable bytes replaced by U+FFFD"))
+        return raw.decode("utf-8", errors="replace")
+
+    def piece(self, raw: bytes, continues: bool) -> Lines:
+        """A piece of a long line (``continues``: more of the line follows), as the general case of read_lines.
+
+        A later piece is a :class:`LinePiece` that knows its column offset; a CR inside
+        (old Mac line ends) still ends a line.
+        """
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = self.undecodable(raw, self.first + 1)
+        if not continues:
+            text = text.rstrip("\n")
+            if text.endswith("\r"):
+                text = text[:-1]
+        parts = text.split("\r")
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            if part or not (last and continues):  # an empty tail of a piece is not a line
+                yield self.number + 1, placed(part, self.offset)
+            if last and continues:
+                self.offset += len(part)
+            else:
+                self.number += 1
+                self.offset = 0
+
+
 #: Longest piece of a line handed to the scanners at once. A longer line (a 1 GiB one-line
-#: dump) is cut at whitespace into pieces of about this size, so memory stays flat and no
-#: id (which never contains whitespace) is cut in two.
+#: dump) is cut into pieces of about this size, so memory stays flat; see :func:`_cut`.
 LINE_PIECE = 4 << 20
+#: A cut has no digit this close on either side when it can: then no id, and nothing an id's
+#: checks look at (``arXiv: 2107.03374``, ``room 1203.4567``, ``2107.0337 ms``), spans it.
+_CLEARANCE = 80
+#: How far back from a piece's end such a cut is looked for.
+_CUT_SEARCH = 1 << 16
+_CLEAR_RUN_RE = re.compile(rb"[^0-9]{%d,}" % (2 * _CLEARANCE + 1))
+_NOT_IN_IDS_RE = re.compile(rb"[^A-Za-z0-9./:+_\-\x80-\xff][A-Za-z0-9./:+_\-\x80-\xff]*\Z")
 
 
 def _pieces(handle: io.BufferedReader) -> Iterator[tuple[bytes, bool]]:
     """Lines as read, each with whether it is an unfinished piece of a longer line.
 
     A finished line is yielded whole with its line break (False); a line longer than
-    LINE_PIECE comes as pieces cut after whitespace (True), its last piece as a finished line.
+    LINE_PIECE comes as pieces (True) cut by :func:`_cut`, its last piece as a finished line.
     """
     carry = b""
     while True:
@@ -178,17 +232,39 @@ def _pieces(handle: io.BufferedReader) -> Iterator[tuple[bytes, bool]]:
         if chunk.endswith(b"\n") or len(chunk) < LINE_PIECE:
             yield chunk, False
             continue
-        cut = max(chunk.rfind(b" "), chunk.rfind(b"\t"))
-        if cut <= 0:  # no whitespace at all: cut anywhere outside a UTF-8 sequence
-            cut = len(chunk) - 1
-            while cut > 0 and 0x80 <= chunk[cut] < 0xC0:
-                cut -= 1
-            if cut <= 0:  # not UTF-8 at all: any cut will do (decoding replaces the bytes)
-                cut = len(chunk)
-        else:
-            cut += 1
+        cut = _cut(chunk)
         yield chunk[:cut], True
         carry = chunk[cut:]
+
+
+def _cut(chunk: bytes) -> int:
+    """Where to end a piece of a long line: the best of these found nearest the end.
+
+    1. after a blank with no digit within _CLEARANCE bytes either side: ids are found
+       exactly as in the whole line (the usual case: prose between ids);
+    2. after any blank: no id is cut (ids hold no blanks);
+    3. after a byte no id or URL holds (``,`` ``;`` ``)``...);
+    4. between two UTF-8 characters.
+    """
+    start = max(0, len(chunk) - _CUT_SEARCH)
+    clear = None
+    for clear in _CLEAR_RUN_RE.finditer(chunk, start):
+        pass  # the last digit-free run of the tail
+    if clear is not None:
+        blank = max(chunk.rfind(b" ", clear.start() + _CLEARANCE, clear.end() - _CLEARANCE),
+                    chunk.rfind(b"\t", clear.start() + _CLEARANCE, clear.end() - _CLEARANCE))
+        if blank >= 0:
+            return blank + 1
+    blank = max(chunk.rfind(b" "), chunk.rfind(b"\t"))
+    if blank > 0:
+        return blank + 1
+    other = _NOT_IN_IDS_RE.search(chunk, start)
+    if other is not None and other.start() > 0:
+        return other.start() + 1
+    cut = len(chunk) - 1
+    while cut > 0 and 0x80 <= chunk[cut] < 0xC0:
+        cut -= 1
+    return cut if cut > 0 else len(chunk)  # not UTF-8 at all: any cut will do (decoding replaces)
 
 
 def _read_utf16(handle: io.BufferedReader, source: str, report: ProblemHandler) -> Lines:

@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 from .. import ids
 from ..model import Record
-from .records import Lines, ProblemHandler, find_mentions, id_record, own_problems
+from .records import Lines, ProblemHandler, find_mentions, id_record, offset_of, own_problems
 
 #: Lines at least this long are abstracts, shorter ones are comments or noise.
 _MIN_ABSTRACT = 200
@@ -110,6 +110,7 @@ class _DumpScanner:
 
     def abstract_line(self, number: int, line: str) -> Sequence[Record]:
         """The records of one line of a dump (a list, not a generator: this runs once per line)."""
+        offset = offset_of(line)  # a later piece of a very long line: columns count from the line's start
         start = _abstract_start(line) if "bstract" in line[:120].lower() else None
         if start is not None:
             end, own = start
@@ -117,45 +118,49 @@ class _DumpScanner:
             if not text:
                 self.empty_abstract = number
                 return ()
-            return (self.record(number, end + 1, text, [], own),)
+            return (self.record(number, end + 1 + offset, text, [], own),)
         if self.empty_abstract is not None and line.strip():
             self.empty_abstract = None
-            return (self.record(number, 1, line.strip(), [], None),)
+            return (self.record(number, 1 + offset, line.strip(), [], None),)
         # a stray line: only its ids count
-        return [id_record(match, self.source, number, "text", line) for match in ids.find_ids(line)]
+        return [id_record(match, self.source, number, "text", line, offset) for match in ids.find_ids(line)]
 
     def listing_line(self, number: int, line: str) -> Sequence[Record]:
         """The records one line of a listing completes (a list, not a generator: this runs once per line)."""
         stripped = line.strip()
         if not stripped:
             return ()
+        offset = offset_of(line)  # a later piece of a very long line: columns count from the line's start
         match = ids.match_at(line, len(line) - len(line.lstrip())) if stripped[:6].lower() == "arxiv:" else None
         if match is not None:
             # the id closes the abstract above; what follows on the line opens the next one
-            closed = self.close(match, number)
+            closed = self.close(match, number, offset)
             rest = line[match.end:]
             if rest.strip():
-                self.pending = _Pending(number, match.end + len(rest) - len(rest.lstrip()) + 1, rest.strip())
+                self.pending = _Pending(number, match.end + len(rest) - len(rest.lstrip()) + 1 + offset, rest.strip())
             return (closed,) if closed is not None else ()
         if self.pending is not None and not _is_abstract(stripped):
             self.pending.comments.append(stripped)
             return ()
         if _is_abstract(stripped):
             closed = self.close(None, number)
-            self.pending = _Pending(number, len(line) - len(line.lstrip()) + 1, stripped)
+            self.pending = _Pending(number, len(line) - len(line.lstrip()) + 1 + offset, stripped)
             return (closed,) if closed is not None else ()
         # noise with an id in it
-        return [id_record(match, self.source, number, "text", line) for match in ids.find_ids(line)]
+        return [id_record(match, self.source, number, "text", line, offset) for match in ids.find_ids(line)]
 
-    def close(self, match: ids.IdMatch | None, number: int) -> Record | None:
-        """The pending abstract with ``match`` as its id (or a bare id record, or None)."""
+    def close(self, match: ids.IdMatch | None, number: int, offset: int = 0) -> Record | None:
+        """The pending abstract with ``match`` as its id (or a bare id record, or None).
+
+        ``offset``: characters of the id's line before the piece ``match`` was found in.
+        """
         pending, self.pending = self.pending, None
         if pending is not None:
             return self.record(pending.number, pending.column, pending.text, pending.comments, match)
         if match is None:
             return None
         parsed = match.arxiv_id  # an id line with no abstract above it: the record is only an id
-        return Record(source=self.source, line=number, kind=self.kind, column=match.start + 1,
+        return Record(source=self.source, line=number, kind=self.kind, column=match.start + 1 + offset,
                       problems=own_problems(match), arxiv_id=parsed.base if parsed else None,
                       version=parsed.version if parsed else None,
                       subject_class=parsed.subject_class if parsed else None)
@@ -169,7 +174,7 @@ class _DumpScanner:
         mentions, problems = find_mentions(text, own)
         if comment:
             more, more_problems = find_mentions(comment, own)
-            mentions += [m for m in more if m not in mentions]
+            mentions = list(dict.fromkeys(mentions + more))  # in order, each once: linear however many
             problems += more_problems
         return Record(source=self.source, line=number, kind=self.kind, text=text, column=column, comment=comment,
                       mentions=tuple(mentions), problems=own_problems(match) + tuple(problems), arxiv_id=own,
@@ -198,30 +203,57 @@ def scan_listing(lines: Lines, source: str, report: ProblemHandler) -> Iterator[
 
 _LABEL_RE = re.compile(r"(?:(authors?|abstract|comments?|journal[\s-]ref|doi|report[\s-]number|msc[\s-]class|"
                        r"acm[\s-]class)\s*:|(submitted|originally\s+announced)\b)\s*", re.IGNORECASE)
-_MORE_LESS_RE = re.compile(r"\s*(?:\u2026\s*)?(?:\u25bd\s*More|\u25b3\s*Less)\s*", re.IGNORECASE)
+_TOGGLE_RE = re.compile(r"\u25bd\s*More|\u25b3\s*Less", re.IGNORECASE)
+_MORE_RE = re.compile(r"\u25bd\s*More")
 
 
 def _clean_search_abstract(text: str) -> str:
-    """The abstract without the page's ``▽ More`` / ``△ Less`` toggles (full text when both copies exist)."""
-    more = re.search(r"\u2026?\s*\u25bd\s*More", text)
+    """The abstract without the page's ``▽ More`` / ``△ Less`` toggles (full text when both copies exist).
+
+    Each toggle goes with the blanks and the ``…`` before it and the blanks after it, all
+    replaced by one space. The search starts at the toggle sign and walks back: a pattern
+    starting with blanks would be tried at every blank of a long run (quadratic).
+    """
+    if "\u25bd" not in text and "\u25b3" not in text:
+        return text.strip()
+    more = _MORE_RE.search(text)
     if more and text[more.end():].strip():
         text = text[more.end():]  # short copy, then the expanded one
-    return _MORE_LESS_RE.sub(" ", text).strip()
+    parts: list[str] = []
+    floor = 0
+    for toggle in _TOGGLE_RE.finditer(text):
+        start, end = toggle.start(), toggle.end()
+        while start > floor and text[start - 1].isspace():
+            start -= 1
+        if start > floor and text[start - 1] == "\u2026":
+            start -= 1
+            while start > floor and text[start - 1].isspace():
+                start -= 1
+        while end < len(text) and text[end].isspace():
+            end += 1
+        parts += [text[floor:start], " "]
+        floor = end
+    parts.append(text[floor:])
+    return "".join(parts).strip()
 
 
 @dataclass
 class _SearchResult:
-    """One result of a search page while its lines are read (a Record is made when it ends)."""
+    """One result of a search page while its lines are read (a Record is made when it ends).
+
+    Wrapped parts are kept as lists of lines and joined once at the end: adding each line
+    to a growing string copied it again every time (quadratic on long pages).
+    """
 
     line: int
     column: int
     parsed: ids.ArxivId | None
     """The result's own id; None when the header's is impossible (then ``id_problems`` says why)."""
     id_problems: tuple[str, ...]
-    title: str | None = None
+    title: list[str] | None = None
     authors: list[str] = field(default_factory=list)
-    text: str | None = None
-    comment: str | None = None
+    text: list[str] | None = None
+    comment: list[str] | None = None
 
     def store(self, name: str, value: str) -> str:
         """A labelled line (``Authors:``...); returns the part later plain lines continue."""
@@ -229,34 +261,49 @@ class _SearchResult:
             self.authors = [a.strip() for a in value.split(",") if a.strip()]
             return "authors"
         if name == "abstract":
-            self.text = value
+            self.text = [value] if value else []
             return "abstract"
         if name.startswith("comment"):
-            self.comment = value
+            self.comment = [value] if value else []
             return "comment"
         return ""  # submitted, journal ref...: not needed downstream
 
     def append(self, name: str, value: str) -> None:
-        """A plain line continues the part being read (titles and abstracts wrap)."""
+        """A plain (non-empty) line continues the part being read (titles and abstracts wrap)."""
         if name == "title":
-            self.title = f"{self.title} {value}" if self.title else value
+            self.title = _added(self.title, value)
         elif name == "authors":
             self.authors += [a.strip() for a in value.split(",") if a.strip()]
         elif name == "abstract":
-            self.text = f"{self.text} {value}" if self.text else value
+            self.text = _added(self.text, value)
         elif name == "comment":
-            self.comment = f"{self.comment} {value}" if self.comment else value
+            self.comment = _added(self.comment, value)
 
     def record(self, source: str) -> Record:
-        text = _clean_search_abstract(self.text) if self.text else self.text
+        title, comment = _joined(self.title), _joined(self.comment)
+        text = _joined(self.text)
+        text = _clean_search_abstract(text) if text else text
         parsed = self.parsed
         own = parsed.base if parsed else None
-        mentions, problems = find_mentions(" ".join(filter(None, [text, self.comment])), own)
-        return Record(source=source, line=self.line, kind="search_page", column=self.column, title=self.title,
-                      text=text, authors=tuple(self.authors), comment=self.comment, mentions=tuple(mentions),
+        mentions, problems = find_mentions(" ".join(filter(None, [text, comment])), own)
+        return Record(source=source, line=self.line, kind="search_page", column=self.column, title=title,
+                      text=text, authors=tuple(self.authors), comment=comment, mentions=tuple(mentions),
                       problems=self.id_problems + tuple(problems), arxiv_id=own,
                       version=parsed.version if parsed else None,
                       subject_class=parsed.subject_class if parsed else None)
+
+
+def _added(lines: list[str] | None, value: str) -> list[str]:
+    """``lines`` with ``value`` appended in place (a new list when there were none)."""
+    if lines is None:
+        return [value]
+    lines.append(value)
+    return lines
+
+
+def _joined(lines: list[str] | None) -> str | None:
+    """The lines of a wrapped part as one string (None when the part never appeared)."""
+    return None if lines is None else " ".join(lines)
 
 
 def _search_header(line: str, number: int) -> _SearchResult | None:
@@ -264,10 +311,11 @@ def _search_header(line: str, number: int) -> _SearchResult | None:
     header = _SEARCH_HEADER_RE.match(line)
     if not header:
         return None
+    column = header.start("id") + 1 + offset_of(line)
     match = next(ids.find_ids(header.group("id")), None)
     if match is None:
-        return _SearchResult(number, header.start("id") + 1, None, (f"not an arXiv id: {header.group('id')!r}",))
-    return _SearchResult(number, header.start("id") + 1, match.arxiv_id, own_problems(match))
+        return _SearchResult(number, column, None, (f"not an arXiv id: {header.group('id')!r}",))
+    return _SearchResult(number, column, match.arxiv_id, own_problems(match))
 
 
 def scan_search_page(lines: Lines, source: str, report: ProblemHandler) -> Iterator[Record]:

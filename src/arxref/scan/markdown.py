@@ -7,7 +7,7 @@ from typing import Iterator
 
 from .. import ids
 from ..model import Record
-from .records import Lines, ProblemHandler, blank, id_record
+from .records import Lines, ProblemHandler, blank, id_record, offset_of
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN_RE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -40,11 +40,14 @@ def scan_markdown(lines: Lines, source: str, report: ProblemHandler) -> Iterator
         line = blank(raw, [m.span() for m in _CODE_SPAN_RE.finditer(raw)]) if "`" in raw else raw
         if "<!--" in line:
             line = blank(line, [m.span() for m in _HTML_COMMENT_RE.finditer(line)])
-        yield from _markdown_line(number, line, source)
+        yield from _markdown_line(number, line, source, offset_of(raw))
 
 
-def _markdown_line(number: int, line: str, source: str) -> Iterator[Record]:
-    """Ids in one Markdown line; an id inside a link gets the link's text as title."""
+def _markdown_line(number: int, line: str, source: str, offset: int = 0) -> Iterator[Record]:
+    """Ids in one Markdown line; an id inside a link gets the link's text as title.
+
+    ``offset``: characters of the line before this piece of it (a very long line comes in pieces).
+    """
     links: list[tuple[int, int, str | None]] = []  # span and title of each link
     ref = _REF_DEF_RE.match(line)
     if ref:
@@ -52,12 +55,15 @@ def _markdown_line(number: int, line: str, source: str) -> Iterator[Record]:
     elif "](" in line:
         links = [(m.start(), m.end(), _link_title(m.group("text"))) for m in _LINK_RE.finditer(line)]
     seen: set[tuple[int, str | None]] = set()
+    ahead = 0  # links and ids both come in order: the link an id may sit in is never behind the last one
     for match in ids.find_ids(line):
-        link = next((i for i, (start, end, _) in enumerate(links) if start <= match.start < end), None)
+        while ahead < len(links) and links[ahead][1] <= match.start:
+            ahead += 1
+        link = ahead if ahead < len(links) and links[ahead][0] <= match.start else None
         marker = (link if link is not None else -1 - match.start,
                   match.arxiv_id.base if match.arxiv_id else match.raw)
         if marker in seen:
             continue  # [arXiv:X](https://arxiv.org/abs/X): one record
         seen.add(marker)
         title = links[link][2] if link is not None else None
-        yield id_record(match, source, number, "markdown", line, title=title)
+        yield id_record(match, source, number, "markdown", line, offset, title=title)

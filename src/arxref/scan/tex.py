@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 from .. import ids
 from ..model import Record
-from .records import Lines, ProblemHandler, blank, find_mentions, id_record, own_problems, snippet
+from .records import Lines, ProblemHandler, blank, find_mentions, id_record, offset_of, own_problems, placed, snippet
 
 _CITE_RE = re.compile(r"\\(?P<cmd>[A-Za-z]*[Cc]ite[A-Za-z]*)\*?")
 _OPT_ARG_RE = re.compile(r"\s*\[[^\]]*\]")
@@ -123,30 +123,31 @@ class _TexScanner:
         if _BIB_BEGIN_RE.search(line):
             self.in_bibliography = True
         end = _BIB_END_RE.search(line)
+        offset = offset_of(raw)  # a later piece of a very long line: columns count from the line's start
         if self.in_bibliography:
-            yield from self.bibliography_line(number, line if not end else line[:end.start()])
+            yield from self.bibliography_line(number, line if not end else line[:end.start()], offset)
             if end:
                 yield from self.close_item()
                 self.in_bibliography = False
             return
-        yield from self.body_line(number, line)
+        yield from self.body_line(number, line, offset)
 
-    def body_line(self, number: int, line: str) -> Iterator[Record]:
+    def body_line(self, number: int, line: str, offset: int = 0) -> Iterator[Record]:
         spans = []
         for key, column, start, end in _cites(line):
             spans.append((start, end))
-            yield Record(source=self.source, line=number, kind="tex", key=key, column=column, role="citation",
-                         text=snippet(line, column - 1, column - 1 + len(key)))
+            yield Record(source=self.source, line=number, kind="tex", key=key, column=column + offset,
+                         role="citation", text=snippet(line, column - 1, column - 1 + len(key)))
         text = blank(line, spans) if spans else line
         for match in ids.find_ids(text):
-            yield id_record(match, self.source, number, "tex", line)
+            yield id_record(match, self.source, number, "tex", line, offset)
 
-    def bibliography_line(self, number: int, line: str) -> Iterator[Record]:
+    def bibliography_line(self, number: int, line: str, offset: int = 0) -> Iterator[Record]:
         pos = 0
         for item in _BIBITEM_RE.finditer(line):
             self.add_text(line[pos:item.start()])
             yield from self.close_item()
-            self.item = (number, item.group(1).strip(), item.start() + 1)
+            self.item = (number, item.group(1).strip(), item.start() + 1 + offset)
             pos = item.end()
         self.add_text(line[pos:])
 
@@ -180,22 +181,22 @@ class _TexScanner:
 def scan_tex(lines: Lines, source: str, report: ProblemHandler) -> Iterator[Record]:
     """A LaTeX file: citations, bibliography items and ids, each a record."""
     scanner = _TexScanner(source)
-    pending: tuple[int, str] | None = None
+    pending: tuple[int, str, int] | None = None  # line, text so far, column offset of a piece
     for number, line in lines:
         if pending is not None:
             # a \cite{a,<newline> b} continues: join (bounded) and scan at the first line
-            first, text = pending
+            first, text, offset = pending
             joined = text + " " + strip_tex_comment(line).strip()
             if _unclosed_cite(joined) and len(joined) < _MAX_JOINED:
-                pending = (first, joined)
+                pending = (first, joined, offset)
                 continue
             pending = None
-            yield from scanner.line(first, joined)
+            yield from scanner.line(first, placed(joined, offset))
             continue
         if not scanner.in_bibliography and not scanner.verbatim and _unclosed_cite(strip_tex_comment(line)):
-            pending = (number, strip_tex_comment(line))
+            pending = (number, strip_tex_comment(line), offset_of(line))
             continue
         yield from scanner.line(number, line)
     if pending is not None:
-        yield from scanner.line(*pending)
+        yield from scanner.line(pending[0], placed(pending[1], pending[2]))
     yield from scanner.close_item()

@@ -1,0 +1,69 @@
+"""Export's view of the scanned records: one record per paper, not one per mention.
+
+A dump with an id on every line holds millions of mentions of a few thousand papers.
+Export resolves and deduplicates papers, so it keeps one record per bare id and, of
+the id's later mentions, only where the first few were written (for problem lines)
+and how many there were (for the counts): memory follows papers, not mentions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .model import Record
+
+#: Later mentions of one bare id whose places are kept for its problem lines; past these, only a count.
+REPEATS_KEPT = 20
+
+
+@dataclass
+class Repeats:
+    """Where a bare id was written again after its first mention: the first places, and how many in all."""
+
+    places: list[tuple[int, str, int, int | None]] = field(default_factory=list)
+    """(order in the input, file, line, column) of each kept repeat."""
+    count: int = 0
+
+
+@dataclass
+class DistinctPapers:
+    """The paper records of the inputs, a bare id kept once, with where it was written again."""
+
+    records: list[Record] = field(default_factory=list)
+    orders: list[int] = field(default_factory=list)
+    """Each kept record's place among all paper records (problems are reported in input order)."""
+    repeats: dict[int, Repeats] = field(default_factory=dict)
+    """Index into ``records`` -> the later mentions of that bare id."""
+    mentions: int = 0
+
+
+def distinct_papers(records: Iterable[Record]) -> DistinctPapers:
+    """The paper records of a stream, a bare id mentioned again and again kept once.
+
+    A dump with an id on every line holds millions of mentions of a few thousand
+    papers: export keeps one record per (id, version) written bare (no key, fields or
+    title, which must reach dedup), so memory and work follow papers, not mentions.
+    Of the later mentions only the first REPEATS_KEPT places are kept (a problem with
+    the id is reported at each) and a count. (`check` keeps every mention.)
+    """
+    papers = DistinctPapers()
+    first: dict[tuple[str, int | None], int] = {}
+    for record in records:
+        if record.role != "paper":
+            continue
+        order = papers.mentions
+        papers.mentions += 1
+        if record.arxiv_id and record.key is None and not record.fields and record.title is None:
+            mark = (record.arxiv_id, record.version)
+            index = first.get(mark)
+            if index is not None:
+                repeats = papers.repeats.setdefault(index, Repeats())
+                repeats.count += 1
+                if len(repeats.places) < REPEATS_KEPT:
+                    repeats.places.append((order, record.source, record.line, record.column))
+                continue
+            first[mark] = len(papers.records)
+        papers.records.append(record)
+        papers.orders.append(order)
+    return papers

@@ -1,0 +1,34 @@
+"""arxref.mentions: export keeps one record per bare id, and where it was written again (bounded)."""
+
+from __future__ import annotations
+
+import pytest
+
+import arxref.mentions as mentions
+from arxref.model import Record
+from arxref.scan import scan_text
+
+
+def test_a_bare_id_is_kept_once_with_its_later_places() -> None:
+    records = scan_text("a arXiv:2107.03374\nb 2107.03374 and arXiv:2107.03374v2\nc arXiv:2107.03374\n", "d.txt")
+    papers = mentions.distinct_papers(records)
+    assert [(r.line, r.arxiv_id, r.version) for r in papers.records] == [(1, "2107.03374", None), (2, "2107.03374", 2)]
+    assert papers.orders == [0, 2] and papers.mentions == 4
+    assert papers.repeats[0].places == [(1, "d.txt", 2, 3), (3, "d.txt", 3, 3)] and papers.repeats[0].count == 2
+    assert 1 not in papers.repeats
+
+
+def test_records_that_carry_more_than_an_id_are_all_kept_and_citations_dropped() -> None:
+    bib = Record("r.bib", 1, "bib", arxiv_id="2107.03374", key="codex", fields={"eprint": "2107.03374"})
+    titled = Record("n.md", 4, "markdown", arxiv_id="2107.03374", title="Evaluating Large Language Models")
+    cite = Record("p.tex", 2, "tex", key="codex", role="citation")
+    papers = mentions.distinct_papers([bib, bib, titled, cite, titled])
+    assert papers.records == [bib, bib, titled, titled] and papers.repeats == {} and papers.mentions == 4
+
+
+def test_only_the_first_places_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mentions, "REPEATS_KEPT", 3)
+    records = scan_text("".join(f"arXiv:2107.03374 line {n}\n" for n in range(1, 101)), "d.txt")
+    papers = mentions.distinct_papers(records)
+    assert len(papers.records) == 1
+    assert [line for _, _, line, _ in papers.repeats[0].places] == [2, 3, 4] and papers.repeats[0].count == 99
