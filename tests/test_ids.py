@@ -347,3 +347,24 @@ def test_find_ids_reads_a_long_line_a_bounded_number_of_times(monkeypatch: pytes
     found = list(ids_module.find_ids(line))
     assert len(found) == 2999
     assert scanned[0] <= 3 * len(line)
+
+
+def test_an_id_written_again_is_validated_once_and_impossible_ids_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dump names the same papers over and over: the valid ones are built once (ids._BUILT)."""
+    import arxref.ids as ids_module
+
+    built: list[str] = []
+    real_build = ids_module._build
+
+    def counting(match: "re.Match[str]") -> ids_module.ArxivId:
+        built.append(match.group(0))
+        return real_build(match)
+
+    monkeypatch.setattr(ids_module, "_build", counting)
+    monkeypatch.setattr(ids_module, "_BUILT", {}, raising=False)
+    text = "arXiv:2107.03374 and arXiv:2313.00001; " * 50
+    found = list(ids_module.find_ids(text))
+    assert [m.arxiv_id.base if m.arxiv_id else m.problem for m in found[:2]] == [
+        "2107.03374", "month 13 does not exist"]
+    assert len(found) == 100 and all(m.arxiv_id == found[0].arxiv_id for m in found[::2])
+    assert built.count("arXiv:2107.03374") == 1 and built.count("arXiv:2313.00001") == 50

@@ -75,9 +75,13 @@ def build_entries(
     """
     groups: dict[str, tuple[list[Record], list[Paper]]] = {}
     for record, paper in items:
-        records, found = groups.setdefault(canonical_id(paper), ([], []))
-        records.append(record)
-        found.append(paper)
+        arxiv_id = canonical_id(paper)
+        group = groups.get(arxiv_id)
+        if group is None:
+            groups[arxiv_id] = ([record], [paper])
+        else:
+            group[0].append(record)
+            group[1].append(paper)
     for paper in papers:
         groups.setdefault(canonical_id(paper), ([], []))[1].append(paper)
     return _entries(groups, rekey=rekey, existing_keys=existing_keys, year_mode=year_mode)
@@ -90,25 +94,34 @@ def _entries(
     existing_keys: Collection[str],
     year_mode: str,
 ) -> list[Entry]:
-    """Entries from ``{arxiv_id: (records, papers)}``: keys first, then each frozen Entry at once."""
-    best = {arxiv_id: _best_paper(papers) for arxiv_id, (_, papers) in groups.items()}
-    bib_records = {arxiv_id: _bib_records(records) for arxiv_id, (records, _) in groups.items()}
+    """Entries from ``{arxiv_id: (records, papers)}``: keys first, then each frozen Entry at once.
+
+    One pass per step over the papers, and none over mentions: a paper most often has
+    one record and no .bib entry, and costs no sort or merge of its own. Keys are unique,
+    so sorting the entries by key alone fixes their order.
+    """
+    best = {arxiv_id: found[0] if len(found) == 1 else _best_paper(found) for arxiv_id, (_, found) in groups.items()}
+    bib_records = {arxiv_id: found for arxiv_id, (records, _) in groups.items() if (found := _bib_records(records))}
     kept, key_changes = _kept_keys(bib_records, rekey)
     taken = set(existing_keys) | set(kept.values())
-    bases = {
-        arxiv_id: _generated_base(paper, year_mode)
-        for arxiv_id, paper in sorted(best.items())
-        if arxiv_id not in kept
-    }
+    bases = {arxiv_id: _generated_base(paper, year_mode) for arxiv_id, paper in best.items() if arxiv_id not in kept}
     generated = keys.assign_keys(bases, taken)
     entries = []
-    for arxiv_id in sorted(groups):
+    for arxiv_id, (records, _) in groups.items():
         key = kept.get(arxiv_id) or generated[arxiv_id]
         paper = best[arxiv_id]
-        bib_fields, changes = _merge_bib_records(bib_records[arxiv_id], key, paper, year_mode, rekey)
-        entries.append(Entry(key, paper, tuple(groups[arxiv_id][0]), bib_fields,
-                             tuple(key_changes.get(arxiv_id, []) + changes)))
-    return sorted(entries, key=lambda e: e.key)
+        bib = bib_records.get(arxiv_id)
+        if bib is None and arxiv_id not in key_changes:
+            entries.append(Entry(key, paper, tuple(records)))
+            continue
+        bib_fields, changes = _merge_bib_records(bib or [], key, paper, year_mode, rekey)
+        entries.append(Entry(key, paper, tuple(records), bib_fields, tuple(key_changes.get(arxiv_id, []) + changes)))
+    entries.sort(key=_entry_key)
+    return entries
+
+
+def _entry_key(entry: Entry) -> str:
+    return entry.key
 
 
 def _best_paper(papers: list[Paper]) -> Paper:
@@ -119,6 +132,8 @@ def _best_paper(papers: list[Paper]) -> Paper:
 def _bib_records(records: list[Record]) -> list[Record]:
     """The .bib records among ``records`` in a deterministic order: (file, line, key)."""
     found = [r for r in records if r.kind == "bib" and r.key]
+    if len(found) < 2:
+        return found
     return sorted(found, key=lambda r: (r.source, r.line, r.key or ""))
 
 

@@ -146,11 +146,41 @@ def _build(match: re.Match[str]) -> ArxivId:
     return ArxivId(f"{archive}/{match.group('digits')}", version, subject)
 
 
+#: Canonical new-style bases already parsed (valid ones only; an id "in the future" becomes
+#: possible when its month comes). A run parses each paper's id in several stages (fetch,
+#: dedup) and the full grammar costs ~10 us; bounded: cleared when full.
+_BASES: dict[str, ArxivId] = {}
+_BASES_MAX = 1 << 17
+
+
+def _parse_base(value: str) -> ArxivId | None:
+    """``value`` parsed when it is exactly a possible new-style base id (``2107.03374``), else None.
+
+    What :func:`parse` returns for such a string, without its regular expressions;
+    anything else (a version, a prefix, an impossible id) is left to the full grammar.
+    """
+    known = _BASES.get(value)
+    if known is not None:
+        return known
+    if len(value) not in (9, 10) or value[4:5] != "." or not value.isascii():
+        return None
+    yymm, number = value[:4], value[5:]
+    if not (yymm.isdigit() and number.isdigit()) or check_new_style(yymm, number) is not None:
+        return None
+    if len(_BASES) >= _BASES_MAX:
+        _BASES.clear()
+    parsed = _BASES[value] = ArxivId(value)
+    return parsed
+
+
 def parse(value: str) -> ArxivId:
     """Parse one id in any accepted form (``arXiv:``, URL, DOI, eprint field...).
 
     Raises InvalidIdError when the string is not exactly one possible id.
     """
+    base = _parse_base(value)  # the canonical form, as the stages hand ids on: no regex needed
+    if base is not None:
+        return base
     text = _LEADING_PUNCT_RE.sub("", value)
     stripped = _WRAPPER_RE.sub("", text, count=1)
     # a URL's query or fragment (ids never contain ? or #)
@@ -311,13 +341,25 @@ class _Anchors:
         return min(self.new, self.old)
 
 
+#: Valid ids already built, by the text matched: a dump names the same papers again and again.
+#: Only valid ids are kept (an id "in the future" becomes possible when its month comes).
+_BUILT: dict[str, ArxivId] = {}
+_BUILT_MAX = 1 << 16
+
+
 def _to_match(match: re.Match[str]) -> IdMatch:
     explicit = bool(match.group("prefix"))
-    try:
-        arxiv_id = _build(match)
-    except InvalidIdError as exc:
-        return IdMatch(match.start(), match.end(), match.group(0), None, exc.reason, explicit)
-    return IdMatch(match.start(), match.end(), match.group(0), arxiv_id, None, explicit)
+    raw = match.group(0)
+    arxiv_id = _BUILT.get(raw)
+    if arxiv_id is None:
+        try:
+            arxiv_id = _build(match)
+        except InvalidIdError as exc:
+            return IdMatch(match.start(), match.end(), raw, None, exc.reason, explicit)
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        _BUILT[raw] = arxiv_id
+    return IdMatch(match.start(), match.end(), raw, arxiv_id, None, explicit)
 
 
 def match_at(text: str, pos: int = 0) -> IdMatch | None:

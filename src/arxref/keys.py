@@ -142,12 +142,20 @@ def family_key(author: str) -> str:
     return ascii_fold(name.family) or "anon"
 
 
+_WORD_RE = re.compile(r"[a-z0-9]+")
+
+
 def title_word(title: str) -> str:
     """First significant word of a title (stop words and math skipped), folded; may be empty."""
-    text = _MATH_RE.sub(" ", decode_tex_escapes(title))
-    folded = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA)).encode("ascii", "ignore").decode()
-    for word in _NON_ALNUM_RE.split(folded.lower()):
-        if word and word not in KEY_STOP_WORDS:
+    if title.isascii() and "\\" not in title and "$" not in title:
+        folded = title  # nothing to decode, fold or skip: the words are read from the title itself
+    else:
+        text = _MATH_RE.sub(" ", decode_tex_escapes(title))
+        folded = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA)).encode("ascii", "ignore").decode()
+    # word by word from the start (most titles' first or second word is the one)
+    for match in _WORD_RE.finditer(folded.lower()):
+        word = match.group()
+        if word not in KEY_STOP_WORDS:
             return word
     return ""
 

@@ -109,6 +109,12 @@ class Author:
     name: str
     affiliations: tuple[str, ...] = ()
 
+    def __init__(self, name: str, affiliations: tuple[str, ...] = ()) -> None:
+        """By hand, as :class:`Record`'s: a cache read builds several Authors per paper."""
+        values = self.__dict__
+        values["name"] = name
+        values["affiliations"] = affiliations
+
 
 @dataclass(frozen=True)
 class Link:
@@ -153,6 +159,35 @@ class Paper:
     """The Atom <entry> element as received, so nothing is lost and re-parsing is possible."""
     fetched_at: datetime | None = None
 
+    def __init__(self, arxiv_id: str, version: int, title: str, authors: list[Author], abstract: str,
+                 published: datetime, updated: datetime, categories: list[str] | None = None,
+                 primary_category: str | None = None, comment: str | None = None, journal_ref: str | None = None,
+                 doi: str | None = None, links: list[Link] | None = None, versions: list[int] | None = None,
+                 raw_entry: str | None = None, fetched_at: datetime | None = None) -> None:
+        """The fields as declared above (same order and defaults, a fresh list for each list left out).
+
+        Written by hand, as :class:`Record`'s: the frozen dataclass's own ``__init__`` sets
+        each of the 16 fields through ``object.__setattr__`` (about three times slower), and
+        an export answered from the cache builds one Paper per paper it reads.
+        """
+        values = self.__dict__
+        values["arxiv_id"] = arxiv_id
+        values["version"] = version
+        values["title"] = title
+        values["authors"] = authors
+        values["abstract"] = abstract
+        values["published"] = published
+        values["updated"] = updated
+        values["categories"] = [] if categories is None else categories
+        values["primary_category"] = primary_category
+        values["comment"] = comment
+        values["journal_ref"] = journal_ref
+        values["doi"] = doi
+        values["links"] = [] if links is None else links
+        values["versions"] = [] if versions is None else versions
+        values["raw_entry"] = raw_entry
+        values["fetched_at"] = fetched_at
+
     @property
     def versioned_id(self) -> str:
         return f"{self.arxiv_id}v{self.version}"
@@ -184,3 +219,13 @@ class Entry:
     """Fields of an existing .bib entry that arXiv does not provide (kept on output)."""
     changes: tuple[str, ...] = ()
     """What was corrected from arXiv metadata in an existing .bib entry."""
+
+    def __init__(self, key: str, paper: Paper, sources: tuple[Record, ...] = (),
+                 bib_fields: dict[str, str] | None = None, changes: tuple[str, ...] = ()) -> None:
+        """By hand, as :class:`Record`'s (``bib_fields`` left out is a fresh dict): one Entry per paper."""
+        values = self.__dict__
+        values["key"] = key
+        values["paper"] = paper
+        values["sources"] = sources
+        values["bib_fields"] = {} if bib_fields is None else bib_fields
+        values["changes"] = changes
