@@ -24,6 +24,7 @@ preprint ...}``, CoRR's ``volume = {abs/...}``) and ``abstract`` are dropped.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from typing import Collection, Iterable
 
@@ -47,13 +48,25 @@ def canonical_id(paper: Paper) -> str:
     return _canonical(paper.arxiv_id)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+#: Ids already made canonical. A plain dict, cleared when full: a bibliography of 100,000
+#: papers overflowed an LRU cache, which then paid its bookkeeping on every miss.
+_CANONICAL: dict[str, str] = {}
+_CANONICAL_MAX = 1 << 17
+
+
 def _canonical(arxiv_id: str) -> str:
     """Parsing an id costs microseconds, and a run meets each paper's id several times."""
+    known = _CANONICAL.get(arxiv_id)
+    if known is not None:
+        return known
     try:
-        return ids.canonical(arxiv_id)
+        canonical = ids.canonical(arxiv_id)
     except InvalidIdError:
-        return arxiv_id
+        canonical = arxiv_id
+    if len(_CANONICAL) >= _CANONICAL_MAX:
+        _CANONICAL.clear()
+    _CANONICAL[arxiv_id] = canonical
+    return canonical
 
 
 def build_entries(
@@ -73,55 +86,81 @@ def build_entries(
     ``year_mode`` (``first``/``latest``) is the year used in generated keys and in year
     corrections; it should match the writers' option.
     """
+    alone: dict[str, tuple[Record, Paper]] = {}
     groups: dict[str, tuple[list[Record], list[Paper]]] = {}
-    for record, paper in items:
-        arxiv_id = canonical_id(paper)
+    known = _CANONICAL
+    for item in items:
+        paper = item[1]
+        arxiv_id = known.get(paper.arxiv_id) or _canonical(paper.arxiv_id)
         group = groups.get(arxiv_id)
-        if group is None:
-            groups[arxiv_id] = ([record], [paper])
-        else:
-            group[0].append(record)
+        if group is not None:
+            group[0].append(item[0])
             group[1].append(paper)
+        elif arxiv_id in alone:  # met again: now a group (the order of mentions is kept)
+            first_record, first_paper = alone.pop(arxiv_id)
+            groups[arxiv_id] = ([first_record, item[0]], [first_paper, paper])
+        else:
+            alone[arxiv_id] = item
     for paper in papers:
-        groups.setdefault(canonical_id(paper), ([], []))[1].append(paper)
-    return _entries(groups, rekey=rekey, existing_keys=existing_keys, year_mode=year_mode)
+        arxiv_id = canonical_id(paper)
+        if arxiv_id in alone:
+            first_record, first_paper = alone.pop(arxiv_id)
+            groups[arxiv_id] = ([first_record], [first_paper])
+        groups.setdefault(arxiv_id, ([], []))[1].append(paper)
+    return _entries(alone, groups, rekey=rekey, existing_keys=existing_keys, year_mode=year_mode)
 
 
 def _entries(
+    alone: dict[str, tuple[Record, Paper]],
     groups: dict[str, tuple[list[Record], list[Paper]]],
     *,
     rekey: bool,
     existing_keys: Collection[str],
     year_mode: str,
 ) -> list[Entry]:
-    """Entries from ``{arxiv_id: (records, papers)}``: keys first, then each frozen Entry at once.
+    """Entries from the papers met once (``{arxiv_id: (record, paper)}``) and the others
+    (``{arxiv_id: (records, papers)}``): keys first, then each frozen Entry at once.
 
     One pass per step over the papers, and none over mentions: a paper most often has
-    one record and no .bib entry, and costs no sort or merge of its own. Keys are unique,
-    so sorting the entries by key alone fixes their order.
+    one record and no .bib entry, and costs no list, sort or merge of its own (the
+    papers met once are kept as the pairs given). Keys are unique, so sorting the
+    entries by key alone fixes their order, whatever order the papers were met in.
     """
-    best = {arxiv_id: found[0] if len(found) == 1 else _best_paper(found) for arxiv_id, (_, found) in groups.items()}
-    bib_records = {arxiv_id: found for arxiv_id, (records, _) in groups.items() if (found := _bib_records(records))}
+    best = {arxiv_id: item[1] for arxiv_id, item in alone.items()}
+    for arxiv_id, (_, found) in groups.items():
+        best[arxiv_id] = found[0] if len(found) == 1 else _best_paper(found)
+    bib_records: dict[str, list[Record]] = {
+        arxiv_id: [record] for arxiv_id, (record, _) in alone.items() if record.kind == "bib" and record.key}
+    for arxiv_id, (records, _) in groups.items():
+        found = _bib_records(records)
+        if found:
+            bib_records[arxiv_id] = found
     kept, key_changes = _kept_keys(bib_records, rekey)
     taken = set(existing_keys) | set(kept.values())
-    bases = {arxiv_id: _generated_base(paper, year_mode) for arxiv_id, paper in best.items() if arxiv_id not in kept}
+    base_of = functools.partial(_generated_base, year_mode=keys.check_year_mode(year_mode))
+    bases = {arxiv_id: base_of(paper) for arxiv_id, paper in best.items() if arxiv_id not in kept}
     generated = keys.assign_keys(bases, taken)
-    entries = []
+    special = bib_records.keys() | key_changes.keys()
+    entries: list[Entry] = []
+    for arxiv_id, (record, paper) in alone.items():
+        if arxiv_id in special:  # a .bib entry, or a key that could not be kept: the general path below
+            groups[arxiv_id] = ([record], [paper])
+        else:
+            entries.append(Entry(generated[arxiv_id], paper, (record,)))
     for arxiv_id, (records, _) in groups.items():
         key = kept.get(arxiv_id) or generated[arxiv_id]
         paper = best[arxiv_id]
-        bib = bib_records.get(arxiv_id)
-        if bib is None and arxiv_id not in key_changes:
+        if arxiv_id not in special:
             entries.append(Entry(key, paper, tuple(records)))
             continue
-        bib_fields, changes = _merge_bib_records(bib or [], key, paper, year_mode, rekey)
+        bib_fields, changes = _merge_bib_records(bib_records.get(arxiv_id, []), key, paper, year_mode, rekey)
         entries.append(Entry(key, paper, tuple(records), bib_fields, tuple(key_changes.get(arxiv_id, []) + changes)))
     entries.sort(key=_entry_key)
     return entries
 
 
-def _entry_key(entry: Entry) -> str:
-    return entry.key
+#: An entry's sort key (keys are unique, so the key alone orders the entries).
+_entry_key = operator.attrgetter("key")
 
 
 def _best_paper(papers: list[Paper]) -> Paper:
@@ -165,8 +204,9 @@ def _kept_keys(bib_records: dict[str, list[Record]], rekey: bool) -> tuple[dict[
 
 
 def _generated_base(paper: Paper, year_mode: str) -> str:
+    """The key a paper would get alone (``year_mode`` already checked: this runs once per paper)."""
     first = paper.authors[0].name if paper.authors else None
-    return keys.base_key(first, keys.paper_year(paper.published, paper.updated, year_mode), paper.title)
+    return keys.base_key(first, (paper.updated if year_mode == "latest" else paper.published).year, paper.title)
 
 
 # --------------------------------------------------------------------------- .bib corrections

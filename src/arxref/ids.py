@@ -47,6 +47,14 @@ class ArxivId:
     subject_class: str | None = None
     """``GT`` for ``math.GT/0309136``; never part of ``base``."""
 
+    def __init__(self, base: str, version: int | None = None, subject_class: str | None = None) -> None:
+        """The fields as declared above, set by hand: the frozen dataclass's own ``__init__`` goes
+        through ``object.__setattr__`` (slower), and a dump builds one ArxivId per distinct id."""
+        values = self.__dict__
+        values["base"] = base
+        values["version"] = version
+        values["subject_class"] = subject_class
+
     def __str__(self) -> str:
         return self.versioned if self.version else self.base
 
@@ -73,14 +81,14 @@ def _now_yymm() -> int:
 
 def check_new_style(yymm: str, number: str) -> str | None:
     """Why ``yymm.number`` cannot be an arXiv id, or None when it can."""
-    yy, mm = int(yymm[:2]), int(yymm[2:])
+    value = int(yymm)
+    mm = value % 100
     if not 1 <= mm <= 12:
         return f"month {mm:02d} does not exist"
-    value = int(yymm)
     if value < 704:
         return "new-style ids start in April 2007 (0704)"
     if value > _now_yymm():
-        return f"20{yy:02d}-{mm:02d} is in the future"
+        return f"20{value // 100:02d}-{mm:02d} is in the future"
     if value <= 1412 and len(number) != 4:
         return f"ids from {yymm} have 4 digits after the dot, not {len(number)}"
     if value >= 1501 and len(number) != 5:
@@ -129,28 +137,38 @@ _LEADING_PUNCT_RE = re.compile(r"^[\s(\[{<'\"]+")
 _TRAILING_RE = re.compile(r"(?:\.pdf)?[\s.,;:!?)\]}>'\"/]*$", re.IGNORECASE)
 
 
+#: Canonical new-style bases already parsed (valid ones only; an id "in the future" becomes
+#: possible when its month comes). A run parses each paper's id in several stages (scan,
+#: fetch, dedup) and the full grammar costs ~10 us; bounded: cleared when full.
+_BASES: dict[str, ArxivId] = {}
+_BASES_MAX = 1 << 17
+
+
 def _build(match: re.Match[str]) -> ArxivId:
     """Validate a regex match of the id core; raise InvalidIdError with the reason."""
-    raw = match.group(0)
-    version = int(match.group("version")) if match.group("version") else None
-    if match.group("yymm"):
-        reason = check_new_style(match.group("yymm"), match.group("number"))
+    yymm, number, written = match.group("yymm", "number", "version")
+    version = int(written) if written else None
+    if yymm:
+        reason = check_new_style(yymm, number)
         if reason:
-            raise InvalidIdError(raw, reason)
-        return ArxivId(f"{match.group('yymm')}.{match.group('number')}", version)
+            raise InvalidIdError(match.group(0), reason)
+        base = f"{yymm}.{number}"
+        if version is None:  # what :func:`parse` gives for the base: the later stages parse it again
+            known = _BASES.get(base)
+            if known is not None:
+                return known
+            if len(_BASES) >= _BASES_MAX:
+                _BASES.clear()
+            parsed = _BASES[base] = ArxivId(base)
+            return parsed
+        return ArxivId(base, version)
+    raw = match.group(0)
     archive = match.group("archive").lower()
     subject = match.group("subject")
     reason = check_old_style(archive, match.group("digits"))
     if reason:
         raise InvalidIdError(raw, reason)
     return ArxivId(f"{archive}/{match.group('digits')}", version, subject)
-
-
-#: Canonical new-style bases already parsed (valid ones only; an id "in the future" becomes
-#: possible when its month comes). A run parses each paper's id in several stages (fetch,
-#: dedup) and the full grammar costs ~10 us; bounded: cleared when full.
-_BASES: dict[str, ArxivId] = {}
-_BASES_MAX = 1 << 17
 
 
 def _parse_base(value: str) -> ArxivId | None:
@@ -263,6 +281,17 @@ class IdMatch:
     explicit: bool = False
     """True when written with an arXiv prefix, URL or DOI (not a bare number)."""
 
+    def __init__(self, start: int, end: int, raw: str, arxiv_id: ArxivId | None, problem: str | None = None,
+                 explicit: bool = False) -> None:
+        """The fields as declared above, set by hand (as :class:`ArxivId`'s): one IdMatch per id found."""
+        values = self.__dict__
+        values["start"] = start
+        values["end"] = end
+        values["raw"] = raw
+        values["arxiv_id"] = arxiv_id
+        values["problem"] = problem
+        values["explicit"] = explicit
+
     @property
     def id_text(self) -> str:
         """The id as written, without prefix or ``.pdf`` (``2313.00001`` in ``arXiv:2313.00001``)."""
@@ -348,18 +377,18 @@ _BUILT_MAX = 1 << 16
 
 
 def _to_match(match: re.Match[str]) -> IdMatch:
-    explicit = bool(match.group("prefix"))
-    raw = match.group(0)
+    raw, prefix = match.group(0, "prefix")
+    start, end = match.span()
     arxiv_id = _BUILT.get(raw)
     if arxiv_id is None:
         try:
             arxiv_id = _build(match)
         except InvalidIdError as exc:
-            return IdMatch(match.start(), match.end(), raw, None, exc.reason, explicit)
+            return IdMatch(start, end, raw, None, exc.reason, bool(prefix))
         if len(_BUILT) >= _BUILT_MAX:
             _BUILT.clear()
         _BUILT[raw] = arxiv_id
-    return IdMatch(match.start(), match.end(), raw, arxiv_id, None, explicit)
+    return IdMatch(start, end, raw, arxiv_id, None, bool(prefix))
 
 
 def match_at(text: str, pos: int = 0) -> IdMatch | None:
@@ -387,12 +416,14 @@ def find_ids(text: str) -> Iterator[IdMatch]:
         if anchor < 0:
             return
         # the full grammar runs only on a small window around the anchor ...
-        window = _FIND_RE.search(text, max(floor, anchor - _LOOKBACK), anchor + 8 + _LOOKAHEAD)
+        limit = anchor + 8 + _LOOKAHEAD
+        window = _FIND_RE.search(text, max(floor, anchor - _LOOKBACK), limit)
         if window is None:
             scan_from = anchor + 1
             continue
         # ... then once more from the match start without the window's end, which may cut a version
-        match = _FIND_RE.match(text, window.start()) or window
+        # (unless the window reached the end of the text: then it cut nothing)
+        match = window if limit >= len(text) else _FIND_RE.match(text, window.start()) or window
         floor = scan_from = match.end()
         if match.group("yymm") and not match.group("prefix") and _is_look_alike(text, match):
             continue

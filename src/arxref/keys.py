@@ -165,11 +165,16 @@ def base_key(first_author: str | None, year: int, title: str) -> str:
     return f"{family_key(first_author) if first_author else 'anon'}{year}{title_word(title)}"
 
 
-def paper_year(published: datetime, updated: datetime, year_mode: str = "first") -> int:
-    """Year of v1 (``first``, when the work became public) or of the latest version."""
+def check_year_mode(year_mode: str) -> str:
+    """``year_mode`` itself when it is ``first`` or ``latest``; ValueError otherwise."""
     if year_mode not in ("first", "latest"):
         raise ValueError(f"year_mode must be 'first' or 'latest', not {year_mode!r}")
-    return (updated if year_mode == "latest" else published).year
+    return year_mode
+
+
+def paper_year(published: datetime, updated: datetime, year_mode: str = "first") -> int:
+    """Year of v1 (``first``, when the work became public) or of the latest version."""
+    return (updated if check_year_mode(year_mode) == "latest" else published).year
 
 
 #: Characters bibtex, biber and LaTeX's \cite cannot take in a key.
@@ -208,11 +213,12 @@ def assign_keys(bases: Mapping[str, str], taken: Iterable[str] = ()) -> dict[str
         groups.setdefault(base, []).append(arxiv_id)
     keys: dict[str, str] = {}
     for base in sorted(groups):
-        members = sorted(groups[base])
+        members = groups[base]
         if len(members) == 1 and base not in used:
             keys[members[0]] = base
             used.add(base)
             continue
+        members.sort()
         suffixes = _suffixes()
         for arxiv_id in members:
             key = base + next(suffixes)

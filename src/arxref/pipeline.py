@@ -307,6 +307,9 @@ def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, 
     placed: list[tuple[int, Problem]] = []
     pairs: list[tuple[Record, Paper]] = []
     for index, res in enumerate(resolutions):
+        if res.status == "given" and res.paper is not None:
+            pairs.append((res.record, res.paper))  # nothing to count or report, at any of its mentions
+            continue
         _account_at(report, res, papers.orders[index], placed)
         repeats = papers.repeats.get(index)
         if repeats is not None:

@@ -76,6 +76,26 @@ class Resolution:
     """Where the answer came from: ``cache`` (local index), ``search`` (arXiv search,
     possibly as stored by an earlier run) or ``fetch`` (a given id fetched from arXiv)."""
 
+    def __init__(self, record: Record, status: str, arxiv_id: str | None = None, score: float | None = None,
+                 evidence: dict[str, float] | None = None, candidates: list[tuple[str, float]] | None = None,
+                 paper: Paper | None = None, reason: str | None = None, via: str | None = None) -> None:
+        """The fields as declared above (same order and defaults, a fresh dict and list for those left out).
+
+        Written by hand, as :class:`~arxref.model.Record`'s: the frozen dataclass's own
+        ``__init__`` sets each field through ``object.__setattr__``, and an export of a
+        dump resolves one record per paper.
+        """
+        values = self.__dict__
+        values["record"] = record
+        values["status"] = status
+        values["arxiv_id"] = arxiv_id
+        values["score"] = score
+        values["evidence"] = {} if evidence is None else evidence
+        values["candidates"] = [] if candidates is None else candidates
+        values["paper"] = paper
+        values["reason"] = reason
+        values["via"] = via
+
     def to_json(self) -> dict[str, Any]:
         """The record's scan fields plus the outcome (the `resolve --format jsonl` contract)."""
         data = self.record.to_json()
@@ -233,14 +253,16 @@ def _verify_given(records: list[Record], settings: Settings, cache: Cache, clien
         missing_versions = set(second.not_found)
         report.unverified.update(second.unverified)
     out = []
+    from_cache = report.from_cache
     for record in records:
         rid = record.arxiv_id or ""
         paper = papers.get(rid)
-        if paper is not None and f"{rid}v{record.version}" in missing_versions:
+        if paper is not None and missing_versions and f"{rid}v{record.version}" in missing_versions:
             out.append(Resolution(record, "not_found", rid, reason=f"arXiv has no version {record.version} of {rid}"))
         elif paper is not None and (not record.version or paper.version >= record.version):
-            via = "cache" if rid in report.from_cache else "fetch"
-            out.append(Resolution(record, "given", rid, paper=paper, via=via))
+            # by position (the common case, once per paper of a dump): paper, then via
+            out.append(Resolution(record, "given", rid, None, None, None, paper, None,
+                                  "cache" if rid in from_cache else "fetch"))
         elif rid in report.not_found:
             out.append(Resolution(record, "not_found", rid, reason=f"arXiv has no paper {rid}"))
         elif rid in report.invalid:

@@ -149,6 +149,9 @@ def id_record(match: ids.IdMatch, source: str, number: int, kind: str, line: str
     ``offset`` is the number of characters of the line before ``line`` (see :class:`LinePiece`).
     """
     parsed = match.arxiv_id
+    if parsed is not None and not extra:  # the common case, by position (once per id of a dump)
+        return Record(source, number, kind, parsed.base, parsed.version, None, snippet(line, match.start, match.end),
+                      (), (), None, (), match.start + 1 + offset, parsed.subject_class)
     return Record(source=source, line=number, kind=kind, column=match.start + 1 + offset,
                   text=snippet(line, match.start, match.end), problems=own_problems(match),
                   arxiv_id=parsed.base if parsed else None, version=parsed.version if parsed else None,
