@@ -127,8 +127,8 @@ def _entries(
     entries by key alone fixes their order, whatever order the papers were met in.
     """
     best = {arxiv_id: item[1] for arxiv_id, item in alone.items()}
-    for arxiv_id, (_, found) in groups.items():
-        best[arxiv_id] = found[0] if len(found) == 1 else _best_paper(found)
+    for arxiv_id, (_, same) in groups.items():
+        best[arxiv_id] = same[0] if len(same) == 1 else _best_paper(same)
     bib_records: dict[str, list[Record]] = {
         arxiv_id: [record] for arxiv_id, (record, _) in alone.items() if record.kind == "bib" and record.key}
     for arxiv_id, (records, _) in groups.items():
