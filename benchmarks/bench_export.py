@@ -9,6 +9,10 @@ the entries of the .bib that export wrote (parsed beforehand, not timed). Target
 takes at most 1/3 of that (ratio <= 0.33).
 
 Run: ``python3 benchmarks/bench_export.py [N]`` (default 100000). Medians of three runs each.
+Then one more export, stage by stage through the library functions it is made of (scan
+and fold of mentions, resolve from the cache, deduplication and keys, the write of the
+three files), prints where the time goes (wall clock, and this process's CPU: the write
+formats half of the entries in a forked child, whose CPU is not counted there).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -63,6 +68,42 @@ def main(count: int) -> None:
         t_export, t_base = statistics.median(export_times), statistics.median(baseline_times)
         print(f"\nmedians: export {t_export:.2f} s, bibtexparser write_string {t_base:.2f} s")
         print(f"export / write_string = {t_export / t_base:.2f} (aim <= 0.33)")
+        del report, library
+        stage_breakdown(dump, root / "stages", settings)
+
+
+def stage_breakdown(dump: Path, out: Path, settings: Settings) -> None:
+    """One export again, stage by stage, as :func:`arxref.pipeline.export` runs them."""
+    from arxref.atomic import write_atomically_many
+    from arxref.collector import few_full_collections
+    from arxref.dedup import build_entries
+    from arxref.formats import WriteOptions, write_formats
+    from arxref.mentions import distinct_papers
+    from arxref.resolve import resolve_records
+    from arxref.scan import scan_paths
+
+    times: list[tuple[str, float, float]] = []
+
+    def timed(name: str, step: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = step()
+        times.append((name, time.perf_counter() - wall, time.process_time() - cpu))
+        return result
+
+    out.mkdir(exist_ok=True)
+    formats = ("bib", "json", "ris")
+    with few_full_collections():
+        papers = timed("scan", lambda: distinct_papers(scan_paths([dump])))
+        with Cache(settings.cache_path) as cache:
+            resolutions = timed("resolve", lambda: resolve_records(papers.records, settings, cache))
+        pairs = [(res.record, res.paper) for res in resolutions if res.paper is not None]
+        entries = timed("dedup", lambda: build_entries(pairs))
+        targets = [out / f"references.{fmt}" for fmt in formats]
+        timed("write", lambda: write_atomically_many(
+            targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), WriteOptions()), binary=True))
+    print("\nstages of one more export (wall s / this process's CPU s):")
+    print("  " + "   ".join(f"{name} {wall:.2f}/{cpu:.2f}" for name, wall, cpu in times)
+          + f"   total {sum(t[1] for t in times):.2f}/{sum(t[2] for t in times):.2f}")
 
 
 if __name__ == "__main__":

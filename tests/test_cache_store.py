@@ -307,3 +307,28 @@ def test_two_processes_share_one_cache(tmp_path: Path) -> None:
         assert cache.conn.execute("SELECT count(DISTINCT arxiv_id) FROM papers").fetchone()[0] == 25
         assert cache.integrity_check() == []
         assert cache.search_local("Evaluating Large Language Models Trained on Code")[0].arxiv_id == "2107.03374"
+
+
+def test_get_many_reads_by_rowid_and_keeps_the_order_of_its_id_chunks(tmp_path: Path,
+                                                                       real_papers: dict[str, Paper]) -> None:
+    """Rows are read in rowid order (here the reverse of id order: stored last id first); the
+    result keeps the order one ``IN (...)`` query per chunk of ids gave: ids sorted within each chunk."""
+    import random
+
+    from arxref.cache.rows import LOOKUP_CHUNK
+
+    with Cache(tmp_path / "c.sqlite") as cache:
+        for arxiv_id in sorted(real_papers, reverse=True):
+            cache.put_papers([real_papers[arxiv_id]])
+        missing = [f"2101.{n:05d}" for n in range(1, 2 * LOOKUP_CHUNK)]  # possible ids, none cached
+        wanted = list(real_papers) + missing
+        random.Random(3).shuffle(wanted)
+        found = cache.get_many(wanted + wanted[:40])  # repeats change nothing
+        expected = [arxiv_id for start in range(0, len(wanted), LOOKUP_CHUNK)
+                    for arxiv_id in sorted(i for i in wanted[start:start + LOOKUP_CHUNK] if i in real_papers)]
+        assert list(found) == expected and len(expected) == len(real_papers)
+        assert all(found[arxiv_id] == cache.get(arxiv_id) for arxiv_id in expected)
+        with cache.writing("storing papers"):  # inside a transaction: read in it, not committed early
+            assert sorted(cache.get_many(list(real_papers)[:3])) == sorted(list(real_papers)[:3])
+            assert cache.conn.in_transaction
+        assert not cache.conn.in_transaction

@@ -181,3 +181,24 @@ def test_published_doi_kept_arxiv_doi_dropped(seed_papers: dict[str, Paper]) -> 
     [entry] = build_entries([(bib("a", {"eprint": CODEX, "doi": "10.1000/example.1", "volume": "abs/2107.03374",
                                        "journal": "CoRR"}), paper)])
     assert entry.bib_fields == {"doi": "10.1000/example.1"}
+
+
+def test_papers_met_once_twice_or_also_given_keep_their_mentions_in_order(seed_papers: dict[str, Paper]) -> None:
+    """A paper met once stays the pair it came as until it is met again (by a record or in
+    ``papers``): then it joins the others' path with its first mention first."""
+    ids = sorted(seed_papers)[:4]
+    once, twice, given, lone_bib = (seed_papers[i] for i in ids)
+    first, second = rec(twice.arxiv_id, line=1), rec(twice.arxiv_id, line=9)
+    alone = rec(once.arxiv_id, line=2)
+    given_record = rec(given.arxiv_id, line=3)
+    bib_record = bib("mykey", {"eprint": lone_bib.arxiv_id, "title": lone_bib.title, "note": "kept"})
+    entries = {e.paper.arxiv_id: e for e in build_entries(
+        [(first, twice), (alone, once), (given_record, given), (second, twice), (bib_record, lone_bib)],
+        papers=[given])}
+    assert entries[twice.arxiv_id].sources == (first, second)
+    assert entries[once.arxiv_id].sources == (alone,) and entries[once.arxiv_id].changes == ()
+    assert entries[given.arxiv_id].sources == (given_record,)
+    assert entries[lone_bib.arxiv_id].key == "mykey" and entries[lone_bib.arxiv_id].bib_fields == {"note": "kept"}
+    assert entries[lone_bib.arxiv_id].changes  # corrected from arXiv like any .bib entry
+    with pytest.raises(ValueError, match="year_mode"):
+        build_entries([(alone, once)], year_mode="middle")

@@ -368,3 +368,58 @@ def test_an_id_written_again_is_validated_once_and_impossible_ids_every_time(mon
         "2107.03374", "month 13 does not exist"]
     assert len(found) == 100 and all(m.arxiv_id == found[0].arxiv_id for m in found[::2])
     assert built.count("arXiv:2107.03374") == 1 and built.count("arXiv:2313.00001") == 50
+
+
+def _init_matches_fields(cls: type, sample: tuple[object, ...]) -> None:
+    """A hand-written dataclass ``__init__`` (speed) takes exactly the declared fields, defaults and order."""
+    import dataclasses
+    import inspect
+
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    declared = dataclasses.fields(cls)
+    assert [p.name for p in params] == [f.name for f in declared]
+    for param, spec in zip(params, declared):
+        assert param.default == (inspect.Parameter.empty if spec.default is dataclasses.MISSING else spec.default)
+    made = cls(*sample)
+    assert [getattr(made, f.name) for f in declared] == list(sample)
+    assert dataclasses.replace(made) == made
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(made, declared[0].name, sample[0])
+
+
+def test_hand_written_inits_match_the_declared_fields() -> None:
+    _init_matches_fields(ArxivId, ("math/0309136", 2, "GT"))
+    _init_matches_fields(ids.IdMatch, (3, 19, "arXiv:2313.00001", None, "month 13 does not exist", True))
+    assert ArxivId("2107.03374") < ArxivId("2108.02818")  # order=True still compares field by field
+    assert hash(ArxivId("2107.03374")) == hash(ids.parse("arXiv:2107.03374"))
+
+
+def _find_twice(text: str) -> list[tuple[int, int, str, ArxivId | None, str | None, bool]]:
+    """find_ids as it was before the window's match was trusted at the end of the text:
+    every window's match run again from its start on the whole text."""
+    out = []
+    floor = scan_from = 0
+    anchors = ids._Anchors(text)
+    while True:
+        anchor = anchors.next(scan_from)
+        if anchor < 0:
+            return out
+        window = ids._FIND_RE.search(text, max(floor, anchor - ids._LOOKBACK), anchor + 8 + ids._LOOKAHEAD)
+        if window is None:
+            scan_from = anchor + 1
+            continue
+        match = ids._FIND_RE.match(text, window.start()) or window
+        floor = scan_from = match.end()
+        if match.group("yymm") and not match.group("prefix") and ids._is_look_alike(text, match):
+            continue
+        m = ids._to_match(match)
+        out.append((m.start, m.end, m.raw, m.arxiv_id, m.problem, m.explicit))
+
+
+@given(st.lists(st.sampled_from(["arXiv:", "arxiv ", "abs/", "https://arxiv.org/abs/", "x", " ", ".", "-", "v",
+                                  "v12", ".pdf", "2107.03374", "2107.0337", "0912.1234", "hep-th/9901001",
+                                  "math.GT/0309136", "12345", "3", "ms", "/", "2313.00001"]), max_size=12))
+@settings(max_examples=400, deadline=None)
+def test_find_ids_trusts_a_window_that_reached_the_end(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert [(m.start, m.end, m.raw, m.arxiv_id, m.problem, m.explicit) for m in ids.find_ids(text)] == _find_twice(text)

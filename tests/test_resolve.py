@@ -336,3 +336,26 @@ def test_names_from_before_the_split_stay_importable() -> None:
     assert resolve.decide is scoring.decide and resolve.score_paper is scoring.score_paper
     assert resolve._Query is scoring.Query and resolve.MARGIN == scoring.MARGIN
     assert resolve.clauses_for is search.clauses_for and resolve.CLAUSE_KEY_PREFIX == search.CLAUSE_KEY_PREFIX
+
+
+def test_resolution_init_matches_the_declared_fields(seed_records: list[Record]) -> None:
+    """Resolution.__init__ is written by hand (speed): the declared fields, defaults and order, fresh containers."""
+    import inspect
+
+    params = list(inspect.signature(Resolution.__init__).parameters.values())[1:]
+    declared = dataclasses.fields(Resolution)
+    assert [p.name for p in params] == [f.name for f in declared]
+    for param, spec in zip(params, declared):
+        if spec.default_factory is not dataclasses.MISSING:
+            assert param.default is None
+        else:
+            assert param.default == (inspect.Parameter.empty if spec.default is dataclasses.MISSING else spec.default)
+    record = seed_records[0]
+    plain = Resolution(record, "unmatched")
+    assert plain.evidence == {} and plain.candidates == [] and Resolution(record, "unmatched").evidence is not plain.evidence
+    full = Resolution(record, "ambiguous", "2107.03374", 0.5, {"title": 0.5}, [("2107.03374", 0.5)], None, "why", "cache")
+    assert [getattr(full, f.name) for f in declared] == [
+        record, "ambiguous", "2107.03374", 0.5, {"title": 0.5}, [("2107.03374", 0.5)], None, "why", "cache"]
+    assert dataclasses.replace(full, status="unmatched").reason == "why"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        full.status = "resolved"  # type: ignore[misc]

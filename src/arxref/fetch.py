@@ -127,11 +127,12 @@ def _from_cache(wanted: dict[str, ArxivId], settings: Settings, cache: "Cache",
         return dict(wanted)
     cached = cache.get_many(list(wanted))
     todo: dict[str, ArxivId] = {}
+    papers, from_cache = report.papers, report.from_cache  # locals: once per id asked for
     for base, parsed in wanted.items():
         paper = cached.get(base)
-        if paper is not None and _satisfies(paper, parsed):
-            report.papers[base] = paper
-            report.from_cache.add(base)
+        if paper is not None and (parsed.version is None or _satisfies(paper, parsed)):
+            papers[base] = paper
+            from_cache.add(base)
         else:
             todo[base] = parsed
     if todo:

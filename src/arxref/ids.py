@@ -410,8 +410,9 @@ def find_ids(text: str) -> Iterator[IdMatch]:
     """
     floor = 0  # end of the last match: windows never reach back past it
     scan_from = 0  # where to look for the next anchor
+    size = len(text)
     anchors = _Anchors(text)
-    while True:
+    while scan_from < size:  # (an id that ends the text leaves nothing to search: most lines of a dump)
         anchor = anchors.next(scan_from)
         if anchor < 0:
             return
@@ -423,8 +424,9 @@ def find_ids(text: str) -> Iterator[IdMatch]:
             continue
         # ... then once more from the match start without the window's end, which may cut a version
         # (unless the window reached the end of the text: then it cut nothing)
-        match = window if limit >= len(text) else _FIND_RE.match(text, window.start()) or window
+        match = window if limit >= size else _FIND_RE.match(text, window.start()) or window
         floor = scan_from = match.end()
-        if match.group("yymm") and not match.group("prefix") and _is_look_alike(text, match):
+        yymm, prefix = match.group("yymm", "prefix")
+        if yymm and not prefix and _is_look_alike(text, match):
             continue
         yield _to_match(match)

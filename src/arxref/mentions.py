@@ -48,22 +48,27 @@ def distinct_papers(records: Iterable[Record]) -> DistinctPapers:
     the id is reported at each) and a count. (`check` keeps every mention.)
     """
     papers = DistinctPapers()
+    kept, orders, repeated = papers.records, papers.orders, papers.repeats  # locals: this runs once per mention
     first: dict[tuple[str, int | None], int] = {}
+    order = 0
     for record in records:
         if record.role != "paper":
             continue
-        order = papers.mentions
-        papers.mentions += 1
         if record.arxiv_id and record.key is None and not record.fields and record.title is None:
             mark = (record.arxiv_id, record.version)
             index = first.get(mark)
             if index is not None:
-                repeats = papers.repeats.setdefault(index, Repeats())
+                repeats = repeated.get(index)
+                if repeats is None:
+                    repeats = repeated[index] = Repeats()
                 repeats.count += 1
                 if len(repeats.places) < REPEATS_KEPT:
                     repeats.places.append((order, record.source, record.line, record.column))
+                order += 1
                 continue
-            first[mark] = len(papers.records)
-        papers.records.append(record)
-        papers.orders.append(order)
+            first[mark] = len(kept)
+        kept.append(record)
+        orders.append(order)
+        order += 1
+    papers.mentions = order
     return papers

@@ -254,8 +254,8 @@ class Cache:
             rowids.sort()
             for chunk in chunks(rowids):
                 marks = ",".join("?" * len(chunk))
-                for row in conn.execute(f"SELECT {COLUMN_LIST} FROM papers WHERE id IN ({marks})", chunk):
-                    paper = row_to_paper(row)
+                for paper in map(row_to_paper, conn.execute(f"SELECT {COLUMN_LIST} FROM papers WHERE id IN ({marks})",
+                                                             chunk)):
                     rows[paper.arxiv_id] = paper
         found: dict[str, Paper] = {}
         for chunk in chunks(wanted):
