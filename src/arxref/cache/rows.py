@@ -101,11 +101,15 @@ def _loads(text: str) -> Any:
         return json.loads(text)
 
 
+#: ``_AUTHORS[name]`` as a C-level callable for ``map`` (the dict is cleared, never replaced).
+_known_author = _AUTHORS.__getitem__
+
+
 def _authors_from_json(text: str) -> list[Author]:
     known = _AUTHORS
     items = _loads(text)
     try:  # most often every name is known already (an affiliation's list is unhashable: TypeError)
-        return [known[item] for item in items]
+        return list(map(_known_author, items))
     except (KeyError, TypeError):
         pass
     if len(known) > _AUTHORS_MAX:
