@@ -45,3 +45,13 @@ def test_a_corrupt_cache_has_its_own_exit_code(tmp_path: Path) -> None:
     assert run.returncode == 4, run.stderr
     assert str(cache) in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_bib_abstracts_option_reaches_the_bib_only(seeded: Path, tmp_path: Path) -> None:
+    plain = run_cli("export", str(SEEDS), "-o", str(tmp_path / "plain"), "-q", env_cache=seeded)
+    rich = run_cli("export", str(SEEDS), "-o", str(tmp_path / "rich"), "-q", "--bib-abstracts", env_cache=seeded)
+    assert plain.returncode == rich.returncode == 0, rich.stderr
+    assert "abstract =" not in (tmp_path / "plain" / "references.bib").read_text(encoding="utf-8")
+    assert (tmp_path / "rich" / "references.bib").read_text(encoding="utf-8").count("  abstract = {") == 25
+    for name in ("references.json", "references.ris"):
+        assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "rich" / name).read_bytes()

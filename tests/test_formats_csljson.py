@@ -47,7 +47,7 @@ def test_seed_file_is_schema_valid(seed_entries: list[Entry], validator: jsonsch
         paper = entry.paper
         assert item["type"] == "article"
         assert item["publisher"] == "arXiv"
-        assert item["number"] == paper.arxiv_id
+        assert item["number"] == f"arXiv:{paper.arxiv_id}"
         assert item["DOI"] == f"10.48550/arXiv.{paper.arxiv_id}"
         assert item["URL"] == f"https://arxiv.org/abs/{paper.arxiv_id}"
         assert item["issued"] == {"date-parts": [[paper.published.year, paper.published.month, paper.published.day]]}
@@ -68,7 +68,7 @@ def test_codex_item_exact(seed_entries: list[Entry]) -> None:
         "author": [{"family": "Chen", "given": "Mark"}, {"family": "Tworek", "given": "Jerry"}],
         "issued": {"date-parts": [[2021, 7, 7]]},
         "publisher": "arXiv",
-        "number": "2107.03374",
+        "number": "arXiv:2107.03374",
         "DOI": "10.48550/arXiv.2107.03374",
         "URL": "https://arxiv.org/abs/2107.03374",
         "version": "2",

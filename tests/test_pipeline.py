@@ -55,7 +55,7 @@ def test_export_seeds_offline_writes_25_unique_entries(seeded: Path, tmp_path: P
 
     items = json.loads((out / "references.json").read_text(encoding="utf-8"))
     assert len(items) == 25
-    assert {item["number"] for item in items} == set(seed_papers)
+    assert {item["number"].removeprefix("arXiv:") for item in items} == set(seed_papers)
     assert len({item["id"] for item in items}) == 25
 
     ris = (out / "references.ris").read_text(encoding="utf-8")

@@ -192,4 +192,4 @@ def test_pandoc_reads_csljson_items_as_written(tmp_path: Path, seed_entries: lis
     assert result.returncode == 0, result.stderr
     items = json.loads(result.stdout)
     assert [i["id"] for i in items] == [e.key for e in seed_entries]
-    assert [i["number"] for i in items] == [e.paper.arxiv_id for e in seed_entries]
+    assert [i["number"] for i in items] == [f"arXiv:{e.paper.arxiv_id}" for e in seed_entries]

@@ -244,6 +244,7 @@ def export(
     rekey: bool = False,
     progress: Progress | None = None,
     results: Iterable[PaperLike] = (),
+    bib_abstracts: bool = False,
 ) -> ExportReport:
     """Scan, resolve, fetch, deduplicate and write ``out_dir/name.{bib,json,ris}``.
 
@@ -282,7 +283,8 @@ def export(
         else:
             report.from_cache += 1
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
-    options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors)
+    options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors,
+                           bib_abstracts=bib_abstracts)
     targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
     if progress is not None:  # writing a big bibliography takes seconds: say so
         progress("write", 0, len(targets))

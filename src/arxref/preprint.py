@@ -18,8 +18,11 @@ EPRINT_TYPE = "arxiv"
 DOI_PREFIX = "10.48550/arXiv."
 #: The abstract page of the latest version.
 ABS_URL_PREFIX = "https://arxiv.org/abs/"
-#: The line Zotero's own arXiv importer writes into Extra (CSL-JSON ``note``, RIS ``M1``).
+#: The line Zotero's own arXiv importer writes into Extra (CSL-JSON ``note``, RIS ``M2``).
 ARCHIVE_LINE_PREFIX = "arXiv: "
+#: Zotero's "Archive ID" of an arXiv preprint, as Zotero's arXiv translator writes it
+#: (``arXiv:2107.03374``); CSL-JSON ``number``, which Zotero imports into that field.
+ARCHIVE_ID_PREFIX = "arXiv:"
 #: The note line naming the primary category.
 CLASS_LINE_PREFIX = "Primary class: "
 
@@ -32,6 +35,11 @@ def datacite_doi(arxiv_id: str) -> str:
 def abs_url(arxiv_id: str) -> str:
     """The abstract page (``https://arxiv.org/abs/2107.03374``): what a reference links to."""
     return ABS_URL_PREFIX + arxiv_id
+
+
+def archive_id(arxiv_id: str) -> str:
+    """``arXiv:<id>``: the preprint's number in CSL-JSON, Zotero's Archive ID once imported."""
+    return ARCHIVE_ID_PREFIX + arxiv_id
 
 
 def archive_line(arxiv_id: str) -> str:

@@ -23,6 +23,9 @@ from .progress import ProgressPrinter
 @click.option("--prefer-published", is_flag=True, help="Write @article with journal data when arXiv knows it.")
 @click.option("--ascii", "ascii_", is_flag=True, help="Write LaTeX escapes for non-ASCII letters in .bib.")
 @click.option("--max-authors", type=click.IntRange(min=1), default=None, help="Keep N authors, then 'and others'.")
+@click.option("--bib-abstracts", is_flag=True,
+              help="Write abstracts into the .bib too (for importing it into Zotero or JabRef; CSL-JSON is "
+                   "the better path into Zotero).")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None,
               help="Lowest similarity score that resolves an id-less record.")
 @click.option("--rekey", is_flag=True, help="Regenerate citation keys even for existing .bib entries.")
@@ -30,7 +33,7 @@ from .progress import ProgressPrinter
 @network_options
 @handle_errors
 def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: str, prefer_published: bool,
-           ascii_: bool, max_authors: int | None, min_score: float | None, rekey: bool, quiet: bool,
+           ascii_: bool, max_authors: int | None, bib_abstracts: bool, min_score: float | None, rekey: bool, quiet: bool,
            **network: Any) -> None:
     """Scan PATHS, resolve and fetch every paper, write DIR/STEM.{bib,json,ris}.
 
@@ -52,7 +55,7 @@ def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: 
     try:
         report = run_export(
             list(paths), out_dir, name=name, formats=formats.split(","), settings=settings, year=year,
-            prefer_published=prefer_published, ascii=ascii_, max_authors=max_authors, min_score=min_score,
+            prefer_published=prefer_published, ascii=ascii_, max_authors=max_authors, bib_abstracts=bib_abstracts, min_score=min_score,
             rekey=rekey, progress=progress,
         )
     finally:

@@ -1,8 +1,9 @@
 """CSL-JSON writer: the file Zotero imports as Preprints and pandoc's citeproc reads.
 
 A preprint is ``"type": "article"`` (CSL 1.0.2: preprints, e.g. arXiv) with
-``publisher`` arXiv and ``number`` the arXiv id, which Zotero maps to Repository and
-Archive ID. Items validate against the CSL-JSON schema (``additionalProperties:
+``publisher`` arXiv and ``number`` ``arXiv:<id>``, which Zotero maps to Repository and
+Archive ID exactly as its own arXiv translator fills them (checked with Zotero's
+translation-server, ``POST /import``: tests/test_zotero_import.py). Items validate against the CSL-JSON schema (``additionalProperties:
 false``), so anything without a CSL variable (the arXiv id, primary class, a .bib
 entry's extra fields) goes into ``note`` as ``key: value`` lines, which Zotero moves
 into Extra. Particles stay in ``family`` (Zotero drops ``non-dropping-particle``).
@@ -21,8 +22,8 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C; e
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from ..keys import Name, split_name
-from ..preprint import (ABS_URL_PREFIX, ARCHIVE_LINE_PREFIX, CLASS_LINE_PREFIX, DOI_PREFIX, REPOSITORY, abs_url,
-                        datacite_doi, note_lines)
+from ..preprint import (ABS_URL_PREFIX, ARCHIVE_ID_PREFIX, ARCHIVE_LINE_PREFIX, CLASS_LINE_PREFIX, DOI_PREFIX,
+                        REPOSITORY, abs_url, archive_id, datacite_doi, note_lines)
 from ..tex import clean_text, latex_to_text
 from .bibitem import PREPRINT_TYPES, BibItem
 from .prepared import Prepared
@@ -113,7 +114,7 @@ def _item_values(prepared: Prepared) -> dict[str, str]:
         item["abstract"] = _json_clean(abstract)
     arxiv_id = paper.arxiv_id
     item["publisher"] = encode_basestring(REPOSITORY)
-    item["number"] = encode_basestring(arxiv_id)
+    item["number"] = encode_basestring(archive_id(arxiv_id))
     item["DOI"] = encode_basestring(paper.datacite_doi)
     item["URL"] = encode_basestring(paper.abs_url)
     item["version"] = f'"{int(paper.version)}"'
@@ -205,7 +206,7 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, ...
     return (f'{{"id": {encode_basestring(prepared.entry.key)}, "type": "article", '
             f'"title": {_json_clean(prepared.title_text)}, {authors}',
             f'"issued": {_date_json(date.year, date.month, date.day)}, {abstract}'
-            f'"publisher": "{REPOSITORY}", "number": "{arxiv_id}", "DOI": "{DOI_PREFIX}{arxiv_id}", '
+            f'"publisher": "{REPOSITORY}", "number": "{ARCHIVE_ID_PREFIX}{arxiv_id}", "DOI": "{DOI_PREFIX}{arxiv_id}", '
             f'"URL": "{ABS_URL_PREFIX}{arxiv_id}", "version": "{int(paper.version)}", "note": {note}}}')
 
 
@@ -281,7 +282,7 @@ def _bib_preprint(item: dict[str, Any], entry: BibItem) -> list[str]:
     if entry.type in PREPRINT_TYPES or (entry.type == "article" and preprint_journal):
         item["type"] = "article"
         item["publisher"] = REPOSITORY
-        item["number"] = arxiv_id
+        item["number"] = archive_id(arxiv_id)
         item.pop("container-title", None)
         item.setdefault("DOI", datacite_doi(arxiv_id))
         item.setdefault("URL", abs_url(arxiv_id))
