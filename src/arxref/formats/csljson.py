@@ -210,6 +210,21 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, ...
             f'"URL": "{ABS_URL_PREFIX}{arxiv_id}", "version": "{int(paper.version)}", "note": {note}}}')
 
 
+def paper_item(paper: Paper, key: str, options: WriteOptions | None = None) -> dict[str, Any]:
+    """One paper as a CSL-JSON item (a dict) with ``id`` ``key``: exactly the item the file writer writes.
+
+    For callers that need the item as data rather than text (the pandoc filter puts it
+    into a document's ``references``, keyed by the citation as written); the mapping
+    stays :func:`format_prepared`'s, so the two can never differ.
+    """
+    from ..model import Entry
+    from . import DEFAULT_OPTIONS
+
+    options = options or DEFAULT_OPTIONS
+    item: dict[str, Any] = json.loads("".join(format_prepared(Prepared(Entry(key, paper), options), options)))
+    return item
+
+
 def _join(values: dict[str, str]) -> str:
     """The item's JSON text from ``{variable: JSON text}``, in the stdlib encoder's layout."""
     return "{" + ", ".join([_member(k) + v for k, v in values.items()]) + "}"
