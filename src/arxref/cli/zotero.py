@@ -53,7 +53,8 @@ def push(paths: tuple[str, ...], library: str | None, collection: str | None, dr
     beside the arxref cache), so papers already there, however they were added, are
     skipped: running it again adds nothing. Writes go in batches of 50, each safe to
     retry. The API key is read from ZOTERO_API_KEY (a key with write access,
-    zotero.org/settings/keys) and never printed or stored.
+    zotero.org/settings/keys) and never printed or stored. --timeout and --max-retries
+    apply to Zotero's requests as to arXiv's.
 
     Exit status: 0 all papers are in the library; 1 some items failed or some inputs
     gave no paper; 2 usage error (bad option, missing key, key or library refused);
@@ -78,11 +79,13 @@ def push(paths: tuple[str, ...], library: str | None, collection: str | None, dr
                 raise UsageError("--library names a Web API library; --desktop saves into the library selected "
                                  "in the running Zotero (use one or the other)")
             report = push_desktop(list(paths), settings=settings, options=options, progress=progress,
-                                  desktop=DesktopSettings(base_url=desktop_url or DEFAULT_DESKTOP_URL))
+                                  desktop=DesktopSettings(base_url=desktop_url or DEFAULT_DESKTOP_URL,
+                                                          timeout=settings.timeout))
         else:
             if not library:
                 raise UsageError("--library user:ID|group:ID is required (or --desktop to use the running Zotero)")
-            web = WebSettings(base_url=zotero_url or DEFAULT_ZOTERO_URL, api_key=os.environ.get("ZOTERO_API_KEY", ""))
+            web = WebSettings(base_url=zotero_url or DEFAULT_ZOTERO_URL, api_key=os.environ.get("ZOTERO_API_KEY", ""),
+                              timeout=settings.timeout, max_retries=settings.max_retries)
             report = push_web(list(paths), library, settings=settings, web=web, options=options, progress=progress)
     finally:
         if progress is not None:

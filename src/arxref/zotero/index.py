@@ -122,7 +122,7 @@ class LibraryIndex:
             items = {key: Known(key, int(v), str(t), ItemIds(tuple(a), av if av is None else int(av), tuple(d)))
                      for key, (v, t, a, av, d) in data["items"].items()}
             return cls(int(data["version"]), items)
-        except (KeyError, TypeError, ValueError):
+        except (AttributeError, KeyError, TypeError, ValueError):
             return cls()
 
 
