@@ -54,7 +54,8 @@ def push(paths: tuple[str, ...], library: str | None, collection: str | None, dr
     skipped: running it again adds nothing. Writes go in batches of 50, each safe to
     retry. The API key is read from ZOTERO_API_KEY (a key with write access,
     zotero.org/settings/keys) and never printed or stored. --timeout and --max-retries
-    apply to Zotero's requests as to arXiv's.
+    apply to Zotero's requests as to arXiv's; --offline concerns arXiv only (papers
+    from the cache), Zotero is always asked.
 
     Exit status: 0 all papers are in the library; 1 some items failed or some inputs
     gave no paper; 2 usage error (bad option, missing key, key or library refused);
