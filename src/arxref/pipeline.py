@@ -254,18 +254,51 @@ def export(
     Papers): written as they are beside what ``paths`` resolve to, and ``paths`` may
     then be empty.
     """
-    from .dedup import build_entries
     from .formats import WriteOptions, write_formats
-    from .results import paper_of
 
     formats = _check_formats(formats)
     _check_stem(name)
-    given = [paper_of(item) for item in results]
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
+    report = gather(paths, settings=settings, year=year, min_score=min_score, rekey=rekey, progress=progress,
+                    results=results)
+    entries = report.entries
+    options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors,
+                           bib_abstracts=bib_abstracts)
+    targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
+    if progress is not None:  # writing a big bibliography takes seconds: say so
+        progress("write", 0, len(targets))
+    write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options),
+                          binary=True)
+    if progress is not None:
+        progress("write", len(targets), len(targets))
+    report.files.extend(targets)
+    return report
+
+
+@bulk
+def gather(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    settings: Settings | None = None,
+    year: str = "first",
+    min_score: float | None = None,
+    rekey: bool = False,
+    progress: Progress | None = None,
+    results: Iterable[PaperLike] = (),
+) -> ExportReport:
+    """Scan, resolve, fetch and deduplicate: the entries `export` writes, with its counts and
+    problems, and no file written (``report.files`` stays empty).
+
+    For commands that hand the papers somewhere else than files (``zotero push``).
+    """
+    from .dedup import build_entries
+    from .results import paper_of
+
+    given = [paper_of(item) for item in results]
     settings = settings or Settings()
     report = ExportReport()
     started = datetime.now(timezone.utc)
@@ -283,16 +316,6 @@ def export(
         else:
             report.from_cache += 1
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
-    options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors,
-                           bib_abstracts=bib_abstracts)
-    targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
-    if progress is not None:  # writing a big bibliography takes seconds: say so
-        progress("write", 0, len(targets))
-    write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options),
-                          binary=True)
-    if progress is not None:
-        progress("write", len(targets), len(targets))
-    report.files.extend(targets)
     return report
 
 

@@ -25,6 +25,13 @@ ARCHIVE_LINE_PREFIX = "arXiv: "
 ARCHIVE_ID_PREFIX = "arXiv:"
 #: The note line naming the primary category.
 CLASS_LINE_PREFIX = "Primary class: "
+#: The note line carrying arXiv's journal reference (CSL-JSON ``note``, Zotero Extra).
+JOURNAL_REF_LINE_PREFIX = "Journal reference: "
+#: The note line carrying the journal DOI arXiv knows (the item's own DOI stays arXiv's).
+PUBLISHED_DOI_LINE_PREFIX = "Published DOI: "
+#: The Extra line naming the version the metadata describes, as Zotero's arXiv translator
+#: writes it (``version: 2``; also CSL's ``version`` variable when Zotero cites from Extra).
+VERSION_LINE_PREFIX = "version: "
 
 
 def datacite_doi(arxiv_id: str) -> str:
@@ -47,6 +54,11 @@ def archive_line(arxiv_id: str) -> str:
     return ARCHIVE_LINE_PREFIX + arxiv_id
 
 
+def version_line(version: int) -> str:
+    """``version: <n>``: the Extra line Zotero's arXiv translator writes for a versioned paper."""
+    return f"{VERSION_LINE_PREFIX}{int(version)}"
+
+
 def class_line(category: str) -> str:
     """``Primary class: <category>``, the note line for arXiv's primary category."""
     return CLASS_LINE_PREFIX + category
@@ -57,6 +69,16 @@ def note_lines(arxiv_id: str, category: str | None) -> list[str]:
     lines = [archive_line(arxiv_id)]
     if category:
         lines.append(class_line(category))
+    return lines
+
+
+def journal_lines(journal_ref: str | None, published_doi: str | None) -> list[str]:
+    """The note lines of a preprint that also appeared in a journal (none when arXiv knows no journal ref)."""
+    if not journal_ref:
+        return []
+    lines = [JOURNAL_REF_LINE_PREFIX + journal_ref]
+    if published_doi:
+        lines.append(PUBLISHED_DOI_LINE_PREFIX + published_doi)
     return lines
 
 

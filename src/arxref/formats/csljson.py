@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from ..keys import Name, split_name
 from ..preprint import (ABS_URL_PREFIX, ARCHIVE_ID_PREFIX, ARCHIVE_LINE_PREFIX, CLASS_LINE_PREFIX, DOI_PREFIX,
-                        REPOSITORY, abs_url, archive_id, datacite_doi, note_lines)
+                        REPOSITORY, abs_url, archive_id, datacite_doi, journal_lines, note_lines)
 from ..tex import clean_text, latex_to_text
 from .bibitem import PREPRINT_TYPES, BibItem
 from .prepared import Prepared
@@ -130,9 +130,7 @@ def _item_values(prepared: Prepared) -> dict[str, str]:
             item["DOI"] = encode_basestring(paper.doi)
         del item["publisher"], item["number"]
     elif paper.journal_ref:
-        notes.append(f"Journal reference: {paper.journal_ref}")
-        if paper.doi:
-            notes.append(f"Published DOI: {paper.doi}")
+        notes.extend(journal_lines(paper.journal_ref, paper.doi))
     if prepared.bib_fields:
         _apply_bib_fields(item, kind, prepared, notes)
     item["note"] = encode_basestring(note_text(notes))
@@ -194,9 +192,7 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, ...
                 f'"container-title": {_json_clean(clean_text(journal_ref))}, '
                 f'"note": {encode_basestring(note_text(notes))}}}')
     if journal_ref:
-        notes.append(f"Journal reference: {journal_ref}")
-        if paper.doi:
-            notes.append(f"Published DOI: {paper.doi}")
+        notes.extend(journal_lines(journal_ref, paper.doi))
         note = encode_basestring(note_text(notes))
     elif prepared.plain_ids:  # nothing to clean or escape in "arXiv: <id>\nPrimary class: <category>"
         note = (f'"{ARCHIVE_LINE_PREFIX}{arxiv_id}\\n{CLASS_LINE_PREFIX}{prepared.category}"' if prepared.category
