@@ -80,6 +80,25 @@ def test_export_keeps_existing_bib_key_and_reports_corrections(seeded: Path, tmp
     assert "Evaluating Large Language Models Trained on Code" in text
 
 
+def test_export_writes_papers_cited_by_id_under_the_cited_keys(seeded: Path, tmp_path: Path) -> None:
+    """The issue's case: \\cite{2108.02818} and [@arxiv:2108.02818] gave 0 papers / generated keys."""
+    tex = tmp_path / "paper.tex"
+    tex.write_text("\\documentclass{article}\n\\begin{document}\n\\cite{2108.02818}, \\citep{arXiv:2307.03718}\n"
+                   "\\cite{Agarwal2021,2108.02818v1}\n\\end{document}\n", encoding="utf-8")
+    notes = tmp_path / "notes.md"
+    notes.write_text("See [@arxiv:2108.02818; @arxiv:2307.03718].\n", encoding="utf-8")
+    report = export([tex, notes], tmp_path / "out", settings=offline(seeded), formats=["bib", "json"])
+    assert report.exit_code == 0, [p.format_text() for p in report.problems]
+    keys = ["2108.02818", "2108.02818v1", "arXiv:2307.03718", "arxiv:2108.02818", "arxiv:2307.03718"]
+    assert [e.key for e in report.entries] == keys
+    assert report.summary().startswith("2 papers written under 5 keys (2 from cache")
+    items = json.loads((tmp_path / "out" / "references.json").read_text(encoding="utf-8"))
+    assert [item["id"] for item in items] == keys
+    one = export([tex, notes], tmp_path / "one", settings=offline(seeded), formats=["bib"], cite_aliases="ids")
+    assert [(e.key, e.bib_fields.get("ids")) for e in one.entries] == [
+        ("2108.02818", "2108.02818v1, arxiv:2108.02818"), ("arXiv:2307.03718", "arxiv:2307.03718")]
+
+
 def test_export_unknown_id_offline_is_unverified_exit_3(seeded: Path, tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
     notes.write_text("See arXiv:2101.00001 and arXiv:2107.03374.\n", encoding="utf-8")

@@ -95,8 +95,10 @@ class ExportReport:
         return ExitCode.OK
 
     def summary(self) -> str:
+        papers = len({entry.paper.arxiv_id for entry in self.entries})
+        keys = "" if papers == len(self.entries) else f" under {len(self.entries)} keys"
         return (
-            f"{len(self.entries)} papers written ({self.from_cache} from cache, {self.fetched} fetched); "
+            f"{papers} papers written{keys} ({self.from_cache} from cache, {self.fetched} fetched); "
             f"{self.unresolved} unresolved, {self.ambiguous} ambiguous, {self.not_found} not found, "
             f"{self.invalid} invalid, {self.unverified} could not be verified"
         )
@@ -244,6 +246,7 @@ def export(
     rekey: bool = False,
     progress: Progress | None = None,
     results: Iterable[PaperLike] = (),
+    cite_aliases: str = "entries",
 ) -> ExportReport:
     """Scan, resolve, fetch, deduplicate and write ``out_dir/name.{bib,json,ris}``.
 
@@ -251,7 +254,10 @@ def export(
     out and reported (file:line) in the returned report. ``results`` are papers the
     caller already holds (arxiv.py ``Result`` objects, e.g. search results, or
     Papers): written as they are beside what ``paths`` resolve to, and ``paths`` may
-    then be empty.
+    then be empty. A paper cited by its id is keyed as cited (``\\cite{2108.02818}`` gives
+    the entry ``2108.02818``); ``cite_aliases`` says how a second cited key of the same paper
+    is written: ``entries`` (default: one entry per key, for bibtex, pandoc and CSL-JSON)
+    or ``ids`` (one entry, the other keys in biblatex's ``ids``; see :mod:`arxref.dedup`).
     """
     from .dedup import build_entries
     from .formats import WriteOptions, write_formats
@@ -269,11 +275,13 @@ def export(
     report = ExportReport()
     started = datetime.now(timezone.utc)
     pairs = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else []
-    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year)
+    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year, cite_aliases=cite_aliases)
     report.entries = entries
+    counted: set[str] = set()
     for entry in entries:
-        if not entry.sources:
-            continue  # only from ``results``: neither read from the cache nor fetched
+        if not entry.sources or entry.paper.arxiv_id in counted:
+            continue  # only from ``results`` (neither read from the cache nor fetched), or a paper's second key
+        counted.add(entry.paper.arxiv_id)
         fetched_at = entry.paper.fetched_at
         if fetched_at is not None and fetched_at.tzinfo is None:
             fetched_at = fetched_at.replace(tzinfo=timezone.utc)
