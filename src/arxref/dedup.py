@@ -116,14 +116,14 @@ def _entries(
     kept, key_changes = _kept_keys(bib_records, rekey)
     taken = set(existing_keys) | set(kept.values())
     cited = _cited_keys(groups, taken)
-    for arxiv_id, found in cited.items():
+    for arxiv_id, cited_keys in cited.items():
         if arxiv_id not in kept:
-            kept[arxiv_id] = found.pop(0)
-        taken.update(found)
+            kept[arxiv_id] = cited_keys.pop(0)
+        taken.update(cited_keys)
     taken.update(kept.values())
     bases = {arxiv_id: _generated_base(paper, year_mode) for arxiv_id, paper in best.items() if arxiv_id not in kept}
     generated = keys.assign_keys(bases, taken)
-    entries = []
+    entries: list[Entry] = []
     for arxiv_id, (records, _) in groups.items():
         key = kept.get(arxiv_id) or generated[arxiv_id]
         paper = best[arxiv_id]
