@@ -230,6 +230,11 @@ def _resolve(records: list[Record], settings: Settings, min_score: float | None,
         )
 
 
+def resolve_batch(records: list[Record], settings: Settings, progress: Progress | None = None) -> list[Resolution]:
+    """Resolve ``records`` through the run's one cache connection and one arXiv client (as export and check do)."""
+    return _resolve(records, settings, None, progress)
+
+
 @bulk  # an export holds a few objects per paper: no full garbage collection re-reads them again and again
 def export(
     paths: Sequence[str | os.PathLike[str]],

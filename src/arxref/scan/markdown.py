@@ -8,7 +8,9 @@ in prose is as often a handle as a citation, and pandoc itself reports the ones 
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Iterator
 
 from .. import ids
@@ -95,3 +97,44 @@ def _id_citations(number: int, line: str, source: str, offset: int) -> Iterator[
                       role="citation", text=snippet(line, start, match.end()), problems=problems,
                       arxiv_id=parsed.base if parsed else None, version=parsed.version if parsed else None,
                       subject_class=parsed.subject_class if parsed else None), match.span())
+
+
+_YAML_KEY_RE = re.compile(r"^bibliography\s*:\s*(?P<value>.*?)\s*$")
+_YAML_ITEM_RE = re.compile(r"^\s+-\s*(?P<value>.*?)\s*$")
+
+
+def named_bibliographies(text: str, base: str | os.PathLike[str] = ".") -> list[tuple[Path, int]]:
+    """The files the document's YAML front matter names in ``bibliography:``, with their lines.
+
+    A scalar (``bibliography: refs.bib``), a flow list (``[a.bib, "b.json"]``) or a block
+    list (``- a.bib`` lines); names are relative to ``base`` (the document's folder).
+    """
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return []
+    named: list[tuple[Path, int]] = []
+    in_list = False
+    for number, line in enumerate(lines[1:], 2):
+        if line.rstrip() in ("---", "..."):
+            break
+        item = _YAML_ITEM_RE.match(line) if in_list else None
+        if item:
+            named.extend((Path(base) / name, number) for name in _yaml_names(item.group("value")))
+            continue
+        in_list = False
+        key = _YAML_KEY_RE.match(line)
+        if key:
+            value = key.group("value")
+            in_list = not value
+            named.extend((Path(base) / name, number) for name in _yaml_names(value))
+    return named
+
+
+def _yaml_names(value: str) -> list[str]:
+    """File names in a YAML scalar or flow list (quotes and a trailing comment removed)."""
+    value = re.sub(r"\s+#.*$", "", value).strip()
+    if value.startswith("[") and value.endswith("]"):
+        parts = value[1:-1].split(",")
+    else:
+        parts = [value]
+    return [part.strip().strip("\"'") for part in parts if part.strip().strip("\"'")]

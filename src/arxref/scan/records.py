@@ -57,6 +57,9 @@ class ScanProblem:
     path: str
     line: int | None
     message: str
+    code: str = ""
+    """What kind of trouble, for callers that act on it: ``unparsable`` (a .bib block bibtexparser
+    cannot read), or "" (anything else)."""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path

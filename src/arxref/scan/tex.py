@@ -57,6 +57,31 @@ def strip_tex_comment(line: str) -> str:
         start = index + 1
 
 
+_BIBLATEX_RE = re.compile(r"\\usepackage\s*(?:\[[^\]]*\])?\s*\{[^}]*\bbiblatex\b[^}]*\}|\\addbibresource\b")
+
+
+def named_bibliographies(text: str, base: str | os.PathLike[str] = ".") -> tuple[list[tuple[Path, int]], bool]:
+    """The bibliography files a LaTeX document names, with the line naming each, and whether it uses biblatex.
+
+    ``\\bibliography{a,b}`` and ``\\addbibresource{c.bib}`` outside comments; names are
+    relative to ``base`` (the document's folder) and get ``.bib`` when they have no suffix
+    of their own. Missing files are listed too (a document may name one not written yet).
+    """
+    named: list[tuple[Path, int]] = []
+    biblatex = False
+    for number, raw in enumerate(text.splitlines(), 1):
+        if "\\" not in raw or ("bib" not in raw):
+            continue
+        line = strip_tex_comment(raw)
+        biblatex = biblatex or bool(_BIBLATEX_RE.search(line))
+        for match in _BIB_RESOURCE_RE.finditer(line):
+            for name in match.group(1).split(","):
+                name = name.strip()
+                if name:
+                    named.append((Path(base) / (name if name.endswith(".bib") else f"{name}.bib"), number))
+    return named, biblatex
+
+
 def find_bib_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     """Existing .bib files named by ``\\bibliography{a,b}``/``\\addbibresource{c.bib}`` in the .tex inputs.
 
@@ -72,14 +97,7 @@ def find_bib_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
                 content = tex.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            for match in _BIB_RESOURCE_RE.finditer(content):
-                for name in match.group(1).split(","):
-                    name = name.strip()
-                    if not name:
-                        continue
-                    candidate = tex.parent / (name if name.endswith(".bib") else f"{name}.bib")
-                    if candidate.is_file():
-                        found.append(str(candidate))
+            found.extend(str(bib) for bib, _ in named_bibliographies(content, tex.parent)[0] if bib.is_file())
     return found
 
 
