@@ -134,6 +134,9 @@ def test_no_bibliography_named_is_a_usage_error_and_bib_overrides(seeded: Path, 
     tex = paper(tmp_path, "\\cite{2108.02818}", bib="")
     with pytest.raises(UsageError, match="names no bibliography"):
         sync([tex], settings=offline(seeded))
+    readme = tmp_path / "README.md"  # no citation at all: nothing to sync, whatever it names
+    readme.write_text("# A paper\n\nWrite to me@example.org.\n", encoding="utf-8")
+    assert sync([readme], settings=offline(seeded)).up_to_date
     target = tmp_path / "elsewhere.bib"
     report = sync([tex], bib=target, settings=offline(seeded))
     assert report.created == [target] and keys_of(target) == ["2108.02818"]

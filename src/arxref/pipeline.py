@@ -44,7 +44,7 @@ class Problem:
     """'error' (fails check / export) or 'warning'."""
     code: str
     """Stable machine-readable kind: unmatched, ambiguous, not_found, invalid, unverified,
-    undefined_citation, title_mismatch, unreadable."""
+    undefined_citation, missing_entry, title_mismatch, unreadable."""
     message: str
 
     def format_text(self) -> str:
@@ -424,11 +424,14 @@ def check(
     """Check that every arXiv id and every citation in the inputs resolves.
 
     * every arXiv id (any form) exists (cache first, then the API);
-    * every ``\\cite{key}`` in .tex is defined in the given or discovered .bib files;
+    * every ``\\cite{key}`` in .tex is defined in the given or discovered .bib files (biblatex
+      ``ids`` aliases count); a key that is an arXiv id and is not defined is a ``missing_entry``
+      when arXiv has the paper (``arxref sync`` adds it), else ``not_found`` or ``undefined_citation``;
     * .bib entries with an ``eprint`` whose title disagrees with arXiv's are flagged;
     * invalid ids and ambiguous/unmatched id-less references are reported.
     """
     from .scan import find_bib_files
+    from .sync import cited_bibliographies, missing_citation
     from .textnorm import clean_title, same_title
 
     settings = settings or Settings()
@@ -439,15 +442,25 @@ def check(
     report.files = len({r.source for r in records})
     citations = [r for r in records if r.role == "citation"]
     papers = [r for r in records if r.role == "paper" and _needs_check(r)]
-    defined = {r.key for r in records if r.kind == "bib" and r.key} | {
-        r.key for r in records if r.kind == "tex" and r.role == "paper" and r.key
-    }
+    bibliographies = cited_bibliographies(citations, records)
+    defined = bibliographies.keys | {r.key for r in records if r.kind == "tex" and r.role == "paper" and r.key}
+    missing: list[Record] = []  # cited by an arXiv id no bibliography defines: is it a paper sync can add?
     for cite in citations:
         report.citations_checked += 1
-        if cite.key and cite.key not in defined:
+        if not cite.key or cite.key in defined:
+            continue
+        if cite.arxiv_id and not bibliographies.names.get(cite.source) and cite.kind == "markdown":
+            papers.append(cite)  # pandoc without a bibliography (arxref-pandoc): the id is the reference
+        elif cite.arxiv_id:
+            missing.append(cite)
+        else:
+            detail = "".join(f"; {p}" for p in cite.problems)
             problems.append(_problem(cite, "error", "undefined_citation",
-                                     f"citation '{cite.key}' is not defined in any .bib file or \\bibitem"))
-    for res in _resolve(papers, settings, min_score, progress):
+                                     f"citation '{cite.key}' is not defined in any .bib file or \\bibitem{detail}"))
+    resolutions = _resolve(papers + missing, settings, min_score, progress)
+    problems.extend(missing_citation(res, bibliographies.names.get(res.record.source, ()))
+                    for res in resolutions[len(papers):])
+    for res in resolutions[:len(papers)]:
         record = res.record
         if record.arxiv_id:
             report.ids_checked += 1

@@ -24,12 +24,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .config import Settings
 from .errors import ExitCode, UsageError
 from .model import Entry, Paper, Record
 from .pipeline import Problem, resolve_batch
+
+if TYPE_CHECKING:
+    from .resolve import Resolution
 
 #: Document suffixes sync reads, by scanner kind.
 DOCUMENT_KINDS = {".tex": "tex", ".ltx": "tex", ".md": "markdown", ".markdown": "markdown"}
@@ -210,6 +213,8 @@ def _groups(docs: list[Document], bib: Path | None) -> dict[Path, tuple[list[Doc
     groups: dict[Path, tuple[list[Document], list[Path]]] = {}
     seen: dict[str, Path] = {}  # one file named by several documents, or by several spellings, is one target
     for doc in docs:
+        if not doc.citations:
+            continue  # nothing to sync (a README, a chapter without citations)
         if bib is not None:
             named = [bib]
         elif doc.bibliographies:
@@ -357,3 +362,75 @@ def _appended_json(content: bytes, entries: list[Entry]) -> bytes:
     gap = content[len(before):close]
     separator = b"\n" if before.endswith(b"[") else b",\n"
     return before + separator + body.encode("utf-8") + (gap or b"\n") + content[close:]
+
+
+# --------------------------------------------------------------------------- for `check`
+
+
+@dataclass(frozen=True)
+class CitedBibliographies:
+    """What `check` needs to judge citations: every defined key, and the bibliographies each document names."""
+
+    keys: frozenset[str]
+    names: dict[str, tuple[Path, ...]]
+    """Citing document -> the bibliographies it names (none for a document that names none)."""
+
+
+def cited_bibliographies(citations: Sequence[Record], records: Sequence[Record]) -> CitedBibliographies:
+    """Keys defined by the scanned .bib records (their biblatex ``ids`` too) and by the bibliographies
+    the citing documents name that were not scanned (CSL-JSON, a Markdown document's .bib)."""
+    keys = {r.key for r in records if r.kind == "bib" and r.key}
+    keys.update(alias.strip() for r in records if r.kind == "bib" and "ids" in r.fields
+                for alias in r.fields["ids"].split(",") if alias.strip())
+    scanned = {os.path.realpath(r.source) for r in records if r.kind == "bib"}
+    names: dict[str, tuple[Path, ...]] = {}
+    for source in dict.fromkeys(c.source for c in citations):
+        try:
+            named = read_document_bibliographies(source)
+        except OSError:
+            named = []
+        names[source] = tuple(named)
+        for path in named:
+            if os.path.realpath(path) not in scanned:
+                scanned.add(os.path.realpath(path))
+                try:
+                    keys.update(read_bibliography(path).keys)
+                except UsageError:
+                    pass  # unreadable: its keys stay undefined, and the citations say so
+    return CitedBibliographies(frozenset(keys), names)
+
+
+def read_document_bibliographies(path: str | os.PathLike[str]) -> list[Path]:
+    """The bibliography files a .tex or Markdown document names (existing or not)."""
+    from .scan.markdown import named_bibliographies as markdown_bibliographies
+    from .scan.tex import named_bibliographies as tex_bibliographies
+
+    source = Path(path)
+    kind = DOCUMENT_KINDS.get(source.suffix.lower())
+    if kind is None:
+        return []
+    text = source.read_text(encoding="utf-8", errors="replace")
+    if kind == "tex":
+        return [p for p, _ in tex_bibliographies(text, source.parent)[0]]
+    return [p for p, _ in markdown_bibliographies(text, source.parent)]
+
+
+def missing_citation(res: Resolution, bibliographies: Sequence[Path]) -> Problem:
+    """`check`'s finding for a citation of an arXiv id no bibliography defines, by what arXiv said about the id:
+
+    it has the paper (``missing_entry``: run sync), it has none (``not_found``), or it could not
+    be asked (``undefined_citation``: the key is undefined whatever arXiv would say).
+    """
+    from .keys import paper_year, short_label
+
+    cite = res.record
+    where = " or ".join(p.name for p in bibliographies) or "any .bib file"
+    lead = f"citation '{cite.key}' is not in {where}"
+    if res.paper is not None and res.settled:
+        paper = res.paper
+        label = short_label([a.name for a in paper.authors], paper_year(paper.published, paper.updated))
+        return _problem(cite, "missing_entry", f"{lead}; arXiv has it ({label}); run `arxref sync {cite.source}`")
+    if res.status == "not_found":
+        return _problem(cite, "not_found", f"{lead}, and arXiv has no paper {cite.arxiv_id}")
+    return _problem(cite, "undefined_citation",
+                    f"{lead}; could not ask arXiv about {cite.arxiv_id} ({res.reason or 'arXiv unreachable'})")
