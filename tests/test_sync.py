@@ -210,3 +210,27 @@ def test_documents_sharing_a_bibliography_add_each_key_once(seeded: Path, tmp_pa
     report = sync([one, two], settings=offline(seeded))
     assert [a.key for a in report.added] == ["2108.02818", "2307.03718"]
     assert keys_of(tmp_path / "refs.bib") == ["2108.02818", "2307.03718"]
+
+
+def test_entries_for_keys_is_what_a_pandoc_filter_needs(seeded: Path, tmp_path: Path) -> None:
+    """Keys in, CSL-JSON items keyed as given out (the library face arxref-pandoc can use)."""
+    import io
+
+    from arxref.formats import write_csljson
+    from arxref.sync import entries_for_keys
+
+    entries, problems = entries_for_keys(["arxiv:2108.02818", "smith2020", "arXiv:2307.03718", "arxiv:2108.02818",
+                                          "2101.00001"], offline(seeded))
+    assert [e.key for e in entries] == ["arxiv:2108.02818", "arXiv:2307.03718"]
+    assert [(p.code, p.line) for p in problems] == [("unverified", 4)]
+    stream = io.StringIO()
+    write_csljson(entries, stream)
+    assert [item["id"] for item in json.loads(stream.getvalue())] == ["arxiv:2108.02818", "arXiv:2307.03718"]
+
+
+def test_a_tex_file_with_unbalanced_braces_is_synced_without_loss(seeded: Path, tmp_path: Path) -> None:
+    (tmp_path / "refs.bib").write_bytes(USER_BIB.encode())
+    tex = paper(tmp_path, "\\section{Open {brace\n\\cite{2108.02818} and \\cite{2307.03718")
+    report = sync([tex], settings=offline(seeded))
+    assert [a.key for a in report.added] == ["2108.02818"] and report.exit_code is ExitCode.OK
+    assert (tmp_path / "refs.bib").read_bytes().startswith(USER_BIB.encode())

@@ -278,6 +278,44 @@ def _papers(citations: list[Record], settings: Settings, problems: list[Problem]
     return papers
 
 
+def cited_entries(found: Sequence[tuple[Record, Paper]], *, existing_keys: frozenset[str] = frozenset(),
+                  cite_aliases: str = "entries") -> list[Entry]:
+    """Entries for citations of ids and their papers, keyed as cited, in the order first cited.
+
+    ``existing_keys`` are defined already and never written; ``cite_aliases`` as in
+    :func:`arxref.dedup.build_entries` (``entries`` for bibtex, pandoc and CSL-JSON).
+    """
+    from .dedup import build_entries
+
+    entries = build_entries(found, existing_keys=existing_keys, cite_aliases=cite_aliases)
+    order = {id(cite): index for index, (cite, _) in enumerate(found)}
+    entries.sort(key=lambda e: min((order.get(id(r), len(order)) for r in e.sources), default=len(order)))
+    return entries
+
+
+def entries_for_keys(keys: Sequence[str], settings: Settings | None = None, *,
+                     source: str = "<citations>") -> tuple[list[Entry], list[Problem]]:
+    """Entries for the citation keys among ``keys`` that are arXiv ids, keyed exactly as given, in order.
+
+    For callers that hold keys, not documents (a pandoc filter turning ``@arxiv:2108.02818``
+    into CSL items, with :func:`arxref.formats.write_csljson`): papers come from the cache,
+    then arXiv (``settings.offline`` forbids that); an id arXiv lacks or could not answer is
+    a problem. Keys that are no id are left out: the caller's bibliography defines them.
+    """
+    from .scan.records import cited_id
+
+    citations = []
+    for index, key in enumerate(dict.fromkeys(keys), 1):
+        parsed, _ = cited_id(key)
+        if parsed is not None:
+            citations.append(Record(source=source, line=index, kind="markdown", key=key, role="citation",
+                                    arxiv_id=parsed.base, version=parsed.version))
+    problems: list[Problem] = []
+    papers = _papers(citations, settings or Settings(), problems)
+    found = [(cite, papers[id(cite)]) for cite in citations if id(cite) in papers]
+    return cited_entries(found), problems
+
+
 def _problem(record: Record, code: str, message: str) -> Problem:
     return Problem(record.source, record.line, record.column or 1, "error", code, message)
 
@@ -285,13 +323,10 @@ def _problem(record: Record, code: str, message: str) -> Problem:
 def _update(bibliography: Bibliography, found: list[tuple[Record, Paper]], defined: frozenset[str], aliases: str,
             report: SyncReport, write: bool) -> None:
     """Append the entries of ``found`` to ``bibliography`` (when ``write``) and say so in ``report``."""
-    from .dedup import build_entries
     from .keys import paper_year, short_label
 
     target = bibliography.path
-    entries = build_entries(found, existing_keys=defined, cite_aliases=aliases)
-    order = {id(cite): index for index, (cite, _) in enumerate(found)}
-    entries.sort(key=lambda e: min((order.get(id(r), len(order)) for r in e.sources), default=len(order)))
+    entries = cited_entries(found, existing_keys=defined, cite_aliases=aliases)
     for entry in entries:
         paper = entry.paper
         label = short_label([a.name for a in paper.authors], paper_year(paper.published, paper.updated))
