@@ -84,6 +84,7 @@ def build_entries(
     if cite_aliases not in CITE_ALIASES:
         raise ValueError(f"cite_aliases must be one of {', '.join(CITE_ALIASES)}, not {cite_aliases!r}")
     groups: dict[str, tuple[list[Record], list[Paper]]] = {}
+    cited: set[str] = set()  # papers some document cites by id: only these can be keyed as cited
     for record, paper in items:
         arxiv_id = canonical_id(paper)
         group = groups.get(arxiv_id)
@@ -92,9 +93,12 @@ def build_entries(
         else:
             group[0].append(record)
             group[1].append(paper)
+        if record.role == "citation":
+            cited.add(arxiv_id)
     for paper in papers:
         groups.setdefault(canonical_id(paper), ([], []))[1].append(paper)
-    return _entries(groups, rekey=rekey, existing_keys=existing_keys, year_mode=year_mode, cite_aliases=cite_aliases)
+    return _entries(groups, rekey=rekey, existing_keys=existing_keys, year_mode=year_mode, cite_aliases=cite_aliases,
+                    cited=cited)
 
 
 def _entries(
@@ -104,6 +108,7 @@ def _entries(
     existing_keys: Collection[str],
     year_mode: str,
     cite_aliases: str = "ids",
+    cited: Collection[str] = (),
 ) -> list[Entry]:
     """Entries from ``{arxiv_id: (records, papers)}``: keys first, then each frozen Entry at once.
 
@@ -115,8 +120,8 @@ def _entries(
     bib_records = {arxiv_id: found for arxiv_id, (records, _) in groups.items() if (found := _bib_records(records))}
     kept, key_changes = _kept_keys(bib_records, rekey)
     taken = set(existing_keys) | set(kept.values())
-    cited = _cited_keys(groups, taken)
-    for arxiv_id, cited_keys in cited.items():
+    cited_keys_of = _cited_keys({arxiv_id: groups[arxiv_id][0] for arxiv_id in cited}, taken)
+    for arxiv_id, cited_keys in cited_keys_of.items():
         if arxiv_id not in kept:
             kept[arxiv_id] = cited_keys.pop(0)
         taken.update(cited_keys)
@@ -128,7 +133,7 @@ def _entries(
         key = kept.get(arxiv_id) or generated[arxiv_id]
         paper = best[arxiv_id]
         bib = bib_records.get(arxiv_id)
-        aliases = cited.get(arxiv_id)
+        aliases = cited_keys_of.get(arxiv_id)
         if aliases and cite_aliases == "entries":
             entries.extend(Entry(alias, paper, tuple(r for r in records if r.key == alias and r.role == "citation"))
                            for alias in aliases)
@@ -153,14 +158,14 @@ def _split_ids(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _cited_keys(groups: dict[str, tuple[list[Record], list[Paper]]], taken: set[str]) -> dict[str, list[str]]:
+def _cited_keys(groups: dict[str, list[Record]], taken: set[str]) -> dict[str, list[str]]:
     """arxiv_id -> the keys documents cite it by (input order; keys already defined left out).
 
     Only citations written as the paper's id count (``\\cite{2108.02818}``): a citation
     that names a .bib key is that entry's, and the entry has its key already.
     """
     cited: dict[str, list[str]] = {}
-    for arxiv_id, (records, _) in groups.items():
+    for arxiv_id, records in groups.items():
         found: dict[str, None] = {}
         for record in records:
             key = record.key
