@@ -234,3 +234,9 @@ def test_a_tex_file_with_unbalanced_braces_is_synced_without_loss(seeded: Path, 
     report = sync([tex], settings=offline(seeded))
     assert [a.key for a in report.added] == ["2108.02818"] and report.exit_code is ExitCode.OK
     assert (tmp_path / "refs.bib").read_bytes().startswith(USER_BIB.encode())
+
+
+def test_keys_a_document_defines_with_bibitem_need_no_bibliography(seeded: Path, tmp_path: Path) -> None:
+    tex = paper(tmp_path, "\\cite{2108.02818}\n\\begin{thebibliography}{9}\n\\bibitem{2108.02818} S. Agarwal et al.\n"
+                          "\\end{thebibliography}", bib="")
+    assert sync([tex], settings=offline(seeded)).up_to_date

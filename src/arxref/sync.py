@@ -148,7 +148,9 @@ def read_document(path: str | os.PathLike[str]) -> Document:
         raise UsageError(f"{source}: sync reads LaTeX (.tex) and Markdown (.md) documents")
     try:
         text = Path(source).read_text(encoding="utf-8", errors="replace")
-        citations = tuple(r for r in scan_file(source, kind) if r.role == "citation")
+        records = list(scan_file(source, kind))
+        items = {r.key for r in records if r.role == "paper" and r.key}  # its own \bibitem entries define these
+        citations = tuple(r for r in records if r.role == "citation" and r.key not in items)
     except (OSError, InputError) as exc:
         raise UsageError(f"{source}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     base = Path(source).parent
