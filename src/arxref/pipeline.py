@@ -44,7 +44,7 @@ class Problem:
     """'error' (fails check / export) or 'warning'."""
     code: str
     """Stable machine-readable kind: unmatched, ambiguous, not_found, invalid, unverified,
-    undefined_citation, title_mismatch, unreadable."""
+    undefined_citation, missing_entry, title_mismatch, unreadable."""
     message: str
 
     def format_text(self) -> str:
@@ -95,8 +95,10 @@ class ExportReport:
         return ExitCode.OK
 
     def summary(self) -> str:
+        papers = len({entry.paper.arxiv_id for entry in self.entries})
+        keys = "" if papers == len(self.entries) else f" under {len(self.entries)} keys"
         return (
-            f"{len(self.entries)} papers written ({self.from_cache} from cache, {self.fetched} fetched); "
+            f"{papers} papers written{keys} ({self.from_cache} from cache, {self.fetched} fetched); "
             f"{self.unresolved} unresolved, {self.ambiguous} ambiguous, {self.not_found} not found, "
             f"{self.invalid} invalid, {self.unverified} could not be verified"
         )
@@ -228,6 +230,11 @@ def _resolve(records: list[Record], settings: Settings, min_score: float | None,
         )
 
 
+def resolve_batch(records: list[Record], settings: Settings, progress: Progress | None = None) -> list[Resolution]:
+    """Resolve ``records`` through the run's one cache connection and one arXiv client (as export and check do)."""
+    return _resolve(records, settings, None, progress)
+
+
 @bulk  # an export holds a few objects per paper: no full garbage collection re-reads them again and again
 def export(
     paths: Sequence[str | os.PathLike[str]],
@@ -244,6 +251,7 @@ def export(
     rekey: bool = False,
     progress: Progress | None = None,
     results: Iterable[PaperLike] = (),
+    cite_aliases: str = "entries",
     bib_abstracts: bool = False,
 ) -> ExportReport:
     """Scan, resolve, fetch, deduplicate and write ``out_dir/name.{bib,json,ris}``.
@@ -252,7 +260,10 @@ def export(
     out and reported (file:line) in the returned report. ``results`` are papers the
     caller already holds (arxiv.py ``Result`` objects, e.g. search results, or
     Papers): written as they are beside what ``paths`` resolve to, and ``paths`` may
-    then be empty.
+    then be empty. A paper cited by its id is keyed as cited (``\\cite{2108.02818}`` gives
+    the entry ``2108.02818``); ``cite_aliases`` says how a second cited key of the same paper
+    is written: ``entries`` (default: one entry per key, for bibtex, pandoc and CSL-JSON)
+    or ``ids`` (one entry, the other keys in biblatex's ``ids``; see :mod:`arxref.dedup`).
     """
     from .formats import WriteOptions, write_formats
 
@@ -264,7 +275,7 @@ def export(
     except OSError as exc:
         raise UsageError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
     report = gather(paths, settings=settings, year=year, min_score=min_score, rekey=rekey, progress=progress,
-                    results=results)
+                    results=results, cite_aliases=cite_aliases)
     entries = report.entries
     options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors,
                            bib_abstracts=bib_abstracts)
@@ -289,11 +300,13 @@ def gather(
     rekey: bool = False,
     progress: Progress | None = None,
     results: Iterable[PaperLike] = (),
+    cite_aliases: str = "ids",
 ) -> ExportReport:
     """Scan, resolve, fetch and deduplicate: the entries `export` writes, with its counts and
     problems, and no file written (``report.files`` stays empty).
 
-    For commands that hand the papers somewhere else than files (``zotero push``).
+    For commands that hand the papers somewhere else than files (``zotero push``); by
+    default one entry per paper (``cite_aliases="ids"``), whatever keys cite it.
     """
     from .dedup import build_entries
     from .results import paper_of
@@ -303,11 +316,13 @@ def gather(
     report = ExportReport()
     started = datetime.now(timezone.utc)
     pairs = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else []
-    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year)
+    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year, cite_aliases=cite_aliases)
     report.entries = entries
+    counted: set[str] = set()
     for entry in entries:
-        if not entry.sources:
-            continue  # only from ``results``: neither read from the cache nor fetched
+        if not entry.sources or entry.paper.arxiv_id in counted:
+            continue  # only from ``results`` (neither read from the cache nor fetched), or a paper's second key
+        counted.add(entry.paper.arxiv_id)
         fetched_at = entry.paper.fetched_at
         if fetched_at is not None and fetched_at.tzinfo is None:
             fetched_at = fetched_at.replace(tzinfo=timezone.utc)
@@ -436,11 +451,14 @@ def check(
     """Check that every arXiv id and every citation in the inputs resolves.
 
     * every arXiv id (any form) exists (cache first, then the API);
-    * every ``\\cite{key}`` in .tex is defined in the given or discovered .bib files;
+    * every ``\\cite{key}`` in .tex is defined in the given or discovered .bib files (biblatex
+      ``ids`` aliases count); a key that is an arXiv id and is not defined is a ``missing_entry``
+      when arXiv has the paper (``arxref sync`` adds it), else ``not_found`` or ``undefined_citation``;
     * .bib entries with an ``eprint`` whose title disagrees with arXiv's are flagged;
     * invalid ids and ambiguous/unmatched id-less references are reported.
     """
     from .scan import find_bib_files
+    from .sync import cited_bibliographies, missing_citation
     from .textnorm import clean_title, same_title
 
     settings = settings or Settings()
@@ -451,15 +469,25 @@ def check(
     report.files = len({r.source for r in records})
     citations = [r for r in records if r.role == "citation"]
     papers = [r for r in records if r.role == "paper" and _needs_check(r)]
-    defined = {r.key for r in records if r.kind == "bib" and r.key} | {
-        r.key for r in records if r.kind == "tex" and r.role == "paper" and r.key
-    }
+    bibliographies = cited_bibliographies(citations, records)
+    defined = bibliographies.keys | {r.key for r in records if r.kind == "tex" and r.role == "paper" and r.key}
+    missing: list[Record] = []  # cited by an arXiv id no bibliography defines: is it a paper sync can add?
     for cite in citations:
         report.citations_checked += 1
-        if cite.key and cite.key not in defined:
+        if not cite.key or cite.key in defined:
+            continue
+        if cite.arxiv_id and not bibliographies.names.get(cite.source) and cite.kind == "markdown":
+            papers.append(cite)  # pandoc without a bibliography (arxref-pandoc): the id is the reference
+        elif cite.arxiv_id:
+            missing.append(cite)
+        else:
+            detail = "".join(f"; {p}" for p in cite.problems)
             problems.append(_problem(cite, "error", "undefined_citation",
-                                     f"citation '{cite.key}' is not defined in any .bib file or \\bibitem"))
-    for res in _resolve(papers, settings, min_score, progress):
+                                     f"citation '{cite.key}' is not defined in any .bib file or \\bibitem{detail}"))
+    resolutions = _resolve(papers + missing, settings, min_score, progress)
+    problems.extend(missing_citation(res, bibliographies.names.get(res.record.source, ()))
+                    for res in resolutions[len(papers):])
+    for res in resolutions[:len(papers)]:
         record = res.record
         if record.arxiv_id:
             report.ids_checked += 1

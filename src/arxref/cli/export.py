@@ -29,13 +29,20 @@ from .progress import ProgressPrinter
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None,
               help="Lowest similarity score that resolves an id-less record.")
 @click.option("--rekey", is_flag=True, help="Regenerate citation keys even for existing .bib entries.")
+@click.option("--cite-aliases", type=click.Choice(["entries", "ids"]), default="entries", show_default=True,
+              help="A paper cited under two keys (\\cite{2108.02818} and \\cite{arXiv:2108.02818}): one entry "
+                   "per key (bibtex, pandoc), or one entry with the other keys in biblatex's ids field (biber).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-problem lines; summary only.")
 @network_options
 @handle_errors
 def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: str, prefer_published: bool,
-           ascii_: bool, max_authors: int | None, bib_abstracts: bool, min_score: float | None, rekey: bool, quiet: bool,
-           **network: Any) -> None:
+           ascii_: bool, max_authors: int | None, bib_abstracts: bool, min_score: float | None, rekey: bool,
+           cite_aliases: str, quiet: bool, **network: Any) -> None:
     """Scan PATHS, resolve and fetch every paper, write DIR/STEM.{bib,json,ris}.
+
+    A paper a document cites by its arXiv id (\\cite{2108.02818}, [@arxiv:2108.02818]) is
+    written under that key, exactly as cited; other papers get generated keys
+    (chen2021evaluating), and keys of existing .bib entries are kept.
 
     Exit status: 0 all went well; 1 some records could not be resolved (the files
     hold every paper that did), or no input file could be read (nothing is
@@ -55,8 +62,8 @@ def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: 
     try:
         report = run_export(
             list(paths), out_dir, name=name, formats=formats.split(","), settings=settings, year=year,
-            prefer_published=prefer_published, ascii=ascii_, max_authors=max_authors, bib_abstracts=bib_abstracts, min_score=min_score,
-            rekey=rekey, progress=progress,
+            prefer_published=prefer_published, ascii=ascii_, max_authors=max_authors, min_score=min_score,
+            rekey=rekey, progress=progress, cite_aliases=cite_aliases, bib_abstracts=bib_abstracts,
         )
     finally:
         if progress is not None:
