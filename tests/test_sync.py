@@ -183,7 +183,7 @@ def test_markdown_with_a_csl_json_bibliography(seeded: Path, tmp_path: Path) -> 
     assert text.startswith(f"[\n{CSL_ITEM},\n") and text.endswith("\n]\n")
     items = json.loads(text)
     assert [item["id"] for item in items] == ["mine", "arxiv:2108.02818", "arXiv:2307.03718"]
-    assert items[1]["number"] == "2108.02818"
+    assert items[1]["number"] == "arXiv:2108.02818"
     assert sync([notes], settings=offline(seeded)).written == []
     assert csl.read_text(encoding="utf-8") == text
 
