@@ -19,6 +19,7 @@ from .config import Settings
 from .errors import ArxrefError, ExitCode, UsageError
 from .mentions import Repeats, distinct_papers
 from .model import Entry, Paper, Record
+from .paths import OutputGuard, require_existing
 
 if TYPE_CHECKING:
     from .resolve import Resolution
@@ -259,13 +260,16 @@ def export(
 
     formats = _check_formats(formats)
     _check_stem(name)
+    require_existing(paths)
     given = [paper_of(item) for item in results]
+    settings = settings or Settings()
     out = Path(out_dir)
+    targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
+    OutputGuard(paths, settings.cache_path).check_all(targets)  # before any work: never over an input
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
-    settings = settings or Settings()
     report = ExportReport()
     started = datetime.now(timezone.utc)
     pairs = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else []
@@ -283,7 +287,6 @@ def export(
             report.from_cache += 1
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
     options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors)
-    targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
     if progress is not None:  # writing a big bibliography takes seconds: say so
         progress("write", 0, len(targets))
     write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options),
@@ -418,6 +421,7 @@ def check(
     from .scan import find_bib_files
     from .textnorm import clean_title, same_title
 
+    require_existing([*paths, *bib_files])
     settings = settings or Settings()
     report = CheckReport()
     problems = report.problems
@@ -498,6 +502,7 @@ def resolve(
 
     if not paths:
         raise UsageError("no input paths given")
+    require_existing(paths)
     settings = settings or Settings()
     warnings: list[ScanProblem] = []
     stats = ScanStats()

@@ -36,7 +36,9 @@ def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: 
 
     Exit status: 0 all went well; 1 some records could not be resolved (the files
     hold every paper that did), or no input file could be read (nothing is
-    written then); 2 usage error; 3 arXiv could not be reached, so some papers
+    written then); 2 usage error (a PATH that does not exist, or an output that
+    would replace one of the inputs: use `arxref sync` to update a .bib in
+    place); 3 arXiv could not be reached, so some papers
     could not be verified (3 wins over 1: the files are incomplete); 4 the cache
     file is unusable; 143 terminated (SIGTERM; no partial file is left).
 

@@ -14,7 +14,7 @@ from .progress import ProgressPrinter
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="jsonl", show_default=True,
               help="jsonl: one JSON object per record; text: one line per record.")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None,
@@ -31,7 +31,7 @@ def resolve(paths: tuple[str, ...], fmt: str, min_score: float | None, **network
 
     Exit status: 0 every record got its paper; 1 some records are unmatched,
     ambiguous, not found or invalid, or no input file could be read; 2 usage
-    error; 3 arXiv could not be reached (or --offline and not cached), so results
+    error (a PATH that does not exist, say); 3 arXiv could not be reached (or --offline and not cached), so results
     are incomplete (3 wins over 1, as in export); 4 the cache file is unusable;
     143 terminated (SIGTERM).
 
