@@ -45,3 +45,25 @@ def test_a_corrupt_cache_has_its_own_exit_code(tmp_path: Path) -> None:
     assert run.returncode == 4, run.stderr
     assert str(cache) in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_export_to_stdout_writes_one_format(seeded: Path, tmp_path: Path) -> None:
+    """`-o -` writes the one format chosen to stdout, byte for byte what the file would hold."""
+    files = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), env_cache=seeded)
+    assert files.returncode == 0, files.stderr
+    for fmt, suffix in (("bib", "bib"), ("json", "json"), ("ris", "ris")):
+        env = dict(os.environ, ARXREF_CACHE=str(seeded), ARXREF_OFFLINE="1")
+        piped = subprocess.run([sys.executable, "-m", "arxref", "export", str(SEEDS), "-o", "-", "--formats", fmt],
+                               capture_output=True, env=env)
+        assert piped.returncode == 0, piped.stderr
+        assert piped.stdout == (tmp_path / "out" / f"references.{suffix}").read_bytes()
+        assert b"25 papers written" in piped.stderr and b"wrote" not in piped.stderr
+    assert not (tmp_path / "-").exists() and not Path("-").exists()
+
+
+def test_export_to_stdout_takes_exactly_one_format(seeded: Path, tmp_path: Path) -> None:
+    for formats in (("--formats", "bib,json"), ()):
+        run = run_cli("export", str(SEEDS), "-o", "-", *formats, env_cache=seeded)
+        assert run.returncode == 2 and run.stdout == ""
+        [line] = run.stderr.splitlines()
+        assert line.startswith("arxref: error: -o - writes one format to stdout") and "--formats" in line

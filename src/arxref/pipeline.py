@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
+from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
 
 from .atomic import write_atomically_many
 from .collector import bulk
@@ -22,6 +22,7 @@ from .model import Entry, Paper, Record
 from .paths import OutputGuard, require_existing
 
 if TYPE_CHECKING:
+    from .formats import WriteOptions
     from .resolve import Resolution
     from .results import PaperLike
     from .scan import ScanProblem
@@ -232,7 +233,7 @@ def _resolve(records: list[Record], settings: Settings, min_score: float | None,
 @bulk  # an export holds a few objects per paper: no full garbage collection re-reads them again and again
 def export(
     paths: Sequence[str | os.PathLike[str]],
-    out_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None,
     *,
     name: str = "references",
     formats: Iterable[str] = ("bib", "json", "ris"),
@@ -245,31 +246,27 @@ def export(
     rekey: bool = False,
     progress: Progress | None = None,
     results: Iterable[PaperLike] = (),
+    stream: IO[bytes] | None = None,
 ) -> ExportReport:
     """Scan, resolve, fetch, deduplicate and write ``out_dir/name.{bib,json,ris}``.
 
-    Files are written atomically; records that could not be resolved are left
-    out and reported (file:line) in the returned report. ``results`` are papers the
-    caller already holds (arxiv.py ``Result`` objects, e.g. search results, or
-    Papers): written as they are beside what ``paths`` resolve to, and ``paths`` may
-    then be empty.
+    Files are written atomically, never over an input (UsageError before any work);
+    records that could not be resolved are left out and reported (file:line) in the
+    returned report. ``results`` are papers the caller already holds (arxiv.py
+    ``Result`` objects, e.g. search results, or Papers): written as they are beside
+    what ``paths`` resolve to, and ``paths`` may then be empty. With a binary
+    ``stream`` (``export -o -``: stdout), the one format in ``formats`` is written to it
+    instead of to files, and ``out_dir`` is not used.
     """
     from .dedup import build_entries
-    from .formats import WriteOptions, write_formats
+    from .formats import WriteOptions
     from .results import paper_of
 
     formats = _check_formats(formats)
-    _check_stem(name)
     require_existing(paths)
     given = [paper_of(item) for item in results]
     settings = settings or Settings()
-    out = Path(out_dir)
-    targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
-    OutputGuard(paths, settings.cache_path).check_all(targets)  # before any work: never over an input
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
+    targets = _targets(paths, out_dir, name, formats, settings, stream)
     report = ExportReport()
     started = datetime.now(timezone.utc)
     pairs = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else []
@@ -287,14 +284,47 @@ def export(
             report.from_cache += 1
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
     options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors)
+    _write(entries, formats, options, targets, stream, progress)
+    report.files.extend(targets)
+    return report
+
+
+def _targets(paths: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str] | None, name: str,
+             formats: list[str], settings: Settings, stream: IO[bytes] | None) -> list[Path]:
+    """The files export writes (none for a stream), checked before any work: never an input, the
+    directory made. UsageError for more than one format on a stream."""
+    if stream is not None:
+        if len(formats) != 1:
+            raise UsageError(f"one stream holds one format, not {len(formats)} ({','.join(formats)})")
+        return []
+    _check_stem(name)
+    if out_dir is None:
+        raise UsageError("no output directory given")
+    out = Path(out_dir)
+    targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
+    OutputGuard(paths, settings.cache_path).check_all(targets)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
+    return targets
+
+
+def _write(entries: list[Entry], formats: list[str], options: WriteOptions, targets: list[Path],
+           stream: IO[bytes] | None, progress: Progress | None) -> None:
+    """Every format in one pass: into the target files atomically, or the one format into ``stream``."""
+    from .formats import write_formats
+
+    if stream is not None:
+        write_formats(entries, {formats[0]: stream}, options)
+        stream.flush()
+        return
     if progress is not None:  # writing a big bibliography takes seconds: say so
         progress("write", 0, len(targets))
     write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options),
                           binary=True)
     if progress is not None:
         progress("write", len(targets), len(targets))
-    report.files.extend(targets)
-    return report
 
 
 def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, report: ExportReport,

@@ -7,14 +7,16 @@ from typing import Any
 
 import click
 
+from ..errors import UsageError
 from .common import handle_errors, network_options, settings_from
 from .progress import ProgressPrinter
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory to write STEM.bib, STEM.json and STEM.ris into (created if missing).")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, allow_dash=True),
+              help="Directory to write STEM.bib, STEM.json and STEM.ris into (created if missing); "
+                   "'-' writes the one format chosen with --formats to stdout.")
 @click.option("--name", default="references", show_default=True, help="File stem of the outputs.")
 @click.option("--formats", default="bib,json,ris", show_default=True,
               help="Comma-separated output formats: bib (BibTeX), json (CSL-JSON for Zotero/pandoc), ris.")
@@ -46,16 +48,23 @@ def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: 
     Example:
       arxref cache import examples/arxiv-responses/
       arxref export seeds/ -o out/ --offline
+      arxref export notes/ -o - --formats bib > notes.bib
     """
     from ..pipeline import export as run_export
 
     settings = settings_from(network)
+    to_stdout = out_dir == "-"
+    chosen = [fmt.strip() for fmt in formats.split(",") if fmt.strip()]
+    if to_stdout and len(chosen) > 1:
+        raise UsageError(f"-o - writes one format to stdout, not {len(chosen)} ({formats}): "
+                         "choose it with --formats bib, json or ris")
     progress = None if quiet else ProgressPrinter.for_stderr()
     try:
         report = run_export(
-            list(paths), out_dir, name=name, formats=formats.split(","), settings=settings, year=year,
-            prefer_published=prefer_published, ascii=ascii_, max_authors=max_authors, min_score=min_score,
-            rekey=rekey, progress=progress,
+            list(paths), None if to_stdout else out_dir, name=name, formats=formats.split(","), settings=settings,
+            year=year, prefer_published=prefer_published, ascii=ascii_, max_authors=max_authors,
+            min_score=min_score, rekey=rekey, progress=progress,
+            stream=click.get_binary_stream("stdout") if to_stdout else None,
         )
     finally:
         if progress is not None:

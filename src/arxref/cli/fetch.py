@@ -16,11 +16,16 @@ if TYPE_CHECKING:
     from ..fetch import FetchReport
     from ..model import Paper
 
+#: ``fetch --format`` names of bibliography formats -> the writer's name (as in ``export --formats``).
+BIBLIOGRAPHY_FORMATS = {"bib": "bib", "csljson": "json", "ris": "ris"}
+
 
 @click.command()
 @click.argument("ids", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="text", show_default=True,
-              help="jsonl: one JSON object per paper; text: readable lines.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "text", *BIBLIOGRAPHY_FORMATS]), default="text",
+              show_default=True,
+              help="jsonl: one JSON object per paper; text: readable lines; bib, csljson, ris: the entries "
+                   "as `export` writes them (same writer, same keys), e.g. to append to a .bib with >>.")
 @network_options
 @handle_errors
 def fetch(ids: tuple[str, ...], fmt: str, **network: Any) -> None:
@@ -28,7 +33,7 @@ def fetch(ids: tuple[str, ...], fmt: str, **network: Any) -> None:
 
     Papers come from the cache when present, else from the API (in batches,
     stored as they arrive). Ids that are not found, invalid or could not be
-    verified are reported on stderr, one line each.
+    verified are reported on stderr, one line each; stdout holds only the papers.
 
     Exit status: 0 all found; 1 some ids not found or invalid; 2 usage error;
     3 arXiv could not be reached (or --offline and not cached); 4 the cache file
@@ -38,6 +43,7 @@ def fetch(ids: tuple[str, ...], fmt: str, **network: Any) -> None:
     Example:
       arxref fetch 2107.03374 hep-th/9901001 --format jsonl
       arxref fetch arXiv:2005.14165 --offline
+      arxref fetch 2005.14165 --format bib >> refs.bib
     """
     from ..cache import Cache
     from ..errors import CacheError
@@ -66,11 +72,22 @@ def fetch(ids: tuple[str, ...], fmt: str, **network: Any) -> None:
         if printer is not None:
             printer.close()
     order = [base for base in order if base in report.papers]
-    for base in order:
+    if fmt in BIBLIOGRAPHY_FORMATS:
+        _write_entries([report.papers[base] for base in order], BIBLIOGRAPHY_FORMATS[fmt])
+    for base in order if fmt in ("jsonl", "text") else ():
         paper = report.papers[base]
         click.echo(json.dumps(paper_json(paper), ensure_ascii=False) if fmt == "jsonl" else paper_text(paper))
     _report_problems(report)
     sys.exit(exit_code(report))
+
+
+def _write_entries(papers: "list[Paper]", writer: str) -> None:
+    """The papers as bibliography entries on stdout, by export's writer (keys generated as export does)."""
+    from ..formats import write_formats
+
+    stream = click.get_binary_stream("stdout")
+    write_formats(papers, {writer: stream})  # none: an empty .bib or .ris, a CSL-JSON []
+    stream.flush()
 
 
 def exit_code(report: "FetchReport") -> ExitCode:
