@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .common import handle_errors, network_options, settings_from
+from .common import handle_errors, network_options, settings_from, verbosity_options
 
 
 @click.command()
@@ -21,8 +21,9 @@ from .common import handle_errors, network_options, settings_from
               help="Lowest similarity score that resolves an id-less record.")
 @network_options
 @handle_errors
-def check(paths: tuple[str, ...], fmt: str, bib_files: tuple[str, ...], min_score: float | None,
-          **network: Any) -> None:
+@verbosity_options("No retry lines on stderr (the findings and the summary are still printed).")
+def check(paths: tuple[str, ...], fmt: str, bib_files: tuple[str, ...], min_score: float | None, verbose: bool,
+          quiet: bool, **network: Any) -> None:
     """Check that every arXiv id and citation in PATHS (.tex, .bib, .md, text) resolves.
 
     Exit status: 0 all resolve; 1 problems found (unknown or invalid id, undefined

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from .common import handle_errors, network_options, settings_from
+from .common import handle_errors, network_options, settings_from, verbosity_options
 from .progress import ProgressPrinter
 
 
@@ -28,11 +28,11 @@ from .progress import ProgressPrinter
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None,
               help="Lowest similarity score that resolves an id-less record.")
 @click.option("--rekey", is_flag=True, help="Regenerate citation keys even for existing .bib entries.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-problem lines; summary only.")
 @network_options
 @handle_errors
+@verbosity_options("No progress bar, no per-problem lines and no retry lines; the summary only.")
 def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: str, prefer_published: bool,
-           ascii_: bool, max_authors: int | None, min_score: float | None, rekey: bool, quiet: bool,
+           ascii_: bool, max_authors: int | None, min_score: float | None, rekey: bool, verbose: bool, quiet: bool,
            **network: Any) -> None:
     """Scan PATHS, resolve and fetch every paper, write DIR/STEM.{bib,json,ris}.
 

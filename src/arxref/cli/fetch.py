@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import ExitCode
-from .common import handle_errors, network_options, settings_from
+from .common import handle_errors, network_options, settings_from, verbosity_options
 from .progress import ProgressPrinter
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ BIBLIOGRAPHY_FORMATS = {"bib": "bib", "csljson": "json", "ris": "ris"}
                    "as `export` writes them (same writer, same keys), e.g. to append to a .bib with >>.")
 @network_options
 @handle_errors
-def fetch(ids: tuple[str, ...], fmt: str, **network: Any) -> None:
+@verbosity_options("No progress bar and no retry lines on stderr (papers and problems are still printed).")
+def fetch(ids: tuple[str, ...], fmt: str, verbose: bool, quiet: bool, **network: Any) -> None:
     """Print arXiv metadata for IDS (any form: 2107.03374, arXiv:2107.03374v2, URLs, DOIs).
 
     Papers come from the cache when present, else from the API (in batches,
@@ -63,7 +64,7 @@ def fetch(ids: tuple[str, ...], fmt: str, **network: Any) -> None:
             continue
         if base not in order:
             order.append(base)
-    printer = ProgressPrinter.for_stderr()
+    printer = None if quiet else ProgressPrinter.for_stderr()
     try:
         with Cache(settings.cache_path) as cache:
             report = fetch_papers(ids, settings, cache,

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..config import RESOLVE_MIN
-from .common import handle_errors, network_options, settings_from
+from .common import handle_errors, network_options, settings_from, verbosity_options
 from .progress import ProgressPrinter
 
 
@@ -21,7 +21,9 @@ from .progress import ProgressPrinter
               help=f"Lowest similarity score (0-1) that resolves a record [default {RESOLVE_MIN}].")
 @network_options
 @handle_errors
-def resolve(paths: tuple[str, ...], fmt: str, min_score: float | None, **network: Any) -> None:
+@verbosity_options("No progress bar and no retry lines on stderr (records, problems and the summary are still printed).")
+def resolve(paths: tuple[str, ...], fmt: str, min_score: float | None, verbose: bool, quiet: bool,
+            **network: Any) -> None:
     """Find the arXiv paper behind every record in PATHS that has no id.
 
     Each record is printed with its status: resolved (with score and evidence),
@@ -43,7 +45,7 @@ def resolve(paths: tuple[str, ...], fmt: str, min_score: float | None, **network
     from ..pipeline import resolve as run_resolve
 
     settings = settings_from(network)
-    progress = ProgressPrinter.for_stderr()
+    progress = None if quiet else ProgressPrinter.for_stderr()
     try:
         report = run_resolve(list(paths), settings=settings, min_score=min_score, progress=progress)
     finally:
