@@ -114,3 +114,25 @@ def test_cache_export_never_replaces_the_cache(tmp_path: Path) -> None:
     assert cache.read_bytes() == before and [p.name for p in feeds.iterdir()] == ["2107.03374.xml"]
     ok = CliRunner().invoke(cli, ["cache", "export", str(tmp_path / "elsewhere"), "--cache", str(cache)])
     assert ok.exit_code == 0 and (tmp_path / "elsewhere" / "2107.03374.xml").exists()
+
+
+def test_export_to_stdout_refuses_stdout_redirected_into_an_input(seeded: Path, tmp_path: Path) -> None:
+    """`arxref export refs.bib -o - --formats bib >> refs.bib` would append the bibliography to itself."""
+    import os
+    import subprocess
+    import sys
+
+    bib = user_bib(tmp_path)
+    before = bib.read_bytes()
+    env = dict(os.environ, ARXREF_CACHE=str(seeded), ARXREF_OFFLINE="1")
+    with open(bib, "ab") as stdout:
+        done = subprocess.run([sys.executable, "-m", "arxref", "export", str(bib), "-o", "-", "--formats", "bib"],
+                              stdout=stdout, stderr=subprocess.PIPE, text=True, env=env, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"arxref: error: refusing to write stdout: it is an input of this run ({bib})")
+    assert bib.read_bytes() == before
+    with open(tmp_path / "elsewhere.bib", "ab") as stdout:
+        fine = subprocess.run([sys.executable, "-m", "arxref", "export", str(bib), "-o", "-", "--formats", "bib"],
+                              stdout=stdout, stderr=subprocess.PIPE, text=True, env=env, timeout=60)
+    assert fine.returncode in (0, 1), fine.stderr  # 1 while the book counts as unmatched
+    assert "@misc{chen2021evaluating," in (tmp_path / "elsewhere.bib").read_text(encoding="utf-8")

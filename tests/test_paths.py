@@ -114,3 +114,14 @@ def test_inputs_are_walked_only_when_an_output_exists(tmp_path: Path, monkeypatc
     (tmp_path / "a.bib").write_text("", encoding="utf-8")
     guard.check_all([tmp_path / "a.bib", tmp_path / "a.bib"])
     assert len(walked) == 1
+
+
+def test_a_stream_that_is_an_input_file_is_refused(tmp_path: Path, refs: Path) -> None:
+    import io
+
+    guard = OutputGuard([refs])
+    guard.check_stream(io.BytesIO())  # no descriptor: nothing to compare
+    with open(tmp_path / "other.bib", "ab") as other:
+        guard.check_stream(other)
+    with open(refs, "ab") as same, pytest.raises(UsageError, match=r"^refusing to write stdout: it is an input"):
+        guard.check_stream(same)

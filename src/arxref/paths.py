@@ -17,8 +17,9 @@ an input, or a different spelling of its path, is caught too.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import IO, Callable, Iterable, Sequence
 
 from .errors import UsageError
 
@@ -94,14 +95,25 @@ class OutputGuard:
 
     def check(self, target: str | os.PathLike[str], hint: str = SYNC_HINT) -> None:
         """UsageError when writing ``target`` would replace an input or the cache; ``hint`` says what to do."""
-        ident = _identity(target)
+        self._refuse(_identity(target), os.fspath(target), hint)
+
+    def check_stream(self, stream: IO[bytes], shown: str = "stdout",
+                     hint: str = "send the output to another file") -> None:
+        """UsageError when ``stream`` is one of the input files (``export refs.bib -o - >> refs.bib``)."""
+        try:
+            info = os.fstat(stream.fileno())
+        except (AttributeError, OSError, ValueError):  # no descriptor (a buffer): not a file of ours
+            return
+        if stat.S_ISREG(info.st_mode):
+            self._refuse((info.st_dev, info.st_ino), shown, hint)
+
+    def _refuse(self, ident: tuple[int, int] | None, shown: str, hint: str) -> None:
         if ident is None:
             return
         known = self._read_files().get(ident)
         if known is None:
             return
         path, is_cache = known
-        shown = os.fspath(target)
         if is_cache:
             why = f"it is the cache file {path}"
         else:

@@ -296,6 +296,7 @@ def _targets(paths: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike
     if stream is not None:
         if len(formats) != 1:
             raise UsageError(f"one stream holds one format, not {len(formats)} ({','.join(formats)})")
+        OutputGuard(paths, settings.cache_path).check_stream(stream)
         return []
     _check_stem(name)
     if out_dir is None:
