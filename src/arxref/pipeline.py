@@ -13,16 +13,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
 
-from .atomic import write_atomically_many
 from .collector import bulk
 from .config import Settings
 from .errors import ArxrefError, ExitCode, UsageError
 from .mentions import Repeats, distinct_papers
 from .model import Entry, Paper, Record
-from .paths import OutputGuard, require_existing
+from .outputs import prepare_outputs, write_outputs
+from .paths import require_existing
 
 if TYPE_CHECKING:
-    from .formats import WriteOptions
     from .resolve import Resolution
     from .results import PaperLike
     from .scan import ScanProblem
@@ -266,7 +265,10 @@ def export(
     require_existing(paths)
     given = [paper_of(item) for item in results]
     settings = settings or Settings()
-    targets = _targets(paths, out_dir, name, formats, settings, stream)
+    if stream is None:
+        _check_stem(name)
+    names = [f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
+    targets = prepare_outputs(paths, out_dir, names, settings.cache_path, stream)
     report = ExportReport()
     started = datetime.now(timezone.utc)
     pairs = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else []
@@ -284,48 +286,9 @@ def export(
             report.from_cache += 1
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
     options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors)
-    _write(entries, formats, options, targets, stream, progress)
+    write_outputs(entries, formats, options, targets, stream, progress)
     report.files.extend(targets)
     return report
-
-
-def _targets(paths: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str] | None, name: str,
-             formats: list[str], settings: Settings, stream: IO[bytes] | None) -> list[Path]:
-    """The files export writes (none for a stream), checked before any work: never an input, the
-    directory made. UsageError for more than one format on a stream."""
-    if stream is not None:
-        if len(formats) != 1:
-            raise UsageError(f"one stream holds one format, not {len(formats)} ({','.join(formats)})")
-        OutputGuard(paths, settings.cache_path).check_stream(stream)
-        return []
-    _check_stem(name)
-    if out_dir is None:
-        raise UsageError("no output directory given")
-    out = Path(out_dir)
-    targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
-    OutputGuard(paths, settings.cache_path).check_all(targets)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
-    return targets
-
-
-def _write(entries: list[Entry], formats: list[str], options: WriteOptions, targets: list[Path],
-           stream: IO[bytes] | None, progress: Progress | None) -> None:
-    """Every format in one pass: into the target files atomically, or the one format into ``stream``."""
-    from .formats import write_formats
-
-    if stream is not None:
-        write_formats(entries, {formats[0]: stream}, options)
-        stream.flush()
-        return
-    if progress is not None:  # writing a big bibliography takes seconds: say so
-        progress("write", 0, len(targets))
-    write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options),
-                          binary=True)
-    if progress is not None:
-        progress("write", len(targets), len(targets))
 
 
 def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, report: ExportReport,
