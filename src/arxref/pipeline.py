@@ -11,14 +11,15 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
+from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
 
-from .atomic import write_atomically_many
 from .collector import bulk
 from .config import Settings
 from .errors import ArxrefError, ExitCode, UsageError
 from .mentions import Repeats, distinct_papers
 from .model import Entry, Paper, Record
+from .outputs import prepare_outputs, write_outputs
+from .paths import require_existing
 
 if TYPE_CHECKING:
     from .resolve import Resolution
@@ -238,7 +239,7 @@ def resolve_batch(records: list[Record], settings: Settings, progress: Progress 
 @bulk  # an export holds a few objects per paper: no full garbage collection re-reads them again and again
 def export(
     paths: Sequence[str | os.PathLike[str]],
-    out_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None,
     *,
     name: str = "references",
     formats: Iterable[str] = ("bib", "json", "ris"),
@@ -253,39 +254,36 @@ def export(
     results: Iterable[PaperLike] = (),
     cite_aliases: str = "entries",
     bib_abstracts: bool = False,
+    stream: IO[bytes] | None = None,
 ) -> ExportReport:
     """Scan, resolve, fetch, deduplicate and write ``out_dir/name.{bib,json,ris}``.
 
-    Files are written atomically; records that could not be resolved are left
-    out and reported (file:line) in the returned report. ``results`` are papers the
-    caller already holds (arxiv.py ``Result`` objects, e.g. search results, or
-    Papers): written as they are beside what ``paths`` resolve to, and ``paths`` may
-    then be empty. A paper cited by its id is keyed as cited (``\\cite{2108.02818}`` gives
-    the entry ``2108.02818``); ``cite_aliases`` says how a second cited key of the same paper
-    is written: ``entries`` (default: one entry per key, for bibtex, pandoc and CSL-JSON)
-    or ``ids`` (one entry, the other keys in biblatex's ``ids``; see :mod:`arxref.dedup`).
+    Files are written atomically, never over an input (UsageError before any work);
+    records that could not be resolved are left out and reported (file:line) in the
+    returned report. ``results`` are papers the caller already holds (arxiv.py
+    ``Result`` objects, e.g. search results, or Papers): written as they are beside
+    what ``paths`` resolve to, and ``paths`` may then be empty. With a binary
+    ``stream`` (``export -o -``: stdout), the one format in ``formats`` is written to it
+    instead of to files, and ``out_dir`` is not used. A paper cited by its id is keyed
+    as cited (``\\cite{2108.02818}`` gives the entry ``2108.02818``); ``cite_aliases`` says
+    how a second cited key of the same paper is written: ``entries`` (default: one entry
+    per key, for bibtex, pandoc and CSL-JSON) or ``ids`` (one entry, the other keys in
+    biblatex's ``ids``; see :mod:`arxref.dedup`).
     """
-    from .formats import WriteOptions, write_formats
+    from .formats import WriteOptions
 
     formats = _check_formats(formats)
-    _check_stem(name)
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
+    require_existing(paths)
+    settings = settings or Settings()
+    if stream is None:
+        _check_stem(name)
+    names = [f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
+    targets = prepare_outputs(paths, out_dir, names, settings.cache_path, stream)
     report = gather(paths, settings=settings, year=year, min_score=min_score, rekey=rekey, progress=progress,
                     results=results, cite_aliases=cite_aliases)
-    entries = report.entries
     options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors,
                            bib_abstracts=bib_abstracts)
-    targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
-    if progress is not None:  # writing a big bibliography takes seconds: say so
-        progress("write", 0, len(targets))
-    write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options),
-                          binary=True)
-    if progress is not None:
-        progress("write", len(targets), len(targets))
+    write_outputs(report.entries, formats, options, targets, stream, progress)
     report.files.extend(targets)
     return report
 
@@ -311,6 +309,7 @@ def gather(
     from .dedup import build_entries
     from .results import paper_of
 
+    require_existing(paths)
     given = [paper_of(item) for item in results]
     settings = settings or Settings()
     report = ExportReport()
@@ -461,6 +460,7 @@ def check(
     from .sync import cited_bibliographies, missing_citation
     from .textnorm import clean_title, same_title
 
+    require_existing([*paths, *bib_files])
     settings = settings or Settings()
     report = CheckReport()
     problems = report.problems
@@ -551,6 +551,7 @@ def resolve(
 
     if not paths:
         raise UsageError("no input paths given")
+    require_existing(paths)
     settings = settings or Settings()
     warnings: list[ScanProblem] = []
     stats = ScanStats()
