@@ -25,9 +25,13 @@ def check(paths: tuple[str, ...], fmt: str, bib_files: tuple[str, ...], min_scor
           **network: Any) -> None:
     """Check that every arXiv id and citation in PATHS (.tex, .bib, .md, text) resolves.
 
-    Exit status: 0 all resolve; 1 problems found (unknown or invalid id, undefined
-    \\cite key, .bib title that disagrees with arXiv, ambiguous reference, or no
-    input file could be read); 2 usage error; 3 could not verify (arXiv
+    Lines are errors, warnings, or info notes (an archive written before a new-style
+    id, as in hep-th/1601.07616, is read as 1601.07616 and noted; notes never fail).
+
+    Exit status: 0 all resolve; 1 problems found (unknown or invalid id, unknown
+    subject class such as math.ACS, undefined \\cite key, .bib title that disagrees
+    with arXiv, ambiguous reference, or no input file could be read); 2 usage error;
+    3 could not verify (arXiv
     unreachable or rate-limited after retries; with --offline: not in the cache;
     1 wins over 3: a wrong citation stays wrong); 4 the cache file is unusable.
 
