@@ -108,10 +108,7 @@ def check_new_style(yymm: str, number: str) -> str | None:
 def check_old_style(archive: str, digits: str) -> str | None:
     """Why ``archive/digits`` cannot be an old-style id, or None when it can."""
     if archive not in OLD_ARCHIVES:
-        near = taxonomy.closest_archive(archive)
-        if near is not None:
-            return f"{archive!r} is not an arXiv archive; did you mean {near}?"
-        return f"not an arXiv identifier ({archive!r} is not an arXiv archive)"
+        return _unknown_archive(archive)
     yy, mm, seq = int(digits[:2]), int(digits[2:4]), int(digits[4:])
     if not 1 <= mm <= 12:
         return f"month {mm:02d} does not exist"
@@ -123,18 +120,27 @@ def check_old_style(archive: str, digits: str) -> str | None:
     return None
 
 
+def _unknown_archive(archive: str) -> str:
+    """Why ``archive`` makes an id impossible, naming the real archive it most likely misspells."""
+    near = taxonomy.closest_archive(archive)
+    if near is not None:
+        return f"{archive!r} is not an arXiv archive; did you mean {near}?"
+    return f"not an arXiv identifier ({archive!r} is not an arXiv archive)"
+
+
 _VERSION = r"(?:v(?P<version>[1-9]\d{0,3}))?"
 _SUBJECT = r"[A-Za-z][A-Za-z-]{0,15}"
-# A new-style id may be written after an archive (INSPIRE: hep-th/1601.07616); the archive is no part of it.
-_NEW_CORE = (rf"(?:(?P<narchive>{_ARCHIVE_ALT})(?:\.(?P<nsubject>{_SUBJECT}))?/)?"
-             r"(?P<yymm>\d{4})\.(?P<number>\d{4,5})")
-# Any archive-shaped word: an unknown one (quantph) is reported with the nearest real archive.
-_OLD_CORE = rf"(?P<archive>[A-Za-z][A-Za-z-]{{0,15}})(?:\.(?P<subject>{_SUBJECT}))?/(?P<digits>\d{{7}})"
+# One core for both schemes: an archive word (any: an unknown one is reported with the nearest
+# real archive), then YYMM.NNNNN or, only after an archive, YYMMNNN. A new-style id may stand
+# after an archive too (INSPIRE: hep-th/1601.07616); the archive is no part of it. One word
+# pattern for both keeps the finder's window search as cheap as a single archive alternation.
+_CORE = (rf"(?:(?P<archive>[A-Za-z][A-Za-z-]{{0,15}})(?:\.(?P<subject>{_SUBJECT}))?/)?"
+         r"(?:(?P<yymm>\d{4})\.(?P<number>\d{4,5})|(?(archive)(?P<digits>\d{7})|(?!)))")
 # The category arXiv's listings print after an id: "0706.0001v1 [q-bio.CB]", "1406.1599v2[physics.ins-det]".
 _CATEGORY = rf"(?P<cat>(?:{_ARCHIVE_ALT})(?:\.{_SUBJECT})?)"
 
 # The closing bracket is optional here: parse strips trailing brackets with the other punctuation.
-_STRICT_RE = re.compile(rf"(?:{_NEW_CORE}|{_OLD_CORE}){_VERSION}(?:[ \t\xa0]*\[{_CATEGORY}\]?)?", re.IGNORECASE)
+_STRICT_RE = re.compile(rf"{_CORE}{_VERSION}(?:[ \t\xa0]*\[{_CATEGORY}\]?)?", re.IGNORECASE)
 
 _ARXIV_PATHS = r"(?:abs|pdf|html|ps|format|src|bibtex|e-print)"
 # arXiv's own hosts (arxiv.org, export., www., mirrors, the original xxx.lanl.gov), a path, slashes doubled or not.
@@ -168,8 +174,11 @@ def _build(match: re.Match[str]) -> ArxivId:
         if reason:
             raise InvalidIdError(raw, reason)
         base = f"{match.group('yymm')}.{match.group('number')}"
-        if match.group("narchive") is None and match.group("cat") is None:
+        archive = match.group("archive")
+        if archive is None and match.group("cat") is None:
             return ArxivId(base, version)
+        if archive is not None and archive.lower() not in taxonomy.ARCHIVES:
+            raise InvalidIdError(raw, _unknown_archive(archive.lower()))
         return _with_extras(match, base, version, None, None)
     written_archive = match.group("archive")
     archive = written_archive.lower()
@@ -195,9 +204,9 @@ def _with_extras(match: re.Match[str], base: str, version: int | None, subject: 
                  warnings: tuple[str, ...] = ()) -> ArxivId:
     """The id with what was written around it: an archive before a new-style id, a category after any id."""
     notes: tuple[str, ...] = ()
-    archive = match.group("narchive") if match.group("yymm") else None
+    archive = match.group("archive") if match.group("yymm") else None
     if archive is not None:
-        written = archive + (f".{match.group('nsubject')}" if match.group("nsubject") else "")
+        written = archive + (f".{match.group('subject')}" if match.group("subject") else "")
         hint = taxonomy.category(written)
         unknown = "" if hint else f" ({written} is no arXiv category)"
         notes = (f"{written}/{base} read as {base}: new-style ids carry no archive{unknown}",)
@@ -292,7 +301,7 @@ _FIND_RE = re.compile(
     )
     |(?<![\w.\-/+])
     )
-    (?:{_NEW_CORE}|{_OLD_CORE})
+    {_CORE}
     {_VERSION}
     (?:(?P<pdf>\.pdf)|[ \t\xa0]?\[{_CATEGORY}\])?
     (?![\d])
@@ -309,7 +318,7 @@ _LOOKBACK = 96
 #: Longest tail after an anchor: 5th digit, v9999, .pdf or a [category], and the lookahead.
 _LOOKAHEAD = 40
 
-_CORE_IN_RAW_RE = re.compile(rf"(?:{_NEW_CORE}|(?<![A-Za-z-]){_OLD_CORE}){_VERSION}", re.IGNORECASE)
+_CORE_IN_RAW_RE = re.compile(rf"(?<![A-Za-z-]){_CORE}{_VERSION}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -333,12 +342,13 @@ class IdMatch:
 
 
 def _is_stray_path(match: re.Match[str]) -> bool:
-    """True when a bare ``word/NNNNNNN`` names no archive, nor misspells one with a possible date (a path)."""
+    """True when a bare ``word/NNNNNNN`` or ``word/YYMM.NNNNN`` names no archive, nor misspells one (a path)."""
     archive = match.group("archive").lower()
-    if archive in OLD_ARCHIVES:
+    old_style = match.group("yymm") is None
+    if archive in (OLD_ARCHIVES if old_style else taxonomy.ARCHIVES):
         return False
     near = taxonomy.closest_archive(archive, cutoff=0.8)
-    return near is None or check_old_style(near, match.group("digits")) is not None
+    return near is None or old_style and check_old_style(near, match.group("digits")) is not None
 
 
 def _next_new_anchor(text: str, pos: int) -> int:
@@ -459,8 +469,11 @@ def _is_not_an_id(text: str, match: re.Match[str]) -> bool:
     end = match.end()
     if end < len(text) and text[end].isalpha():
         return True  # 0707.2096va, 1605.08386w1: a "v" with digits is a version, any other letter no id
-    if match.group("yymm") is None:
-        return _is_stray_path(match)
-    if match.group("narchive") or match.group("cat"):
-        return False  # hep-th/1601.07616, 0706.0001 [q-bio.CB]: the archive or category says it is an id
-    return is_look_alike(text, match, _now_yymm())
+    archive, yymm, category = match.group("archive", "yymm", "cat")
+    if archive is not None:
+        return _is_stray_path(match)  # hep-th/1601.07616: the archive says it is an id, unless it names none
+    if yymm is None:
+        return False
+    if category is not None:
+        return False  # 0706.0001 [q-bio.CB]: the category says it is an id
+    return is_look_alike(text, match, _now_yymm)
