@@ -9,6 +9,7 @@ questioned instead of waved through. Source: arXiv's category taxonomy
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 
 #: Archives that ever had old-style identifiers (current and retired).
 OLD_ARCHIVES = frozenset(
@@ -72,6 +73,7 @@ def category(written: str) -> str | None:
 _OLD_SORTED = sorted(OLD_ARCHIVES)
 
 
+@lru_cache(maxsize=4096)  # a dump repeats the same path words (files/0703001): difflib once per word
 def closest_archive(name: str, cutoff: float = 0.75) -> str | None:
     """The old-style archive ``name`` most likely misspells (``quantph`` -> ``quant-ph``), or None.
 
