@@ -29,7 +29,7 @@ from .errors import InvalidIdError
 from .lookalike import is_look_alike
 from .taxonomy import OLD_ARCHIVES
 
-__all__ = ["OLD_ARCHIVES", "UNKNOWN_CLASS", "ArxivId", "IdMatch", "canonical", "check_new_style",
+__all__ = ["OLD_ARCHIVES", "UNKNOWN_CLASS", "ArxivId", "IdMatch", "InvalidIdError", "canonical", "check_new_style",
            "check_old_style", "find_ids", "is_valid", "match_at", "parse"]
 
 #: Every warning an id carries starts so (``unknown subject class math.ACS``): the id is read,

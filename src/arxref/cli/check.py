@@ -50,9 +50,10 @@ def check(paths: tuple[str, ...], fmt: str, bib_files: tuple[str, ...], min_scor
             click.echo(problem.format_github() if fmt == "github" else problem.format_text())
     errors = len(report.errors)
     notes = sum(1 for p in report.problems if p.level == "info")
+    warnings = len(report.problems) - errors - notes
     click.echo(
         f"arxref check: {report.ids_checked} ids and {report.citations_checked} citations in {report.files} files; "
-        f"{errors} error(s), {len(report.problems) - errors - notes} warning(s)" + (f", {notes} note(s)" if notes else ""),
+        f"{errors} error(s), {warnings} warning(s)" + (f", {notes} note(s)" if notes else ""),
         err=True,
     )
     sys.exit(report.exit_code)
