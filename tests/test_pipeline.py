@@ -316,3 +316,32 @@ def test_export_lists_a_bounded_number_of_mentions_of_one_problem_id(tmp_path: P
     assert unverified[4][1].endswith("(offline: not checked on arXiv) (and 4 more mentions, not listed)")
     assert not unverified[3][1].endswith("not listed)")
     assert report.unverified == 14 and report.invalid == 7
+
+
+# --------------------------------------------------------------------------- issue 22: notes and questioned classes
+
+def test_check_notes_an_archive_prefix_and_fails_an_unknown_subject_class(seeded: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("Codex is arXiv:cs.LG/2107.03374.\nAlso 2108.02818 [cs.XX] here.\n", encoding="utf-8")
+    report = check([notes], settings=offline(seeded))
+    assert [(p.line, p.level, p.code) for p in report.problems] == [
+        (1, "info", "archive_prefix"), (2, "error", "unknown_subject_class")]
+    assert "read as 2107.03374" in report.problems[0].message
+    assert report.problems[1].message == "unknown subject class cs.XX"
+    assert report.exit_code == ExitCode.PROBLEMS and report.ids_checked == 2
+
+    notes.write_text("Codex is arXiv:cs.LG/2107.03374.\n", encoding="utf-8")
+    report = check([notes], settings=offline(seeded))
+    assert [p.level for p in report.problems] == ["info"] and report.exit_code == ExitCode.OK
+
+
+def test_export_warns_about_an_unknown_subject_class_at_each_mention(seeded: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("First 2108.02818 [cs.XX].\nAgain 2108.02818 [cs.XX].\nClean 2108.02818 and hep-th/2107.03374.\n",
+                     encoding="utf-8")
+    report = export([notes], tmp_path / "out", settings=offline(seeded))
+    assert report.exit_code == ExitCode.OK
+    assert [(p.line, p.level, p.code, p.message) for p in report.problems] == [
+        (1, "warning", "unknown_subject_class", "unknown subject class cs.XX"),
+        (2, "warning", "unknown_subject_class", "unknown subject class cs.XX")]
+    assert sorted(e.paper.arxiv_id for e in report.entries) == ["2107.03374", "2108.02818"]

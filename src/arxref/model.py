@@ -57,15 +57,21 @@ class Record:
     """For .bib records: the entry type (``misc``, ``article``...)."""
     role: str = "paper"
     """``paper`` (a reference to a paper) or ``citation`` (a ``\\cite{key}`` use in .tex)."""
+    category: str | None = None
+    """The primary-class hint written with the id (``q-bio.CB`` in ``0706.0001v1 [q-bio.CB]``,
+    ``math.GT`` in ``math.GT/0309136``, ``hep-th`` in ``hep-th/1601.07616``), as arXiv spells it."""
+    notes: tuple[str, ...] = ()
+    """Findings about how the id was written that are no problem (``check`` shows them as info)."""
 
     def __init__(self, source: str, line: int, kind: str, arxiv_id: str | None = None, version: int | None = None,
                  title: str | None = None, text: str | None = None, authors: tuple[str, ...] = (),
                  mentions: tuple[str, ...] = (), key: str | None = None, problems: tuple[str, ...] = (),
                  column: int | None = None, subject_class: str | None = None, comment: str | None = None,
-                 fields: Mapping[str, str] | None = None, entry_type: str | None = None, role: str = "paper") -> None:
+                 fields: Mapping[str, str] | None = None, entry_type: str | None = None, role: str = "paper",
+                 category: str | None = None, notes: tuple[str, ...] = ()) -> None:
         """The fields as declared above (same order and defaults; a test holds them in step).
 
-        Written by hand because the frozen dataclass's own ``__init__`` sets each of the 17
+        Written by hand because the frozen dataclass's own ``__init__`` sets each of the 19
         fields through ``object.__setattr__``: three times slower, and the scanner makes one
         Record per abstract (bench_scan lost about a fifth of its throughput).
         """
@@ -87,6 +93,8 @@ class Record:
         values["fields"] = {} if fields is None else fields
         values["entry_type"] = entry_type
         values["role"] = role
+        values["category"] = category
+        values["notes"] = notes
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object `scan --format jsonl` prints (stable field names, in field order; lists, not tuples)."""

@@ -42,10 +42,10 @@ class Problem:
     line: int
     column: int
     level: str
-    """'error' (fails check / export) or 'warning'."""
+    """'error' (fails check / export), 'warning', or 'info' (a note, never a failure)."""
     code: str
     """Stable machine-readable kind: unmatched, ambiguous, not_found, invalid, unverified,
-    undefined_citation, missing_entry, title_mismatch, unreadable."""
+    undefined_citation, missing_entry, title_mismatch, unreadable, unknown_subject_class, archive_prefix."""
     message: str
 
     def format_text(self) -> str:
@@ -56,7 +56,8 @@ class Problem:
             return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
         props = f"file={esc(self.source).replace(',', '%2C').replace(':', '%3A')},line={self.line},col={self.column}"
-        return f"::{self.level} {props},title=arxref {self.code}::{esc(self.message)}"
+        command = "notice" if self.level == "info" else self.level  # GitHub's annotation for a note
+        return f"::{command} {props},title=arxref {self.code}::{esc(self.message)}"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -194,6 +195,16 @@ def _nothing_read(reasons: list[str]) -> NoReturn:
 
 def _problem(record: Record, level: str, code: str, message: str) -> Problem:
     return Problem(record.source, record.line, record.column or 1, level, code, message)
+
+
+def _id_findings(record: Record, level: str) -> list[Problem]:
+    """What the record's id brings beside itself: an unknown subject class at ``level``
+    (``unknown subject class math.ACS``; the id is still read)."""
+    from .ids import UNKNOWN_CLASS
+
+    if not record.problems or not record.arxiv_id:
+        return []
+    return [_problem(record, level, "unknown_subject_class", p) for p in record.problems if p.startswith(UNKNOWN_CLASS)]
 
 
 def _snippet(record: Record) -> str:
@@ -358,11 +369,13 @@ def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, 
 
 
 def _account_at(report: ExportReport, res: Resolution, order: int, placed: list[tuple[int, Problem]]) -> None:
-    """Count ``res`` into ``report``; its problem, if any, goes to ``placed`` with its input order."""
+    """Count ``res`` into ``report``; its problems, if any, go to ``placed`` with its input order."""
     before = len(report.problems)
+    report.problems.extend(_id_findings(res.record, "warning"))
     _account(report, res)
     if len(report.problems) > before:
-        placed.append((order, report.problems.pop()))
+        placed.extend((order, problem) for problem in report.problems[before:])
+        del report.problems[before:]
 
 
 def _account_repeats(report: ExportReport, res: Resolution, repeats: Repeats,
@@ -370,7 +383,7 @@ def _account_repeats(report: ExportReport, res: Resolution, repeats: Repeats,
     """The later mentions of a bare id: counted like the first, a problem at each kept place."""
     scratch = ExportReport()
     _account(scratch, res)
-    listed = repeats.places if scratch.problems else []
+    listed = repeats.places if scratch.problems or _id_findings(res.record, "warning") else []
     for order, source, line, column in listed:
         again = replace(res.record, source=source, line=line, column=column)
         _account_at(report, replace(res, record=again), order, placed)
@@ -491,6 +504,8 @@ def check(
         record = res.record
         if record.arxiv_id:
             report.ids_checked += 1
+            problems.extend(_problem(record, "info", "archive_prefix", note) for note in record.notes)
+            problems.extend(_id_findings(record, "error"))
         status = res.status
         if status in ("given", "resolved"):
             if res.paper is None:

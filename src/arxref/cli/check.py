@@ -28,12 +28,15 @@ def check(paths: tuple[str, ...], fmt: str, bib_files: tuple[str, ...], min_scor
 
     A \\cite key that is an arXiv id (\\cite{2108.02818}, \\cite{arXiv:2307.03718}) and is
     missing from the .bib is reported with what to do: "arXiv has it (Agarwal et al.
-    2021); run `arxref sync paper.tex`".
+    2021); run `arxref sync paper.tex`". Lines are errors, warnings, or info notes (an
+    archive written before a new-style id, as in hep-th/1601.07616, is read as
+    1601.07616 and noted; notes never fail).
 
-    Exit status: 0 all resolve; 1 problems found (unknown or invalid id, undefined
-    \\cite key, cited arXiv id missing from the .bib, .bib title that disagrees with
-    arXiv, ambiguous reference, or no input file could be read); 2 usage error (a PATH
-    that does not exist, say); 3 could not verify (arXiv
+    Exit status: 0 all resolve; 1 problems found (unknown or invalid id, unknown
+    subject class such as math.ACS, undefined \\cite key, cited arXiv id missing from
+    the .bib, .bib title that disagrees with arXiv, ambiguous reference, or no input
+    file could be read); 2 usage error (a PATH that does not exist, say); 3 could not
+    verify (arXiv
     unreachable or rate-limited after retries; with --offline: not in the cache;
     1 wins over 3: a wrong citation stays wrong); 4 the cache file is unusable.
 
@@ -51,9 +54,11 @@ def check(paths: tuple[str, ...], fmt: str, bib_files: tuple[str, ...], min_scor
         for problem in report.problems:
             click.echo(problem.format_github() if fmt == "github" else problem.format_text())
     errors = len(report.errors)
+    notes = sum(1 for p in report.problems if p.level == "info")
+    warnings = len(report.problems) - errors - notes
     click.echo(
         f"arxref check: {report.ids_checked} ids and {report.citations_checked} citations in {report.files} files; "
-        f"{errors} error(s), {len(report.problems) - errors} warning(s)",
+        f"{errors} error(s), {warnings} warning(s)" + (f", {notes} note(s)" if notes else ""),
         err=True,
     )
     sys.exit(report.exit_code)

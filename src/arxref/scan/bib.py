@@ -11,9 +11,9 @@ import re
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from .. import ids
+from .. import ids, taxonomy
 from ..model import Record
-from .records import Lines, ProblemHandler, ScanProblem, invalid_problem, own_problems
+from .records import Lines, ProblemHandler, ScanProblem, id_fields, invalid_problem, own_problems
 
 _ENTRY_START_RE = re.compile(r"^\s*@\s*(?P<type>[A-Za-z]+)\s*[{(]\s*(?P<key>[^,\s]*)")
 _ID_FIELDS = ("eprint", "doi", "url", "journal", "volume", "note", "howpublished", "pages", "number")
@@ -199,12 +199,15 @@ class _BibScanner:
             authors = tuple(_clean_bib_text(a) for a in _AND_SPLIT_RE.split(fields["author"].strip())
                             if a.strip() and a.strip().lower() != "others")
         own, mentions = _bib_ids(fields, problems)
+        found = id_fields(own)
+        if own is not None and own.category is None and fields.get("primaryclass"):
+            # the entry's own primaryClass is the hint when the id carries none
+            found = {**found, "category": taxonomy.category(fields["primaryclass"].strip())}
         return Record(source=self.source, line=number, kind="bib", key=entry.key,
                       entry_type=entry.entry_type.lower(), fields=fields,
                       title=_clean_bib_text(fields["title"]) if "title" in fields else None,
                       authors=authors, text=fields.get("abstract"), mentions=mentions, problems=tuple(problems),
-                      arxiv_id=own.base if own else None, version=own.version if own else None,
-                      subject_class=own.subject_class if own else None)
+                      **found)
 
     def failed(self, block: Any, number: int) -> Iterator[Record]:
         """Report a block bibtexparser could not read; keep any id written in it."""
@@ -217,12 +220,10 @@ class _BibScanner:
         self.report(ScanProblem(self.source, number, f"entry could not be parsed ({error}){kept}", "unparsable"))
         if head is None or match is None or not is_entry:
             return
-        parsed = match.arxiv_id
         yield Record(source=self.source, line=number, kind="bib", key=head.group("key") or None,
                      entry_type=head.group("type").lower(),
                      problems=(f"entry could not be parsed: {error}",) + own_problems(match),
-                     arxiv_id=parsed.base if parsed else None, version=parsed.version if parsed else None,
-                     subject_class=parsed.subject_class if parsed else None)
+                     **id_fields(match.arxiv_id))
 
 
 def _bib_ids(fields: dict[str, str], problems: list[str]) -> tuple[ids.ArxivId | None, tuple[str, ...]]:
@@ -253,6 +254,7 @@ def _bib_ids(fields: dict[str, str], problems: list[str]) -> tuple[ids.ArxivId |
     if not found:
         return None, ()
     own = found[0][1]
+    problems.extend(own.warnings)  # unknown subject class math.ACS: the id is read, the class questioned
     others = [(name, aid) for name, aid in found if aid.base != own.base]
     if not others:
         return own, ()

@@ -80,14 +80,32 @@ def ignore_problem(_: ScanProblem) -> None:
 
 
 def own_problems(match: ids.IdMatch | None) -> tuple[str, ...]:
-    """The problem a record's own id brings: none, or why it is impossible (then the record has no id).
+    """The problems a record's own id brings: why it is impossible (then the record has no id),
+    or what is wrong beside a readable id (``unknown subject class math.ACS``), or none.
 
-    The id fields themselves come from ``match.arxiv_id`` (an :class:`~arxref.ids.ArxivId`,
-    or None); callers place these problems first or after their own, as the output has them.
+    The id fields themselves come from ``match.arxiv_id`` via :func:`id_fields`; callers
+    place these problems first or after their own, as the output has them.
     """
-    if match is None or match.arxiv_id is not None:
+    if match is None:
         return ()
+    if match.arxiv_id is not None:
+        return match.arxiv_id.warnings
     return (invalid_problem(match),)
+
+
+_NO_ID: dict[str, Any] = {}
+
+
+def id_fields(parsed: ids.ArxivId | None) -> dict[str, Any]:
+    """The :class:`Record` fields a record's own id fills (none without one): pass as ``**id_fields(...)``.
+
+    One place, so every input kind carries the same: base, version, subject class,
+    the category hint and the notes on how the id was written.
+    """
+    if parsed is None:
+        return _NO_ID
+    return {"arxiv_id": parsed.base, "version": parsed.version, "subject_class": parsed.subject_class,
+            "category": parsed.category, "notes": parsed.notes}
 
 
 def invalid_problem(match: ids.IdMatch) -> str:
@@ -170,11 +188,9 @@ def id_record(match: ids.IdMatch, source: str, number: int, kind: str, line: str
 
     ``offset`` is the number of characters of the line before ``line`` (see :class:`LinePiece`).
     """
-    parsed = match.arxiv_id
     return Record(source=source, line=number, kind=kind, column=match.start + 1 + offset,
                   text=snippet(line, match.start, match.end), problems=own_problems(match),
-                  arxiv_id=parsed.base if parsed else None, version=parsed.version if parsed else None,
-                  subject_class=parsed.subject_class if parsed else None, **extra)
+                  **id_fields(match.arxiv_id), **extra)
 
 
 def blank(line: str, spans: list[tuple[int, int]]) -> str:

@@ -20,8 +20,8 @@ from typing import Iterator, Sequence
 
 from .. import ids
 from ..model import Record
-from .records import (Lines, ProblemHandler, blank, cited_id, find_mentions, id_record, offset_of, own_problems,
-                      placed, snippet)
+from .records import (Lines, ProblemHandler, blank, cited_id, find_mentions, id_fields, id_record, offset_of,
+                      own_problems, placed, snippet)
 
 _CITE_RE = re.compile(r"\\(?P<cmd>[A-Za-z]*[Cc]ite[A-Za-z]*)\*?")
 #: Commands with "cite" in their name that take no citation key.
@@ -215,9 +215,7 @@ class _TexScanner:
         title = next(g for g in found.groups() if g).strip().rstrip(",.") if found else None
         yield Record(source=self.source, line=number, kind="tex", key=key, column=column, text=text or None,
                      title=title, mentions=tuple(mentions),
-                     problems=first + tuple(p for p in problems if p not in first),
-                     arxiv_id=parsed.base if parsed else None, version=parsed.version if parsed else None,
-                     subject_class=parsed.subject_class if parsed else None)
+                     problems=first + tuple(p for p in problems if p not in first), **id_fields(parsed))
 
 
 #: Where each line of a joined \\cite starts in the joined text: (joined index, line number, column of that index).
