@@ -65,7 +65,7 @@ def test_export_seeds_offline_writes_25_unique_entries(seeded: Path, tmp_path: P
 def test_export_keeps_existing_bib_key_and_reports_corrections(seeded: Path, tmp_path: Path) -> None:
     bib = tmp_path / "mine.bib"
     bib.write_text(
-        "@article{codex,\n  title = {Evaluating LLMs on Code},\n  eprint = {2107.03374},\n"
+        "@article{codex,\n  title = {Evaluating LLMs on Code},\n  author = {Chen, Mark},\n  eprint = {2107.03374},\n"
         "  archivePrefix = {arXiv},\n}\n",
         encoding="utf-8",
     )
@@ -121,8 +121,24 @@ def test_check_wrong_title_in_bib_is_flagged(seeded: Path, tmp_path: Path) -> No
                                            "Language Models are Few-Shot Learners"))
     report = check([tex, bib], settings=offline(seeded))
     assert report.exit_code == 1
-    assert [p.code for p in report.problems] == ["title_mismatch"]
+    assert [p.code for p in report.problems] == ["conflict"]
     assert report.problems[0].line == 7  # the @misc{radford... line
+    assert report.problems[0].message == (
+        'conflict: radford2021learning: eprint 2103.00020 is "Learning Transferable Visual Models From Natural '
+        'Language S\u2026", the entry says "Language Models are Few-Shot Learners"')
+
+
+def test_check_flags_a_title_sharing_a_long_prefix_with_arxivs(seeded: Path, tmp_path: Path) -> None:
+    """Kojima et al.'s title under GPT-3's eprint: 86.5 % alike, still another paper."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@misc{kojima2022large,\n  title = {Language Models are Zero-Shot Reasoners},\n"
+                   "  eprint = {2005.14165},\n  archivePrefix = {arXiv},\n}\n", encoding="utf-8")
+    report = check([bib], settings=offline(seeded))
+    assert report.exit_code == 1
+    [problem] = report.problems
+    assert (problem.code, problem.line) == ("conflict", 1)
+    assert problem.message == ('conflict: kojima2022large: eprint 2005.14165 is "Language Models are Few-Shot '
+                               'Learners", the entry says "Language Models are Zero-Shot Reasoners"')
 
 
 def test_check_dead_endpoint_is_exit_3(seeded: Path, tmp_path: Path) -> None:
@@ -148,7 +164,8 @@ def test_resolve_report_on_the_seeds_offline(seeded: Path) -> None:
     report = resolve([SEEDS], settings=offline(seeded))
     assert report.exit_code is ExitCode.OK and report.warnings == ()
     counts = report.counts
-    assert list(counts) == ["resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified"]
+    assert list(counts) == ["resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified",
+                            "conflict", "not_arxiv"]
     assert sum(counts.values()) == len(report.resolutions) == 42
     assert counts["ambiguous"] == counts["unverified"] == 0
     assert report.summary() == ", ".join(f"{status} {n}" for status, n in counts.items())

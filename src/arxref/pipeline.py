@@ -44,7 +44,8 @@ class Problem:
     """'error' (fails check / export) or 'warning'."""
     code: str
     """Stable machine-readable kind: unmatched, ambiguous, not_found, invalid, unverified,
-    undefined_citation, title_mismatch, unreadable."""
+    undefined_citation, conflict (a .bib entry's title or first author names another paper
+    than its id; before issue 21 ``check`` called a title disagreement title_mismatch), unreadable."""
     message: str
 
     def format_text(self) -> str:
@@ -83,6 +84,10 @@ class ExportReport:
     not_found: int = 0
     invalid: int = 0
     unverified: int = 0
+    conflicts: int = 0
+    """.bib entries whose title or first author names another paper than their id (kept as written)."""
+    kept: int = 0
+    """.bib entries that are not arXiv papers, written as the user wrote them (not a problem)."""
     problems: list[Problem] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
 
@@ -90,16 +95,21 @@ class ExportReport:
     def exit_code(self) -> ExitCode:
         if self.unverified:
             return ExitCode.UNVERIFIED
-        if self.unresolved or self.ambiguous or self.not_found or self.invalid:
+        if self.unresolved or self.ambiguous or self.not_found or self.invalid or self.conflicts:
             return ExitCode.PROBLEMS
         return ExitCode.OK
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{len(self.entries)} papers written ({self.from_cache} from cache, {self.fetched} fetched); "
             f"{self.unresolved} unresolved, {self.ambiguous} ambiguous, {self.not_found} not found, "
             f"{self.invalid} invalid, {self.unverified} could not be verified"
         )
+        if self.conflicts:
+            text += f", {self.conflicts} in conflict with their arXiv id"
+        if self.kept:
+            text += f"; {self.kept} {'entry' if self.kept == 1 else 'entries'} kept as written"
+        return text
 
 
 @dataclass
@@ -375,6 +385,9 @@ def _account(report: ExportReport, res: Resolution) -> None:
         report.unverified += 1
         report.problems.append(_problem(record, "error", "unverified",
                                         f"could not verify {arxiv_id or _snippet(record)!r}: {reason or 'arXiv unreachable'}"))
+    elif status == "conflict":
+        report.conflicts += 1
+        report.problems.append(_problem(record, "error", "conflict", f"conflict: {reason}"))
 
 
 def _check_formats(formats: Iterable[str]) -> list[str]:
@@ -412,11 +425,11 @@ def check(
 
     * every arXiv id (any form) exists (cache first, then the API);
     * every ``\\cite{key}`` in .tex is defined in the given or discovered .bib files;
-    * .bib entries with an ``eprint`` whose title disagrees with arXiv's are flagged;
+    * .bib entries whose title or first author names another paper than their id are
+      flagged as conflicts (:mod:`arxref.conflicts`);
     * invalid ids and ambiguous/unmatched id-less references are reported.
     """
     from .scan import find_bib_files
-    from .textnorm import clean_title, same_title
 
     settings = settings or Settings()
     report = CheckReport()
@@ -443,11 +456,6 @@ def check(
             if res.paper is None:
                 problems.append(_problem(record, "error", "unverified",
                                          f"could not verify arXiv:{res.arxiv_id} (arXiv unreachable)"))
-            elif record.kind == "bib" and record.title and not same_title(record.title, res.paper.title, typos=True):
-                problems.append(_problem(
-                    record, "error", "title_mismatch",
-                    f"entry '{record.key}' cites arXiv:{res.arxiv_id} but its title {clean_title(record.title)!r} "
-                    f"disagrees with arXiv's {res.paper.title!r} (wrong paper cited?)"))
             continue
         tmp = ExportReport()
         _account(tmp, res)
