@@ -35,6 +35,59 @@ def test_is_arxiv_archive(prefix: str, is_arxiv: bool) -> None:
     assert preprint.is_arxiv_archive(prefix) is is_arxiv
 
 
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"eprint": "2005.14165"}, True),
+    ({"archiveprefix": "arXiv", "eprint": "2005.14165"}, True),
+    ({"eprinttype": "arxiv"}, True),
+    ({"eprint": "10.5281/zenodo.1", "eprinttype": "zenodo"}, False),
+    ({"journal": "arXiv preprint arXiv:2005.14165"}, True),
+    ({"journal": "ArXiv"}, True),
+    ({"journal": "CoRR", "volume": "abs/2005.14165"}, True),
+    ({"howpublished": "arXiv e-prints"}, True),
+    ({"note": "arXiv:2005.14165"}, True),
+    ({"url": "https://arxiv.org/abs/2005.14165"}, True),
+    ({"doi": "10.48550/arXiv.2005.14165"}, True),
+    ({"journal": "Nature", "doi": "10.1038/nature14539"}, False),
+    ({"url": "https://html.spec.whatwg.org/"}, False),
+    ({}, False),
+])
+def test_looks_like_preprint(fields: dict[str, str], expected: bool) -> None:
+    assert preprint.looks_like_preprint(fields) is expected
+
+
+@pytest.mark.parametrize(("entry_type", "fields", "expected"), [
+    (kind, {}, True) for kind in ("book", "inbook", "incollection", "phdthesis", "mastersthesis", "manual",
+                                  "techreport", "patent", "thesis", "report")
+] + [
+    ("online", {"url": "https://html.spec.whatwg.org/"}, True),
+    ("webpage", {}, True),
+    ("online", {"url": "https://arxiv.org/abs/2005.14165"}, False),
+    ("article", {"journal": "Nature"}, False),
+    ("inproceedings", {}, False),
+    ("misc", {}, False),
+    (None, {}, False),
+])
+def test_never_arxiv(entry_type: str | None, fields: dict[str, str], expected: bool) -> None:
+    assert preprint.never_arxiv(entry_type, fields) is expected
+
+
+@pytest.mark.parametrize(("entry_type", "fields", "expected"), [
+    ("inproceedings", {"booktitle": "Advances in Neural Information Processing Systems"}, True),
+    ("inproceedings", {}, True),
+    ("incollection", {}, True),
+    ("article", {"journal": "Nature"}, True),
+    ("article", {"journal": "arXiv preprint arXiv:2005.14165"}, False),
+    ("article", {"journal": "CoRR"}, False),
+    ("article", {}, False),
+    ("misc", {"doi": "10.1038/nature14539"}, True),
+    ("misc", {"doi": "10.48550/arXiv.2005.14165"}, False),
+    ("misc", {"howpublished": "arXiv:2005.14165"}, False),
+    ("unpublished", {}, False),
+])
+def test_published_version(entry_type: str, fields: dict[str, str], expected: bool) -> None:
+    assert preprint.published_version(entry_type, fields) is expected
+
+
 def test_paper_properties_follow_the_rules(seed_papers: dict[str, Paper]) -> None:
     paper = seed_papers[CODEX]
     assert paper.datacite_doi == preprint.datacite_doi(CODEX) == "10.48550/arXiv.2107.03374"

@@ -229,3 +229,26 @@ class Entry:
         values["sources"] = sources
         values["bib_fields"] = {} if bib_fields is None else bib_fields
         values["changes"] = changes
+
+
+@dataclass(frozen=True)
+class KeptBib:
+    """What ``export`` writes as the user wrote it: every .bib it read, less the entries arxref rewrote.
+
+    Built by :func:`arxref.passthrough.kept_bib`; the writers put it before the arXiv entries
+    (:func:`arxref.formats.write_formats`): the .bib text itself (comments, ``@string``,
+    ``@preamble`` and the kept entries byte for byte), and the kept entries converted to
+    CSL-JSON and RIS as faithfully as their fields allow.
+    """
+
+    sources: tuple[str, ...] = ()
+    """The .bib files read, in input order (each once)."""
+    rewritten: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """File -> lines where an entry starts that arxref writes itself (an arXiv paper it resolved)."""
+    records: tuple[Record, ...] = ()
+    """The entries written as they are (not arXiv papers, conflicts, entries not found), in input order."""
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The citation keys the kept entries define (generated keys must not take them)."""
+        return frozenset(r.key for r in self.records if r.key)

@@ -154,8 +154,9 @@ class ResolveReport:
 
     @property
     def problems(self) -> list[Resolution]:
-        """The records that did not get their paper (reported with file:line)."""
-        return [res for res in self.resolutions if not res.settled]
+        """The records that did not get their paper (reported with file:line); a .bib entry that is
+        not an arXiv paper (``not_arxiv``: a book, a thesis) is none."""
+        return [res for res in self.resolutions if not res.settled and res.status != "not_arxiv"]
 
     @property
     def exit_code(self) -> ExitCode:
@@ -258,13 +259,15 @@ def export(
     """Scan, resolve, fetch, deduplicate and write ``out_dir/name.{bib,json,ris}``.
 
     Files are written atomically; records that could not be resolved are left
-    out and reported (file:line) in the returned report. ``results`` are papers the
+    out and reported (file:line) in the returned report, except .bib entries: those
+    arxref does not rewrite are written as the user wrote them (:mod:`arxref.passthrough`). ``results`` are papers the
     caller already holds (arxiv.py ``Result`` objects, e.g. search results, or
     Papers): written as they are beside what ``paths`` resolve to, and ``paths`` may
     then be empty.
     """
     from .dedup import build_entries
     from .formats import WriteOptions, write_formats
+    from .passthrough import kept_bib
     from .results import paper_of
 
     formats = _check_formats(formats)
@@ -278,8 +281,10 @@ def export(
     settings = settings or Settings()
     report = ExportReport()
     started = datetime.now(timezone.utc)
-    pairs = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else []
-    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year)
+    pairs, bib = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else ([], [])
+    kept = kept_bib(bib)
+    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year,
+                            existing_keys=kept.keys if kept is not None else ())
     report.entries = entries
     for entry in entries:
         if not entry.sources:
@@ -296,8 +301,8 @@ def export(
     targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
     if progress is not None:  # writing a big bibliography takes seconds: say so
         progress("write", 0, len(targets))
-    write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options),
-                          binary=True)
+    write_atomically_many(
+        targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options, kept=kept), binary=True)
     if progress is not None:
         progress("write", len(targets), len(targets))
     report.files.extend(targets)
@@ -305,8 +310,12 @@ def export(
 
 
 def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, report: ExportReport,
-                   min_score: float | None, progress: Progress | None) -> list[tuple[Record, Paper]]:
+                   min_score: float | None, progress: Progress | None
+                   ) -> tuple[list[tuple[Record, Paper]], list[tuple[Record, bool]]]:
     """Scan the inputs and resolve their records; each outcome is counted into ``report``.
+
+    Returns the (record, paper) pairs to write, and every .bib record in input order
+    with whether it is one of them (the rest are written as the user wrote them).
 
     A bare id resolved once counts for each of its mentions, and its problem (if any) is
     reported at each kept place, all in input order, as if every mention were resolved.
@@ -316,16 +325,20 @@ def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, 
     resolutions = _resolve(papers.records, settings, min_score, progress)
     placed: list[tuple[int, Problem]] = []
     pairs: list[tuple[Record, Paper]] = []
+    bib: list[tuple[Record, bool]] = []
     for index, res in enumerate(resolutions):
         _account_at(report, res, papers.orders[index], placed)
         repeats = papers.repeats.get(index)
         if repeats is not None:
             _account_repeats(report, res, repeats, placed)
-        if res.paper is not None and res.status in ("resolved", "given"):
-            pairs.append((res.record, res.paper))
+        written = res.paper is not None and res.status in ("resolved", "given")
+        if written:
+            pairs.append((res.record, res.paper))  # type: ignore[arg-type]
+        if res.record.kind == "bib":
+            bib.append((res.record, written))
     placed.sort(key=lambda item: item[0])
     report.problems.extend(problem for _, problem in placed)
-    return pairs
+    return pairs, bib
 
 
 def _account_at(report: ExportReport, res: Resolution, order: int, placed: list[tuple[int, Problem]]) -> None:
@@ -356,6 +369,9 @@ def _account(report: ExportReport, res: Resolution) -> None:
     """Count one resolution into the report and record a problem for anything not usable."""
     status = res.status
     record = res.record
+    if _kept_as_written(res):
+        report.kept += 1
+        return
     if status in ("resolved", "given"):
         if status == "resolved":
             report.resolved += 1
@@ -388,6 +404,21 @@ def _account(report: ExportReport, res: Resolution) -> None:
     elif status == "conflict":
         report.conflicts += 1
         report.problems.append(_problem(record, "error", "conflict", f"conflict: {reason}"))
+
+
+def _kept_as_written(res: Resolution) -> bool:
+    """A .bib entry that is not an arXiv paper and was not found on arXiv: written as the user
+    wrote it, and no problem (only an entry that looks like a preprint must be found)."""
+    record = res.record
+    if record.kind != "bib" or record.arxiv_id:
+        return False
+    if res.status == "not_arxiv":
+        return True
+    if res.status not in ("unmatched", "ambiguous", "unverified"):
+        return False
+    from .preprint import looks_like_preprint
+
+    return not looks_like_preprint(record.fields)
 
 
 def _check_formats(formats: Iterable[str]) -> list[str]:
@@ -471,8 +502,9 @@ def _needs_check(record: Record) -> bool:
     if record.kind in ("abstract", "listing", "search_page"):
         return True
     if record.kind == "bib":
-        fields = {k.lower(): v.lower() for k, v in record.fields.items()}
-        return "arxiv" in fields.get("archiveprefix", "") + fields.get("eprinttype", "") + fields.get("journal", "")
+        from .preprint import looks_like_preprint
+
+        return looks_like_preprint(record.fields)
     return False
 
 

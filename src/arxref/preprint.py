@@ -1,7 +1,9 @@
 """How an arXiv preprint is cited: its DOI, URL, repository and identifier lines.
 
 One home for these rules because four writers need them (BibTeX, CSL-JSON, RIS and
-the pybtex output plugins) and :class:`~arxref.model.Paper` exposes two of them; the
+the pybtex output plugins) and :class:`~arxref.model.Paper` exposes two of them; so are
+the rules that read a user's .bib entry as a preprint, a published work or neither
+(:func:`looks_like_preprint`, :func:`published_version`, :func:`never_arxiv`); the
 plugins know only an eprint string, so every rule works from a bare arXiv id
 (``2107.03374``, ``hep-th/9901001``). The hot writer paths put the prefixes below
 straight into their f-strings (a global lookup, no call per entry); everything else
@@ -9,6 +11,9 @@ calls the functions.
 """
 
 from __future__ import annotations
+
+import re
+from typing import Mapping
 
 #: Publisher (CSL-JSON), ``PB`` (RIS) and ``archivePrefix`` (BibTeX): Zotero's "Repository".
 REPOSITORY = "arXiv"
@@ -55,3 +60,76 @@ def note_lines(arxiv_id: str, category: str | None) -> list[str]:
 def is_arxiv_archive(prefix: str) -> bool:
     """True when a .bib ``eprinttype``/``archivePrefix`` value names arXiv (any case)."""
     return prefix.strip().lower() == EPRINT_TYPE
+
+
+# --------------------------------------------------------------------------- .bib entries: preprint or not
+
+#: .bib entry types arXiv never holds (BibTeX's and biblatex's): such an entry without an
+#: arXiv id is not searched on arXiv, and is written as the user wrote it.
+NEVER_ARXIV_TYPES = frozenset(
+    """book mvbook bookinbook inbook incollection collection mvcollection proceedings mvproceedings
+    phdthesis mastersthesis thesis manual techreport report patent periodical booklet""".split()
+)
+#: Web page types: never arXiv papers unless their url is arXiv's.
+WEB_TYPES = frozenset("online webpage www electronic software dataset".split())
+#: Types that name a formally published work: with arXiv's id added they stay what they are.
+PUBLISHED_TYPES = NEVER_ARXIV_TYPES | {"inproceedings", "conference"}
+#: Field values that say "arXiv" (``arXiv preprint arXiv:...``, ``ArXiv``, DBLP's ``CoRR``).
+_ARXIV_VENUE_RE = re.compile(r"\barxiv|^\s*corr\s*$", re.IGNORECASE)
+_ARXIV_URL_RE = re.compile(r"arxiv\.org/", re.IGNORECASE)
+_ARXIV_DOI_RE = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/)?10\.48550/arxiv\.", re.IGNORECASE)
+_VENUE_FIELDS = ("journal", "journaltitle", "howpublished", "note", "publisher", "booktitle")
+
+
+def is_arxiv_venue(value: str) -> bool:
+    """True when a journal/howpublished/note... value names arXiv rather than a venue."""
+    return _ARXIV_VENUE_RE.search(value) is not None
+
+
+def is_arxiv_doi(value: str) -> bool:
+    """True for arXiv's own DataCite DOI (``10.48550/arXiv.<id>``, bare or as a doi.org URL)."""
+    return _ARXIV_DOI_RE.match(value) is not None
+
+
+def looks_like_preprint(fields: Mapping[str, str]) -> bool:
+    """A .bib entry that says it is an arXiv preprint (an ``eprint``, ``archivePrefix = arXiv``, an
+    arXiv journal/howpublished/note, an arxiv.org url, arXiv's DOI): one arXiv must find.
+
+    ``fields`` are the entry's fields by lower-case name. An entry that does not look like
+    one (a journal paper, a web page) and is not found on arXiv is kept as written.
+    """
+    prefix = fields.get("archiveprefix") or fields.get("eprinttype") or ""
+    if prefix.strip():
+        return is_arxiv_archive(prefix)
+    if fields.get("eprint", "").strip():
+        return True
+    if any(is_arxiv_venue(fields.get(name, "")) for name in _VENUE_FIELDS):
+        return True
+    return _ARXIV_URL_RE.search(fields.get("url", "")) is not None or is_arxiv_doi(fields.get("doi", ""))
+
+
+def never_arxiv(entry_type: str | None, fields: Mapping[str, str]) -> bool:
+    """An entry type arXiv never holds: a book, a thesis, a report..., or a web page whose url is not arXiv's."""
+    kind = (entry_type or "").lower()
+    if kind in NEVER_ARXIV_TYPES:
+        return True
+    return kind in WEB_TYPES and _ARXIV_URL_RE.search(fields.get("url", "")) is None
+
+
+def published_version(entry_type: str | None, fields: Mapping[str, str]) -> bool:
+    """A user's .bib entry that cites the published version, not the preprint.
+
+    Its type is a publication's (``@inproceedings``, ``@incollection``, ``@book``...), or it
+    names a venue that is not arXiv (a journal, a booktitle) or a DOI that is not arXiv's.
+    Such an entry keeps its type, venue and DOI; arXiv's eprint may be added to it,
+    arXiv's DOI never.
+    """
+    kind = (entry_type or "").lower()
+    if kind in PUBLISHED_TYPES:
+        return True
+    for name in ("journal", "journaltitle", "booktitle"):
+        value = fields.get(name, "").strip()
+        if value and not is_arxiv_venue(value):
+            return True
+    doi = fields.get("doi", "").strip()
+    return bool(doi) and not is_arxiv_doi(doi)

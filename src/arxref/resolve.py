@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from . import textnorm
 from .config import RESOLVE_MIN, Settings
 from .model import Paper, Record
+from .preprint import never_arxiv
 from .scoring import MARGIN, Decision, Query, decide, rank, score_paper, score_title, surname
 from .search import CLAUSE_KEY_PREFIX, Pending, Searcher, clauses_for
 
@@ -193,6 +194,9 @@ def _sort_out(records: list[Record], results: list[Resolution | None]) -> tuple[
             with_id.append(index)
         elif _has_invalid_id(record):
             results[index] = Resolution(record, "invalid", reason="; ".join(_invalid_problems(record)))
+        elif record.kind == "bib" and never_arxiv(record.entry_type, record.fields):
+            results[index] = Resolution(record, "not_arxiv",
+                                        reason=f"a @{record.entry_type} entry is not an arXiv paper: not searched")
         else:
             query = Query.of(record)
             if query.empty:

@@ -88,3 +88,18 @@ class BibItem:
 def _parts(year: int, month: int | None = None, day: int | None = None) -> list[int]:
     """A date's parts as CSL writes them: a day only with a month."""
     return [year] + ([month] if month else []) + ([day] if month and day else [])
+
+
+def item_from_fields(key: str, entry_type: str, fields: Mapping[str, str]) -> BibItem:
+    """A user's .bib entry (raw TeX values by lower-case name, as the scanner reads them) as a
+    BibItem: names split by pybtex as bibtex would, values TeX-decoded (what the pybtex
+    output plugins do for any BibTeX database)."""
+    from pybtex.bibtex.utils import split_name_list  # type: ignore[import-untyped]
+    from pybtex.database import Entry as PybtexEntry, Person  # type: ignore[import-untyped]
+
+    from ..pybtex_plugins import entry_to_item
+
+    persons = {role: [Person(name) for name in split_name_list(fields[role])]
+               for role in ("author", "editor") if fields.get(role, "").strip()}
+    rest = {name: value for name, value in fields.items() if name not in persons}
+    return entry_to_item(key, PybtexEntry(entry_type, fields=rest, persons=persons))
