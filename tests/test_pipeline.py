@@ -50,7 +50,7 @@ def test_export_seeds_offline_writes_25_unique_entries(seeded: Path, tmp_path: P
     library = bibtexparser.parse_string((out / "references.bib").read_text(encoding="utf-8"))
     assert len(library.entries) == 25
     assert not library.failed_blocks
-    eprints = {e.fields_dict["eprint"].value for e in library.entries}
+    eprints = {e.fields_dict["howpublished"].value.split()[0].removeprefix("arXiv:") for e in library.entries}
     assert eprints == set(seed_papers)
 
     items = json.loads((out / "references.json").read_text(encoding="utf-8"))
@@ -164,6 +164,38 @@ def test_export_reports_a_conflict_and_keeps_the_entry_as_written(seeded: Path, 
     written = OWN_REFS[OWN_REFS.index("@article{brown"):OWN_REFS.index("@online")]
     assert written in text and "Evaluating CLIP" not in text and "Agarwal" not in text
     assert "in conflict with their arXiv id" in report.summary()
+
+
+def test_export_keeps_a_published_entry_published(seed_papers: dict[str, object], seeded: Path,
+                                                  tmp_path: Path) -> None:
+    """GPT-3 cited at NeurIPS 2020: type, venue, year and pages stay; arXiv's eprint is added, its DOI never."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@inproceedings{brown2020language,\n  title = {Language Models are Few-Shot Learners},\n"
+                   "  author = {Brown, Tom and Mann, Benjamin and others},\n"
+                   "  booktitle = {Advances in Neural Information Processing Systems},\n  volume = {33},\n"
+                   "  pages = {1877--1901},\n  year = {2020},\n  url = {https://arxiv.org/abs/2005.14165},\n}\n",
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    for flavor, eprint_lines in (("bibtex", "  eprint = {2005.14165},\n  archivePrefix = {arXiv},\n"
+                                            "  primaryClass = {cs.CL},\n"),
+                                 ("biblatex", "  eprint = {2005.14165},\n  eprinttype = {arxiv},\n"
+                                              "  eprintclass = {cs.CL},\n")):
+        report = export([bib], out, settings=offline(seeded), bib_flavor=flavor)
+        assert report.exit_code == 0 and report.bib_flavor == flavor
+        assert report.changes == ["brown2020language: added eprint 2005.14165 (the published version is kept as written)"]
+        text = (out / "references.bib").read_text(encoding="utf-8")
+        assert text == ("@inproceedings{brown2020language,\n  title = {Language Models are Few-Shot Learners},\n"
+                        "  author = {Brown, Tom and Mann, Benjamin and others},\n"
+                        "  booktitle = {Advances in Neural Information Processing Systems},\n  volume = {33},\n"
+                        "  pages = {1877--1901},\n  year = {2020},\n  url = {https://arxiv.org/abs/2005.14165},\n"
+                        + eprint_lines + "}\n\n")
+    [item] = json.loads((out / "references.json").read_text(encoding="utf-8"))
+    assert item["type"] == "paper-conference"
+    assert item["container-title"] == "Advances in Neural Information Processing Systems"
+    assert item["page"] == "1877--1901" and item["issued"] == {"date-parts": [[2020]]}
+    assert "DOI" not in item and "arXiv: 2005.14165" in item["note"]
+    ris = (out / "references.ris").read_bytes().decode()
+    assert "TY  - CPAPER\r\n" in ris and "10.48550" not in ris and "M1  - arXiv: 2005.14165\r\n" in ris
 
 
 def test_export_unknown_id_offline_is_unverified_exit_3(seeded: Path, tmp_path: Path) -> None:

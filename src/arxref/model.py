@@ -219,9 +219,15 @@ class Entry:
     """Fields of an existing .bib entry that arXiv does not provide (kept on output)."""
     changes: tuple[str, ...] = ()
     """What was corrected from arXiv metadata in an existing .bib entry."""
+    bib_type: str | None = None
+    """The type of the user's .bib entry when it cites the published version (``inproceedings``,
+    ``article`` in a journal...; :func:`arxref.preprint.published_version`): the entry is then
+    written as the user wrote it (``bib_fields`` holds all its fields, in order) with arXiv's
+    eprint added, never arXiv's DOI, title or authors."""
 
     def __init__(self, key: str, paper: Paper, sources: tuple[Record, ...] = (),
-                 bib_fields: dict[str, str] | None = None, changes: tuple[str, ...] = ()) -> None:
+                 bib_fields: dict[str, str] | None = None, changes: tuple[str, ...] = (),
+                 bib_type: str | None = None) -> None:
         """By hand, as :class:`Record`'s (``bib_fields`` left out is a fresh dict): one Entry per paper."""
         values = self.__dict__
         values["key"] = key
@@ -229,6 +235,7 @@ class Entry:
         values["sources"] = sources
         values["bib_fields"] = {} if bib_fields is None else bib_fields
         values["changes"] = changes
+        values["bib_type"] = bib_type
 
 
 @dataclass(frozen=True)

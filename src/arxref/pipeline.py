@@ -88,6 +88,8 @@ class ExportReport:
     """.bib entries whose title or first author names another paper than their id (kept as written)."""
     kept: int = 0
     """.bib entries that are not arXiv papers, written as the user wrote them (not a problem)."""
+    bib_flavor: str = "bibtex"
+    """The .bib flavor written: given, or what the .tex inputs load (see :func:`export`)."""
     problems: list[Problem] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
 
@@ -255,6 +257,7 @@ def export(
     rekey: bool = False,
     progress: Progress | None = None,
     results: Iterable[PaperLike] = (),
+    bib_flavor: str | None = None,
 ) -> ExportReport:
     """Scan, resolve, fetch, deduplicate and write ``out_dir/name.{bib,json,ris}``.
 
@@ -263,7 +266,9 @@ def export(
     arxref does not rewrite are written as the user wrote them (:mod:`arxref.passthrough`). ``results`` are papers the
     caller already holds (arxiv.py ``Result`` objects, e.g. search results, or
     Papers): written as they are beside what ``paths`` resolve to, and ``paths`` may
-    then be empty.
+    then be empty. ``bib_flavor`` (``bibtex``/``biblatex``) chooses the fields that name
+    a preprint in the .bib (:func:`arxref.preprint.bib_preprint_fields`); by default, what
+    the first .tex among ``paths`` loads, else ``bibtex``.
     """
     from .dedup import build_entries
     from .formats import WriteOptions, write_formats
@@ -272,6 +277,7 @@ def export(
 
     formats = _check_formats(formats)
     _check_stem(name)
+    flavor = _bib_flavor(bib_flavor, paths)
     given = [paper_of(item) for item in results]
     out = Path(out_dir)
     try:
@@ -279,7 +285,7 @@ def export(
     except OSError as exc:
         raise UsageError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
     settings = settings or Settings()
-    report = ExportReport()
+    report = ExportReport(bib_flavor=flavor)
     started = datetime.now(timezone.utc)
     pairs, bib = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else ([], [])
     kept = kept_bib(bib)
@@ -297,7 +303,8 @@ def export(
         else:
             report.from_cache += 1
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
-    options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors)
+    options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors,
+                           bib_flavor=flavor)
     targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
     if progress is not None:  # writing a big bibliography takes seconds: say so
         progress("write", 0, len(targets))
@@ -434,6 +441,19 @@ def _check_formats(formats: Iterable[str]) -> list[str]:
     if not chosen:
         raise UsageError("no output format chosen; use --formats bib,json,ris")
     return chosen
+
+
+def _bib_flavor(given: str | None, paths: Sequence[str | os.PathLike[str]]) -> str:
+    """The .bib flavor: ``given`` (checked), else what the .tex inputs load, else ``bibtex``."""
+    from .preprint import BIB_FLAVORS
+
+    if given is not None:
+        if given not in BIB_FLAVORS:
+            raise UsageError(f"unknown bib flavor {given!r}; choose from {', '.join(BIB_FLAVORS)}")
+        return given
+    from .scan import document_bib_flavor
+
+    return document_bib_flavor(paths) or "bibtex"
 
 
 def _check_stem(name: str) -> None:

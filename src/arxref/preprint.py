@@ -119,17 +119,73 @@ def never_arxiv(entry_type: str | None, fields: Mapping[str, str]) -> bool:
 def published_version(entry_type: str | None, fields: Mapping[str, str]) -> bool:
     """A user's .bib entry that cites the published version, not the preprint.
 
-    Its type is a publication's (``@inproceedings``, ``@incollection``, ``@book``...), or it
-    names a venue that is not arXiv (a journal, a booktitle) or a DOI that is not arXiv's.
+    Its type is a publication's (``@inproceedings``, ``@incollection``, ``@book``...), or, when
+    no venue field names arXiv, it names a venue (a journal, a booktitle) or a DOI that is not arXiv's.
     Such an entry keeps its type, venue and DOI; arXiv's eprint may be added to it,
     arXiv's DOI never.
     """
     kind = (entry_type or "").lower()
     if kind in PUBLISHED_TYPES:
         return True
-    for name in ("journal", "journaltitle", "booktitle"):
-        value = fields.get(name, "").strip()
-        if value and not is_arxiv_venue(value):
-            return True
+    venues = [fields.get(name, "").strip() for name in ("journal", "journaltitle", "booktitle", "howpublished")]
+    if any(is_arxiv_venue(venue) for venue in venues if venue):
+        return False  # it says it is the arXiv preprint (DBLP's CoRR entries carry other DOIs too)
+    if any(venues[:3]):
+        return True
     doi = fields.get("doi", "").strip()
     return bool(doi) and not is_arxiv_doi(doi)
+
+
+# --------------------------------------------------------------------------- .bib fields by flavor
+
+#: How a .bib names a preprint (``export --bib-flavor``): for bibtex styles or for biblatex.
+BIB_FLAVORS = ("bibtex", "biblatex")
+#: ``arXiv:<id> [<class>]``: arXiv's own way to cite a preprint, and what the biblatex styles print.
+CITATION_PREFIX = "arXiv:"
+_CITATION_RE = re.compile(r"^\s*arXiv:\s*(?P<id>[A-Za-z0-9.\-]+(?:/[0-9]+)?(?:v[0-9]+)?)\s*(?:\[(?P<cls>[^\]]*)\])?\s*$")
+
+
+def citation(arxiv_id: str, category: str | None) -> str:
+    """``arXiv:2005.14165 [cs.CL]`` (the class left out when unknown)."""
+    return f"{CITATION_PREFIX}{arxiv_id} [{category}]" if category else CITATION_PREFIX + arxiv_id
+
+
+def parse_citation(text: str) -> tuple[str, str] | None:
+    """(id, class) of a value that is exactly :func:`citation`'s form (class '' when absent), else None."""
+    match = _CITATION_RE.match(text)
+    return (match.group("id"), match.group("cls") or "") if match else None
+
+
+def bib_preprint_fields(arxiv_id: str, category: str | None, flavor: str) -> list[tuple[str, str]]:
+    """The fields that name a preprint in a .bib of ``flavor``, so that every standard style
+    prints its arXiv id once (never also a DOI or URL that repeats it).
+
+    * ``bibtex``: ``howpublished = {arXiv:<id> [<class>]}``, which plain, unsrt, alpha, the
+      natbib styles, IEEEtran and ACM-Reference-Format all print for ``@misc``. No
+      ``eprint``: ACM-Reference-Format prints it too (twice, then), and the others ignore it;
+      no ``url``/``doi``: natbib, IEEEtran and ACM print them, and both hold the id.
+    * ``biblatex``: ``eprint``/``eprinttype``/``eprintclass``, which biblatex's styles print as
+      ``arXiv: <id> [<class>]`` (linked to arxiv.org with hyperref); no ``doi``/``url``, which
+      they would print as well.
+    """
+    if flavor == "biblatex":
+        return bib_eprint_fields(arxiv_id, category, flavor)
+    return [("howpublished", citation(arxiv_id, category))]
+
+
+def bib_eprint_fields(arxiv_id: str, category: str | None, flavor: str) -> list[tuple[str, str]]:
+    """The fields that add arXiv's id to a published version's entry (a journal article, a
+    conference paper): arXiv's recommended ``eprint``/``archivePrefix``/``primaryClass``, or
+    biblatex's ``eprint``/``eprinttype``/``eprintclass``. Never arXiv's DOI: it names the preprint."""
+    if flavor == "biblatex":
+        fields = [("eprint", arxiv_id), ("eprinttype", EPRINT_TYPE)]
+        return fields + [("eprintclass", category)] if category else fields
+    fields = [("eprint", arxiv_id), ("archivePrefix", REPOSITORY)]
+    return fields + [("primaryClass", category)] if category else fields
+
+
+def check_flavor(flavor: str) -> str:
+    """``flavor`` when it is one of :data:`BIB_FLAVORS`, else ValueError."""
+    if flavor not in BIB_FLAVORS:
+        raise ValueError(f"bib flavor must be one of {', '.join(BIB_FLAVORS)}, not {flavor!r}")
+    return flavor

@@ -26,19 +26,30 @@ from .progress import ProgressPrinter
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None,
               help="Lowest similarity score that resolves an id-less record.")
 @click.option("--rekey", is_flag=True, help="Regenerate citation keys even for existing .bib entries.")
+@click.option("--bib-flavor", type=click.Choice(["bibtex", "biblatex"]), default=None,
+              help="Fields that name a preprint in the .bib, so every style prints its arXiv id once: "
+                   "bibtex (howpublished = {arXiv:ID [class]}, for plain, natbib, IEEEtran, ACM...) or biblatex "
+                   "(eprint, eprinttype, eprintclass). Default: biblatex if a .tex among PATHS loads it, else bibtex.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-problem lines; summary only.")
 @network_options
 @handle_errors
 def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: str, prefer_published: bool,
-           ascii_: bool, max_authors: int | None, min_score: float | None, rekey: bool, quiet: bool,
-           **network: Any) -> None:
+           ascii_: bool, max_authors: int | None, min_score: float | None, rekey: bool, bib_flavor: str | None,
+           quiet: bool, **network: Any) -> None:
     """Scan PATHS, resolve and fetch every paper, write DIR/STEM.{bib,json,ris}.
 
+    Entries of input .bib files that are not arXiv papers (books, journal papers,
+    web pages) are written as they are, with the files' comments and @strings; an
+    entry whose title or first author names another paper than its arXiv id is
+    reported as a conflict and also written as it is; an entry for a published
+    version keeps its type and venue (arXiv's eprint is added).
+
     Exit status: 0 all went well; 1 some records could not be resolved (the files
-    hold every paper that did), or no input file could be read (nothing is
-    written then); 2 usage error; 3 arXiv could not be reached, so some papers
-    could not be verified (3 wins over 1: the files are incomplete); 4 the cache
-    file is unusable; 143 terminated (SIGTERM; no partial file is left).
+    hold every paper that did), a .bib entry conflicts with its arXiv id, or no
+    input file could be read (nothing is written then); 2 usage error; 3 arXiv
+    could not be reached, so some papers could not be verified (3 wins over 1: the
+    files are incomplete); 4 the cache file is unusable; 143 terminated (SIGTERM;
+    no partial file is left).
 
     \b
     Example:
@@ -53,7 +64,7 @@ def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: 
         report = run_export(
             list(paths), out_dir, name=name, formats=formats.split(","), settings=settings, year=year,
             prefer_published=prefer_published, ascii=ascii_, max_authors=max_authors, min_score=min_score,
-            rekey=rekey, progress=progress,
+            rekey=rekey, progress=progress, bib_flavor=bib_flavor,
         )
     finally:
         if progress is not None:

@@ -42,8 +42,14 @@ class WriteOptions:
     """BibTeX only: LaTeX escapes for accented Latin letters instead of UTF-8."""
     max_authors: int | None = None
     """Keep this many authors; BibTeX adds ``and others``, CSL-JSON and RIS just stop."""
+    bib_flavor: str = "bibtex"
+    """BibTeX only: ``bibtex`` (bibtex styles: plain, natbib's, IEEEtran, ACM...) or ``biblatex``: which
+    fields name a preprint so that its arXiv id is printed once (:func:`arxref.preprint.bib_preprint_fields`)."""
 
     def __post_init__(self) -> None:
+        from ..preprint import check_flavor
+
+        check_flavor(self.bib_flavor)
         if self.year not in ("first", "latest"):
             raise ValueError(f"year must be 'first' or 'latest', not {self.year!r}")
         if self.max_authors is not None and self.max_authors < 1:
@@ -55,7 +61,7 @@ DEFAULT_OPTIONS = WriteOptions()
 
 def write_bibtex(entries: Iterable[Entry] | Iterable[PaperLike], stream: TextIO,
                  options: WriteOptions | None = None) -> None:
-    """Write entries as BibTeX/biblatex (``@misc`` preprints with eprint fields)."""
+    """Write entries as BibTeX or biblatex (``options.bib_flavor``; ``@misc`` preprints)."""
     write_formats(entries, {"bib": stream}, options)
 
 
