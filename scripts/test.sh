@@ -20,4 +20,4 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 python3 -m pip install -q -e '.[test]'
 python3 -m mypy
-python3 -m pytest -q "$@"
+python3 -m pytest -q -rs "$@"

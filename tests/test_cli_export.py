@@ -82,3 +82,35 @@ def test_cli_export_reports_a_conflict_with_exit_1(seeded: Path, tmp_path: Path)
                            env=dict(os.environ, ARXREF_CACHE=str(seeded), ARXREF_OFFLINE="1"))
     assert check.returncode == 1
     assert 'error: conflict: brown2020language: journal 2108.02818 is "Evaluating CLIP' in check.stdout
+
+
+def test_bib_abstracts_option_reaches_the_bib_only(seeded: Path, tmp_path: Path) -> None:
+    plain = run_cli("export", str(SEEDS), "-o", str(tmp_path / "plain"), "-q", env_cache=seeded)
+    rich = run_cli("export", str(SEEDS), "-o", str(tmp_path / "rich"), "-q", "--bib-abstracts", env_cache=seeded)
+    assert plain.returncode == rich.returncode == 0, rich.stderr
+    assert "abstract =" not in (tmp_path / "plain" / "references.bib").read_text(encoding="utf-8")
+    assert (tmp_path / "rich" / "references.bib").read_text(encoding="utf-8").count("  abstract = {") == 25
+    for name in ("references.json", "references.ris"):
+        assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "rich" / name).read_bytes()
+
+
+def test_export_to_stdout_writes_one_format(seeded: Path, tmp_path: Path) -> None:
+    """`-o -` writes the one format chosen to stdout, byte for byte what the file would hold."""
+    files = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), env_cache=seeded)
+    assert files.returncode == 0, files.stderr
+    for fmt, suffix in (("bib", "bib"), ("json", "json"), ("ris", "ris")):
+        env = dict(os.environ, ARXREF_CACHE=str(seeded), ARXREF_OFFLINE="1")
+        piped = subprocess.run([sys.executable, "-m", "arxref", "export", str(SEEDS), "-o", "-", "--formats", fmt],
+                               capture_output=True, env=env)
+        assert piped.returncode == 0, piped.stderr
+        assert piped.stdout == (tmp_path / "out" / f"references.{suffix}").read_bytes()
+        assert b"25 papers written" in piped.stderr and b"wrote" not in piped.stderr
+    assert not (tmp_path / "-").exists() and not Path("-").exists()
+
+
+def test_export_to_stdout_takes_exactly_one_format(seeded: Path, tmp_path: Path) -> None:
+    for formats in (("--formats", "bib,json"), ()):
+        run = run_cli("export", str(SEEDS), "-o", "-", *formats, env_cache=seeded)
+        assert run.returncode == 2 and run.stdout == ""
+        [line] = run.stderr.splitlines()
+        assert line.startswith("arxref: error: -o - writes one format to stdout") and "--formats" in line

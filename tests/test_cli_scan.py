@@ -74,3 +74,15 @@ def test_cli_text_table_aligns_under_any_path_length(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert len(str(copy)) > 80 and len(lines) == 20
     assert len({line.index(" listing ") for line in lines}) == 1
+
+
+def test_cli_jsonl_citation_of_an_id_carries_key_and_id(tmp_path: Path) -> None:
+    """A \\cite key that is an id: role citation, the key as written, the canonical id and version."""
+    tex = tmp_path / "paper.tex"
+    tex.write_text("\\citep{arXiv:2108.02818v2, nokey}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["scan", str(tex), "--format", "jsonl"])
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["role"], r["key"], r["arxiv_id"], r["version"], r["column"]) for r in rows] == [
+        ("citation", "arXiv:2108.02818v2", "2108.02818", 2, 8), ("citation", "nokey", None, None, 28)]
+    text = CliRunner().invoke(cli, ["scan", str(tex)]).stdout
+    assert "2108.02818v2  \\cite{arXiv:2108.02818v2}" in text

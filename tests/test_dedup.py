@@ -229,3 +229,62 @@ def test_a_journal_article_with_its_own_doi_stays_an_article(seed_papers: dict[s
     assert entry.bib_type == "article"
     assert entry.bib_fields == {"title": fields["title"], "journal": "Synthetic Journal",
                                 "doi": "10.1000/synthetic.2017"}
+
+
+def cite(key: str, arxiv_id: str, *, source: str = "paper.tex", line: int = 1, kind: str = "tex") -> Record:
+    """A citation whose key is written as an arXiv id (what the scanners give for \\cite{2108.02818})."""
+    return Record(source=source, line=line, kind=kind, arxiv_id=arxiv_id, key=key, role="citation")
+
+
+AGARWAL = "2108.02818"
+
+
+def test_a_paper_cited_by_its_id_is_keyed_as_cited(seed_papers: dict[str, Paper]) -> None:
+    """The key is the one the document cites, exactly as written; others keep generated keys."""
+    clip, codex = seed_papers[AGARWAL], seed_papers[CODEX]
+    entries = build_entries([(cite("arXiv:2108.02818", AGARWAL, line=3), clip), (rec(CODEX), codex),
+                             (rec(AGARWAL, line=9), clip)])
+    assert [e.key for e in entries] == ["arXiv:2108.02818", "chen2021evaluating"]
+    assert "ids" not in entries[0].bib_fields and len(entries[0].sources) == 2
+
+
+def test_two_cited_keys_of_one_paper_ids_or_entries(seed_papers: dict[str, Paper]) -> None:
+    """biblatex: one entry, the other key in ``ids``; bibtex/pandoc: one entry per key."""
+    clip = seed_papers[AGARWAL]
+    pairs = [(cite("2108.02818", AGARWAL, line=2), clip), (cite("arxiv:2108.02818", AGARWAL, line=3), clip),
+             (cite("2108.02818", AGARWAL, line=4), clip), (cite("doi:10.48550/arXiv.2108.02818", AGARWAL, line=5), clip)]
+    (one,) = build_entries(pairs)
+    assert one.key == "2108.02818"  # the first cited
+    assert one.bib_fields == {"ids": "arxiv:2108.02818, doi:10.48550/arXiv.2108.02818"}
+    several = build_entries(pairs, cite_aliases="entries")
+    assert [e.key for e in several] == ["2108.02818", "arxiv:2108.02818", "doi:10.48550/arXiv.2108.02818"]
+    assert all(e.paper is clip and "ids" not in e.bib_fields for e in several)
+    assert [r.line for r in several[1].sources] == [3]
+    with pytest.raises(ValueError):
+        build_entries(pairs, cite_aliases="both")
+
+
+def test_keys_defined_in_the_users_bib_are_never_rewritten(seed_papers: dict[str, Paper]) -> None:
+    """A .bib entry keeps its key; the cited id key becomes an alias (or its own entry); a cited key the
+    user defines (here by hand, for another paper) is theirs and is not written."""
+    clip, codex = seed_papers[AGARWAL], seed_papers[CODEX]
+    mine = bib("agarwal2021", {"title": clip.title, "eprint": AGARWAL, "note": "my note"}, line=7)
+    pairs = [(mine, clip), (cite("2108.02818", AGARWAL), clip)]
+    (entry,) = build_entries(pairs)
+    assert entry.key == "agarwal2021" and entry.bib_fields["ids"] == "2108.02818"
+    assert entry.bib_fields["note"] == "my note"
+    assert [e.key for e in build_entries(pairs, cite_aliases="entries")] == ["2108.02818", "agarwal2021"]
+    # the user's own entry keyed "2107.03374" names another paper: \cite{2107.03374} is that entry
+    theirs = bib("2107.03374", {"title": clip.title, "eprint": AGARWAL})
+    entries = build_entries([(theirs, clip), (cite("2107.03374", CODEX), codex)])
+    assert [e.key for e in entries] == ["2107.03374", "chen2021evaluating"]
+    assert entries[0].paper is clip
+    assert [e.key for e in build_entries([(cite("2108.02818", AGARWAL), clip)], existing_keys={"2108.02818"})] \
+        == ["agarwal2021evaluating"]
+
+
+def test_generated_keys_stay_for_sources_without_a_cite_key(seed_papers: dict[str, Paper]) -> None:
+    plain = build_entries([(rec(p.arxiv_id, line=i), p) for i, p in enumerate(seed_papers.values())])
+    cited = build_entries([(rec(p.arxiv_id, line=i), p) for i, p in enumerate(seed_papers.values())]
+                          + [(cite("2108.02818", AGARWAL), seed_papers[AGARWAL])])
+    assert {e.key for e in cited} == {e.key for e in plain} - {"agarwal2021evaluating"} | {"2108.02818"}

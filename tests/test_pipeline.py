@@ -55,7 +55,7 @@ def test_export_seeds_offline_writes_25_unique_entries(seeded: Path, tmp_path: P
 
     items = json.loads((out / "references.json").read_text(encoding="utf-8"))
     assert len(items) == 25
-    assert {item["number"] for item in items} == set(seed_papers)
+    assert {item["number"].removeprefix("arXiv:") for item in items} == set(seed_papers)
     assert len({item["id"] for item in items}) == 25
 
     ris = (out / "references.ris").read_text(encoding="utf-8")
@@ -195,7 +195,26 @@ def test_export_keeps_a_published_entry_published(seed_papers: dict[str, object]
     assert item["page"] == "1877--1901" and item["issued"] == {"date-parts": [[2020]]}
     assert "DOI" not in item and "arXiv: 2005.14165" in item["note"]
     ris = (out / "references.ris").read_bytes().decode()
-    assert "TY  - CPAPER\r\n" in ris and "10.48550" not in ris and "M1  - arXiv: 2005.14165\r\n" in ris
+    assert "TY  - CPAPER\r\n" in ris and "10.48550" not in ris and "M2  - arXiv: 2005.14165\r\n" in ris
+
+
+def test_export_writes_papers_cited_by_id_under_the_cited_keys(seeded: Path, tmp_path: Path) -> None:
+    """The issue's case: \\cite{2108.02818} and [@arxiv:2108.02818] gave 0 papers / generated keys."""
+    tex = tmp_path / "paper.tex"
+    tex.write_text("\\documentclass{article}\n\\begin{document}\n\\cite{2108.02818}, \\citep{arXiv:2307.03718}\n"
+                   "\\cite{Agarwal2021,2108.02818v1}\n\\end{document}\n", encoding="utf-8")
+    notes = tmp_path / "notes.md"
+    notes.write_text("See [@arxiv:2108.02818; @arxiv:2307.03718].\n", encoding="utf-8")
+    report = export([tex, notes], tmp_path / "out", settings=offline(seeded), formats=["bib", "json"])
+    assert report.exit_code == 0, [p.format_text() for p in report.problems]
+    keys = ["2108.02818", "2108.02818v1", "arXiv:2307.03718", "arxiv:2108.02818", "arxiv:2307.03718"]
+    assert [e.key for e in report.entries] == keys
+    assert report.summary().startswith("2 papers written under 5 keys (2 from cache")
+    items = json.loads((tmp_path / "out" / "references.json").read_text(encoding="utf-8"))
+    assert [item["id"] for item in items] == keys
+    one = export([tex, notes], tmp_path / "one", settings=offline(seeded), formats=["bib"], cite_aliases="ids")
+    assert [(e.key, e.bib_fields.get("ids")) for e in one.entries] == [
+        ("2108.02818", "2108.02818v1, arxiv:2108.02818"), ("arXiv:2307.03718", "arxiv:2307.03718")]
 
 
 def test_export_unknown_id_offline_is_unverified_exit_3(seeded: Path, tmp_path: Path) -> None:
@@ -231,6 +250,42 @@ def test_check_undefined_key_is_exit_1_with_location(seeded: Path, tmp_path: Pat
     assert problem.code == "undefined_citation"
     assert problem.format_text().startswith(f"{tex}:3:")
     assert "radford2021lerning" in problem.message
+
+
+def test_check_tells_a_missing_arxiv_entry_from_an_unknown_key_and_an_unknown_id(seeded: Path, tmp_path: Path,
+                                                                                fake_arxiv) -> None:
+    """A cited id arXiv has: 'run arxref sync'; an undefined key: undefined; an id arXiv lacks: not_found."""
+    tex, _ = write_manuscript(tmp_path)
+    tex.write_text(tex.read_text().replace("\\citep{radford2021learning}",
+                                           "\\citep{radford2021learning, 2108.02818, nokey}\n\\cite{2101.00001}"))
+    report = check([tex], settings=offline(seeded))
+    found = [(p.line, p.column, p.code, p.message) for p in report.problems]
+    assert found[:2] == [
+        (3, 70, "missing_entry",
+         f"citation '2108.02818' is not in refs.bib; arXiv has it (Agarwal et al. 2021); run `arxref sync {tex}`"),
+        (3, 82, "undefined_citation", "citation 'nokey' is not defined in any .bib file or \\bibitem")]
+    assert found[2][:3] == (4, 7, "undefined_citation")  # offline: arXiv not asked, the key is undefined all the same
+    assert "could not ask arXiv about 2101.00001" in found[2][3]
+    assert report.exit_code == 1
+    online = Settings(cache_path=seeded, api_url=fake_arxiv.url, request_interval=0.0)
+    assert [(p.code, p.message) for p in check([tex], settings=online).problems][2] == (
+        "not_found", "citation '2101.00001' is not in refs.bib, and arXiv has no paper 2101.00001")
+
+
+def test_check_counts_biblatex_aliases_and_csl_json_keys_as_defined(seeded: Path, tmp_path: Path) -> None:
+    tex, bib = write_manuscript(tmp_path)
+    bib.write_text(bib.read_text().replace("archivePrefix = {arXiv},\n}", "archivePrefix = {arXiv},\n  ids = {codex},\n}", 1))
+    tex.write_text(tex.read_text().replace("\\cite{chen2021evaluating}", "\\cite{codex}"))
+    assert check([tex], settings=offline(seeded)).problems == []
+    (tmp_path / "refs.json").write_text('[{"id": "arxiv:2108.02818", "type": "article"}]\n', encoding="utf-8")
+    notes = tmp_path / "notes.md"
+    notes.write_text("---\nbibliography: refs.json\n---\n[@arxiv:2108.02818; @arxiv:2307.03718]\n", encoding="utf-8")
+    report = check([notes], settings=offline(seeded))
+    assert [(p.code, p.column) for p in report.problems] == [("missing_entry", 22)]
+    assert "not in refs.json; arXiv has it (Anderljung et al. 2023)" in report.problems[0].message
+    bare = tmp_path / "filter.md"  # no bibliography: pandoc's arxref-pandoc filter answers @arxiv: keys
+    bare.write_text("[@arxiv:2108.02818]\n", encoding="utf-8")
+    assert check([bare], settings=offline(seeded)).problems == []
 
 
 def test_check_wrong_title_in_bib_is_flagged(seeded: Path, tmp_path: Path) -> None:

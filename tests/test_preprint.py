@@ -111,14 +111,14 @@ def test_every_writer_and_plugin_writes_the_same_preprint(seed_papers: dict[str,
     write_csljson(entries, csl, WriteOptions())
     data = pybtex.database.parse_string(bib.getvalue(), "bibtex")
     for item in (json.loads(csl.getvalue())[0], json.loads(data.to_string("csljson"))[0]):
-        assert (item["DOI"], item["URL"], item["publisher"], item["number"]) == (doi, url, "arXiv", CODEX)
+        assert (item["DOI"], item["URL"], item["publisher"], item["number"]) == (doi, url, "arXiv", f"arXiv:{CODEX}")
         assert item["note"].split("\n") == preprint.note_lines(CODEX, "cs.LG")
         assert "medium" not in item
     ris = io.StringIO(newline="")
     write_ris(entries, ris, WriteOptions())
     for text in (ris.getvalue(), data.to_string("ris")):
         lines = text.split("\r\n")
-        assert {f"DO  - {doi}", f"UR  - {url}", "PB  - arXiv", f"M1  - arXiv: {CODEX}"} <= set(lines)
+        assert {f"DO  - {doi}", f"UR  - {url}", "PB  - arXiv", f"M2  - arXiv: {CODEX}"} <= set(lines)
 
 
 def test_flavor_rules() -> None:

@@ -187,7 +187,7 @@ def test_pandoc_reads_csljson_items_as_written(tmp_path: Path, seed_entries: lis
     assert result.returncode == 0, result.stderr
     items = json.loads(result.stdout)
     assert [i["id"] for i in items] == [e.key for e in seed_entries]
-    assert [i["number"] for i in items] == [e.paper.arxiv_id for e in seed_entries]
+    assert [i["number"] for i in items] == [f"arXiv:{e.paper.arxiv_id}" for e in seed_entries]
 
 
 # --------------------------------------------------------------------------- every style names the arXiv id once
@@ -246,19 +246,24 @@ def test_every_bibtex_style_prints_the_arxiv_id_once(tmp_path: Path, seed_entrie
     assert _printed_once(text, seed_entries) == {}
 
 
+@pytest.mark.parametrize("flavor", ["biblatex", "bibtex"])
 @pytest.mark.parametrize("style", BIBLATEX_STYLES)
-def test_every_biblatex_style_prints_the_arxiv_id_once(tmp_path: Path, seed_entries: list[Entry], style: str) -> None:
-    """biblatex flavor: the .bbl holds the id only as the eprint (no DOI, URL or note repeating
-    it), and the typeset bibliography shows it once."""
-    write(seed_entries, tmp_path / "refs.bib", bib_flavor="biblatex")
+def test_every_biblatex_style_prints_the_arxiv_id_once(tmp_path: Path, seed_entries: list[Entry], style: str,
+                                                       flavor: str) -> None:
+    """The .bbl holds the id in one field only (biblatex flavor: the eprint; bibtex flavor, the
+    default: howpublished), no DOI, URL or note repeating it; the typeset bibliography shows it once."""
+    write(seed_entries, tmp_path / "refs.bib", bib_flavor=flavor)
     text = _compile(tmp_path, f"\\usepackage[backend=biber,style={style}]{{biblatex}}\n\\addbibresource{{refs.bib}}\n",
                     "\\printbibliography\n", "biber")
     bbl = (tmp_path / "doc.bbl").read_text(encoding="utf-8")
     entries = {m.group(1): m.group(0) for m in re.finditer(r"\\entry\{([^}]+)\}.*?\\endentry", bbl, re.S)}
     for entry in seed_entries:
         block = entries[entry.key]
-        assert re.search(r"\\verb\{eprint\}\s*\\verb " + re.escape(entry.paper.arxiv_id) + r"\s", block), block
-        assert "\\field{eprinttype}{arxiv}" in block
+        if flavor == "biblatex":
+            assert re.search(r"\\verb\{eprint\}\s*\\verb " + re.escape(entry.paper.arxiv_id) + r"\s", block), block
+            assert "\\field{eprinttype}{arxiv}" in block
+        else:
+            assert f"\\field{{howpublished}}{{arXiv:{entry.paper.arxiv_id}" in block
         assert block.count(entry.paper.arxiv_id) == 1, (style, block)
     assert _printed_once(text.split("References")[-1] if "References" in text else text, seed_entries) == {}
 

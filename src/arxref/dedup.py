@@ -7,7 +7,13 @@ all one entry. Papers that come from no input file (arxiv.py search results hand
 to ``export`` or to a writer) join that entry too, or make one of their own.
 
 Keys: an existing .bib entry's key is kept (documents already ``\\cite`` it) unless
-``rekey=True``; every other paper gets a generated key (:mod:`arxref.keys`). When
+``rekey=True``; a paper a document cites by its id (``\\cite{2108.02818}``, ``[@arxiv:2108.02818]``)
+is keyed by the key as written, the first in input order; every other paper gets a generated
+key (:mod:`arxref.keys`). Its other cited keys (``arXiv:2108.02818`` beside ``2108.02818``), and
+every cited key beside a kept .bib key, must resolve too: ``cite_aliases="ids"`` writes them in
+the entry's biblatex ``ids`` field (one entry; biber resolves them), ``cite_aliases="entries"``
+writes one entry per key (bibtex, pandoc and CSL-JSON have no aliases). A cited key that a
+kept .bib entry or ``existing_keys`` already defines is the user's and is never written. When
 two .bib entries name the same paper, the first one in (file, line, key) order keeps
 its key and the others become aliases, written as biblatex's ``ids`` field (so
 ``\\cite{other}`` still works with biber) and reported in ``Entry.changes``. With
@@ -68,17 +74,22 @@ def build_entries(
     rekey: bool = False,
     existing_keys: Collection[str] = (),
     year_mode: str = "first",
+    cite_aliases: str = "ids",
 ) -> list[Entry]:
-    """One Entry per paper across all inputs, sorted by key.
+    """One Entry per paper across all inputs (per cited key with ``cite_aliases="entries"``), sorted by key.
 
     ``items`` are (record, paper) pairs from input files; ``papers`` come from no file
     (arxiv.py results, a caller's own Papers) and join the entry of the same paper, or
     make one with a generated key and no sources. ``existing_keys`` are keys defined
     elsewhere (another .bib the user keeps) that a generated key must not take.
     ``year_mode`` (``first``/``latest``) is the year used in generated keys and in year
-    corrections; it should match the writers' option.
+    corrections; it should match the writers' option. ``cite_aliases`` (``ids``/``entries``):
+    how a paper's further cited keys are written (see the module docstring).
     """
+    if cite_aliases not in CITE_ALIASES:
+        raise ValueError(f"cite_aliases must be one of {', '.join(CITE_ALIASES)}, not {cite_aliases!r}")
     groups: dict[str, tuple[list[Record], list[Paper]]] = {}
+    cited: set[str] = set()  # papers some document cites by id: only these can be keyed as cited
     for record, paper in items:
         arxiv_id = canonical_id(paper)
         group = groups.get(arxiv_id)
@@ -87,9 +98,12 @@ def build_entries(
         else:
             group[0].append(record)
             group[1].append(paper)
+        if record.role == "citation":
+            cited.add(arxiv_id)
     for paper in papers:
         groups.setdefault(canonical_id(paper), ([], []))[1].append(paper)
-    return _entries(groups, rekey=rekey, existing_keys=existing_keys, year_mode=year_mode)
+    return _entries(groups, rekey=rekey, existing_keys=existing_keys, year_mode=year_mode, cite_aliases=cite_aliases,
+                    cited=cited)
 
 
 def _entries(
@@ -98,6 +112,8 @@ def _entries(
     rekey: bool,
     existing_keys: Collection[str],
     year_mode: str,
+    cite_aliases: str = "ids",
+    cited: Collection[str] = (),
 ) -> list[Entry]:
     """Entries from ``{arxiv_id: (records, papers)}``: keys first, then each frozen Entry at once.
 
@@ -109,21 +125,62 @@ def _entries(
     bib_records = {arxiv_id: found for arxiv_id, (records, _) in groups.items() if (found := _bib_records(records))}
     kept, key_changes = _kept_keys(bib_records, rekey)
     taken = set(existing_keys) | set(kept.values())
+    cited_keys_of = _cited_keys({arxiv_id: groups[arxiv_id][0] for arxiv_id in cited}, taken)
+    for arxiv_id, cited_keys in cited_keys_of.items():
+        if arxiv_id not in kept:
+            kept[arxiv_id] = cited_keys.pop(0)
+        taken.update(cited_keys)
+    taken.update(kept.values())
     bases = {arxiv_id: _generated_base(paper, year_mode) for arxiv_id, paper in best.items() if arxiv_id not in kept}
     generated = keys.assign_keys(bases, taken)
-    entries = []
+    entries: list[Entry] = []
     for arxiv_id, (records, _) in groups.items():
         key = kept.get(arxiv_id) or generated[arxiv_id]
         paper = best[arxiv_id]
         bib = bib_records.get(arxiv_id)
-        if bib is None and arxiv_id not in key_changes:
+        aliases = cited_keys_of.get(arxiv_id)
+        if aliases and cite_aliases == "entries":
+            entries.extend(Entry(alias, paper, tuple(r for r in records if r.key == alias and r.role == "citation"))
+                           for alias in aliases)
+            aliases = None
+        if bib is None and arxiv_id not in key_changes and not aliases:
             entries.append(Entry(key, paper, tuple(records)))
             continue
         bib_fields, changes, bib_type = _merge_bib_records(bib or [], key, paper, year_mode, rekey)
+        if aliases:
+            bib_fields["ids"] = ", ".join(dict.fromkeys([*_split_ids(bib_fields.get("ids", "")), *aliases]))
         entries.append(Entry(key, paper, tuple(records), bib_fields, tuple(key_changes.get(arxiv_id, []) + changes),
                              bib_type))
     entries.sort(key=_entry_key)
     return entries
+
+
+#: How a paper's further cited keys are written: biblatex ``ids`` aliases, or an entry per key.
+CITE_ALIASES = ("ids", "entries")
+
+
+def _split_ids(value: str) -> list[str]:
+    """The keys of a biblatex ``ids`` field (``a, b``)."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _cited_keys(groups: dict[str, list[Record]], taken: set[str]) -> dict[str, list[str]]:
+    """arxiv_id -> the keys documents cite it by (input order; keys already defined left out).
+
+    Only citations written as the paper's id count (``\\cite{2108.02818}``): a citation
+    that names a .bib key is that entry's, and the entry has its key already.
+    """
+    cited: dict[str, list[str]] = {}
+    for arxiv_id, records in groups.items():
+        found: dict[str, None] = {}
+        for record in records:
+            key = record.key
+            if record.role == "citation" and key and record.arxiv_id and key not in taken \
+                    and keys.is_valid_key(key):
+                found.setdefault(key)
+        if found:
+            cited[arxiv_id] = list(found)
+    return cited
 
 
 def _entry_key(entry: Entry) -> str:

@@ -45,13 +45,15 @@ def distinct_papers(records: Iterable[Record]) -> DistinctPapers:
     papers: export keeps one record per (id, version) written bare (no key, fields or
     title, which must reach dedup), so memory and work follow papers, not mentions.
     Of the later mentions only the first REPEATS_KEPT places are kept (a problem with
-    the id is reported at each) and a count. (`check` keeps every mention.)
+    the id is reported at each) and a count. A citation whose key is an arXiv id
+    (``\\cite{2108.02818}``) is a paper record too, kept with its key (dedup keys the
+    entry by it). (`check` keeps every mention.)
     """
     papers = DistinctPapers()
     first: dict[tuple[str, int | None], int] = {}
     for record in records:
-        if record.role != "paper":
-            continue
+        if record.role != "paper" and record.arxiv_id is None:
+            continue  # a citation of a key: the bibliography defines it (a citation of an id is a paper)
         order = papers.mentions
         papers.mentions += 1
         if record.arxiv_id and record.key is None and not record.fields and record.title is None:

@@ -10,23 +10,21 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
+from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
 
-from .atomic import write_atomically_many
 from .collector import bulk
 from .config import Settings
 from .errors import ArxrefError, UsageError
 from .mentions import Repeats, distinct_papers
 from .model import Paper, Record
+from .outputs import prepare_outputs, write_outputs
+from .paths import require_existing
 from .reports import CheckReport, ExportReport, Problem, ResolveReport
 
 if TYPE_CHECKING:
     from .resolve import Resolution
     from .results import PaperLike
     from .scan import ScanProblem
-
-__all__ = ["FORMAT_SUFFIXES", "CheckReport", "ExportReport", "Problem", "ResolveReport", "check", "export", "resolve"]
 
 #: Output format name -> file suffix (the names are part of the CLI contract).
 FORMAT_SUFFIXES = {"bib": ".bib", "json": ".json", "ris": ".ris"}
@@ -106,10 +104,15 @@ def _resolve(records: list[Record], settings: Settings, min_score: float | None,
         )
 
 
+def resolve_batch(records: list[Record], settings: Settings, progress: Progress | None = None) -> list[Resolution]:
+    """Resolve ``records`` through the run's one cache connection and one arXiv client (as export and check do)."""
+    return _resolve(records, settings, None, progress)
+
+
 @bulk  # an export holds a few objects per paper: no full garbage collection re-reads them again and again
 def export(
     paths: Sequence[str | os.PathLike[str]],
-    out_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None,
     *,
     name: str = "references",
     formats: Iterable[str] = ("bib", "json", "ris"),
@@ -122,44 +125,86 @@ def export(
     rekey: bool = False,
     progress: Progress | None = None,
     results: Iterable[PaperLike] = (),
+    cite_aliases: str = "entries",
+    bib_abstracts: bool = False,
+    stream: IO[bytes] | None = None,
     bib_flavor: str | None = None,
 ) -> ExportReport:
     """Scan, resolve, fetch, deduplicate and write ``out_dir/name.{bib,json,ris}``.
 
-    Files are written atomically; records that could not be resolved are left
-    out and reported (file:line) in the returned report, except .bib entries: those
-    arxref does not rewrite are written as the user wrote them (:mod:`arxref.passthrough`). ``results`` are papers the
-    caller already holds (arxiv.py ``Result`` objects, e.g. search results, or
-    Papers): written as they are beside what ``paths`` resolve to, and ``paths`` may
-    then be empty. ``bib_flavor`` (``bibtex``/``biblatex``) chooses the fields that name
-    a preprint in the .bib (:func:`arxref.preprint.bib_preprint_fields`); by default, what
-    the first .tex among ``paths`` loads, else ``bibtex``.
+    Files are written atomically, never over an input (UsageError before any work);
+    records that could not be resolved are left out and reported (file:line) in the
+    returned report, except .bib entries: those arxref does not rewrite are written as
+    the user wrote them (:mod:`arxref.passthrough`). ``results`` are papers the caller already holds (arxiv.py
+    ``Result`` objects, e.g. search results, or Papers): written as they are beside
+    what ``paths`` resolve to, and ``paths`` may then be empty. With a binary
+    ``stream`` (``export -o -``: stdout), the one format in ``formats`` is written to it
+    instead of to files, and ``out_dir`` is not used. A paper cited by its id is keyed
+    as cited (``\\cite{2108.02818}`` gives the entry ``2108.02818``); ``cite_aliases`` says
+    how a second cited key of the same paper is written: ``entries`` (default: one entry
+    per key, for bibtex, pandoc and CSL-JSON) or ``ids`` (one entry, the other keys in
+    biblatex's ``ids``; see :mod:`arxref.dedup`). ``bib_flavor`` (``bibtex``/``biblatex``)
+    chooses the fields that name a preprint in the .bib
+    (:func:`arxref.preprint.bib_preprint_fields`); by default, what the first .tex among
+    ``paths`` loads, else ``bibtex``.
+    """
+    from .formats import WriteOptions
+
+    formats = _check_formats(formats)
+    require_existing(paths)
+    flavor = _bib_flavor(bib_flavor, paths)
+    settings = settings or Settings()
+    if stream is None:
+        _check_stem(name)
+    names = [f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
+    targets = prepare_outputs(paths, out_dir, names, settings.cache_path, stream)
+    report = gather(paths, settings=settings, year=year, min_score=min_score, rekey=rekey, progress=progress,
+                    results=results, cite_aliases=cite_aliases)
+    report.bib_flavor = flavor
+    options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors,
+                           bib_abstracts=bib_abstracts, bib_flavor=flavor)
+    write_outputs(report.entries, formats, options, targets, stream, progress, kept=report.kept_bib)
+    report.files.extend(targets)
+    return report
+
+
+@bulk
+def gather(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    settings: Settings | None = None,
+    year: str = "first",
+    min_score: float | None = None,
+    rekey: bool = False,
+    progress: Progress | None = None,
+    results: Iterable[PaperLike] = (),
+    cite_aliases: str = "ids",
+) -> ExportReport:
+    """Scan, resolve, fetch and deduplicate: the entries `export` writes, with its counts and
+    problems, and no file written (``report.files`` stays empty).
+
+    For commands that hand the papers somewhere else than files (``zotero push``); by
+    default one entry per paper (``cite_aliases="ids"``), whatever keys cite it.
     """
     from .dedup import build_entries
-    from .formats import WriteOptions, write_formats
     from .passthrough import kept_bib
     from .results import paper_of
 
-    formats = _check_formats(formats)
-    _check_stem(name)
-    flavor = _bib_flavor(bib_flavor, paths)
+    require_existing(paths)
     given = [paper_of(item) for item in results]
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
     settings = settings or Settings()
-    report = ExportReport(bib_flavor=flavor)
+    report = ExportReport()
     started = datetime.now(timezone.utc)
     pairs, bib = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else ([], [])
-    kept = kept_bib(bib)
-    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year,
+    report.kept_bib = kept = kept_bib(bib)
+    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year, cite_aliases=cite_aliases,
                             existing_keys=kept.keys if kept is not None else ())
     report.entries = entries
+    counted: set[str] = set()
     for entry in entries:
-        if not entry.sources:
-            continue  # only from ``results``: neither read from the cache nor fetched
+        if not entry.sources or entry.paper.arxiv_id in counted:
+            continue  # only from ``results`` (neither read from the cache nor fetched), or a paper's second key
+        counted.add(entry.paper.arxiv_id)
         fetched_at = entry.paper.fetched_at
         if fetched_at is not None and fetched_at.tzinfo is None:
             fetched_at = fetched_at.replace(tzinfo=timezone.utc)
@@ -168,16 +213,6 @@ def export(
         else:
             report.from_cache += 1
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
-    options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors,
-                           bib_flavor=flavor)
-    targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
-    if progress is not None:  # writing a big bibliography takes seconds: say so
-        progress("write", 0, len(targets))
-    write_atomically_many(
-        targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options, kept=kept), binary=True)
-    if progress is not None:
-        progress("write", len(targets), len(targets))
-    report.files.extend(targets)
     return report
 
 
@@ -340,13 +375,17 @@ def check(
     """Check that every arXiv id and every citation in the inputs resolves.
 
     * every arXiv id (any form) exists (cache first, then the API);
-    * every ``\\cite{key}`` in .tex is defined in the given or discovered .bib files;
+    * every ``\\cite{key}`` in .tex is defined in the given or discovered .bib files (biblatex
+      ``ids`` aliases count); a key that is an arXiv id and is not defined is a ``missing_entry``
+      when arXiv has the paper (``arxref sync`` adds it), else ``not_found`` or ``undefined_citation``;
     * .bib entries whose title or first author names another paper than their id are
       flagged as conflicts (:mod:`arxref.conflicts`);
     * invalid ids and ambiguous/unmatched id-less references are reported.
     """
     from .scan import find_bib_files
+    from .sync import cited_bibliographies, missing_citation
 
+    require_existing([*paths, *bib_files])
     settings = settings or Settings()
     report = CheckReport()
     problems = report.problems
@@ -355,15 +394,25 @@ def check(
     report.files = len({r.source for r in records})
     citations = [r for r in records if r.role == "citation"]
     papers = [r for r in records if r.role == "paper" and _needs_check(r)]
-    defined = {r.key for r in records if r.kind == "bib" and r.key} | {
-        r.key for r in records if r.kind == "tex" and r.role == "paper" and r.key
-    }
+    bibliographies = cited_bibliographies(citations, records)
+    defined = bibliographies.keys | {r.key for r in records if r.kind == "tex" and r.role == "paper" and r.key}
+    missing: list[Record] = []  # cited by an arXiv id no bibliography defines: is it a paper sync can add?
     for cite in citations:
         report.citations_checked += 1
-        if cite.key and cite.key not in defined:
+        if not cite.key or cite.key in defined:
+            continue
+        if cite.arxiv_id and not bibliographies.names.get(cite.source) and cite.kind == "markdown":
+            papers.append(cite)  # pandoc without a bibliography (arxref-pandoc): the id is the reference
+        elif cite.arxiv_id:
+            missing.append(cite)
+        else:
+            detail = "".join(f"; {p}" for p in cite.problems)
             problems.append(_problem(cite, "error", "undefined_citation",
-                                     f"citation '{cite.key}' is not defined in any .bib file or \\bibitem"))
-    for res in _resolve(papers, settings, min_score, progress):
+                                     f"citation '{cite.key}' is not defined in any .bib file or \\bibitem{detail}"))
+    resolutions = _resolve(papers + missing, settings, min_score, progress)
+    problems.extend(missing_citation(res, bibliographies.names.get(res.record.source, ()))
+                    for res in resolutions[len(papers):])
+    for res in resolutions[:len(papers)]:
         record = res.record
         if record.arxiv_id:
             report.ids_checked += 1
@@ -423,6 +472,7 @@ def resolve(
 
     if not paths:
         raise UsageError("no input paths given")
+    require_existing(paths)
     settings = settings or Settings()
     warnings: list[ScanProblem] = []
     stats = ScanStats()

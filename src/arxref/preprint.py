@@ -23,10 +23,20 @@ EPRINT_TYPE = "arxiv"
 DOI_PREFIX = "10.48550/arXiv."
 #: The abstract page of the latest version.
 ABS_URL_PREFIX = "https://arxiv.org/abs/"
-#: The line Zotero's own arXiv importer writes into Extra (CSL-JSON ``note``, RIS ``M1``).
+#: The line Zotero's own arXiv importer writes into Extra (CSL-JSON ``note``, RIS ``M2``).
 ARCHIVE_LINE_PREFIX = "arXiv: "
+#: Zotero's "Archive ID" of an arXiv preprint, as Zotero's arXiv translator writes it
+#: (``arXiv:2107.03374``); CSL-JSON ``number``, which Zotero imports into that field.
+ARCHIVE_ID_PREFIX = "arXiv:"
 #: The note line naming the primary category.
 CLASS_LINE_PREFIX = "Primary class: "
+#: The note line carrying arXiv's journal reference (CSL-JSON ``note``, Zotero Extra).
+JOURNAL_REF_LINE_PREFIX = "Journal reference: "
+#: The note line carrying the journal DOI arXiv knows (the item's own DOI stays arXiv's).
+PUBLISHED_DOI_LINE_PREFIX = "Published DOI: "
+#: The Extra line naming the version the metadata describes, as Zotero's arXiv translator
+#: writes it (``version: 2``; also CSL's ``version`` variable when Zotero cites from Extra).
+VERSION_LINE_PREFIX = "version: "
 
 
 def datacite_doi(arxiv_id: str) -> str:
@@ -39,9 +49,19 @@ def abs_url(arxiv_id: str) -> str:
     return ABS_URL_PREFIX + arxiv_id
 
 
+def archive_id(arxiv_id: str) -> str:
+    """``arXiv:<id>``: the preprint's number in CSL-JSON, Zotero's Archive ID once imported."""
+    return ARCHIVE_ID_PREFIX + arxiv_id
+
+
 def archive_line(arxiv_id: str) -> str:
     """``arXiv: <id>``: Zotero reads it back from Extra as the item's arXiv id."""
     return ARCHIVE_LINE_PREFIX + arxiv_id
+
+
+def version_line(version: int) -> str:
+    """``version: <n>``: the Extra line Zotero's arXiv translator writes for a versioned paper."""
+    return f"{VERSION_LINE_PREFIX}{int(version)}"
 
 
 def class_line(category: str) -> str:
@@ -54,6 +74,16 @@ def note_lines(arxiv_id: str, category: str | None) -> list[str]:
     lines = [archive_line(arxiv_id)]
     if category:
         lines.append(class_line(category))
+    return lines
+
+
+def journal_lines(journal_ref: str | None, published_doi: str | None) -> list[str]:
+    """The note lines of a preprint that also appeared in a journal (none when arXiv knows no journal ref)."""
+    if not journal_ref:
+        return []
+    lines = [JOURNAL_REF_LINE_PREFIX + journal_ref]
+    if published_doi:
+        lines.append(PUBLISHED_DOI_LINE_PREFIX + published_doi)
     return lines
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ExitCode
-from .model import Entry
+from .model import Entry, KeptBib
 
 if TYPE_CHECKING:
     from .resolve import Resolution
@@ -31,8 +31,9 @@ class Problem:
     """'error' (fails check / export) or 'warning'."""
     code: str
     """Stable machine-readable kind: unmatched, ambiguous, not_found, invalid, unverified,
-    undefined_citation, conflict (a .bib entry's title or first author names another paper
-    than its id; before issue 21 ``check`` called a title disagreement title_mismatch), unreadable."""
+    undefined_citation, missing_entry, conflict (a .bib entry's title or first author names
+    another paper than its id; before issue 21 ``check`` called a title disagreement
+    title_mismatch), unreadable."""
     message: str
 
     def format_text(self) -> str:
@@ -76,7 +77,9 @@ class ExportReport:
     kept: int = 0
     """.bib entries that are not arXiv papers, written as the user wrote them (not a problem)."""
     bib_flavor: str = "bibtex"
-    """The .bib flavor written: given, or what the .tex inputs load (see :func:`export`)."""
+    """The .bib flavor written: given, or what the .tex inputs load (see :func:`arxref.pipeline.export`)."""
+    kept_bib: KeptBib | None = None
+    """What the input .bib files hold besides the entries arxref writes (:mod:`arxref.passthrough`)."""
     problems: list[Problem] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
 
@@ -89,8 +92,10 @@ class ExportReport:
         return ExitCode.OK
 
     def summary(self) -> str:
+        papers = len({entry.paper.arxiv_id for entry in self.entries})
+        keys = "" if papers == len(self.entries) else f" under {len(self.entries)} keys"
         text = (
-            f"{len(self.entries)} papers written ({self.from_cache} from cache, {self.fetched} fetched); "
+            f"{papers} papers written{keys} ({self.from_cache} from cache, {self.fetched} fetched); "
             f"{self.unresolved} unresolved, {self.ambiguous} ambiguous, {self.not_found} not found, "
             f"{self.invalid} invalid, {self.unverified} could not be verified"
         )

@@ -42,6 +42,9 @@ class WriteOptions:
     """BibTeX only: LaTeX escapes for accented Latin letters instead of UTF-8."""
     max_authors: int | None = None
     """Keep this many authors; BibTeX adds ``and others``, CSL-JSON and RIS just stop."""
+    bib_abstracts: bool = False
+    """BibTeX only: write ``abstract`` (off by default: abstracts are where stray TeX breaks
+    builds; on for users who import the .bib into Zotero or JabRef and want abstracts)."""
     bib_flavor: str = "bibtex"
     """BibTeX only: ``bibtex`` (bibtex styles: plain, natbib's, IEEEtran, ACM...) or ``biblatex``: which
     fields name a preprint so that its arXiv id is printed once (:func:`arxref.preprint.bib_preprint_fields`)."""

@@ -174,6 +174,10 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str
             if not (name == "note" and note) and _FIELD_NAME_RE.match(name):
                 tail += _field_line(name, value, ascii)
     doi_line = f"  doi = {{{doi}}},\n" if doi else ""
+    if options.bib_abstracts and paper.abstract and "abstract" not in bib:
+        # arXiv abstracts are TeX as their authors wrote it ($Q$, 50\%): kept when its braces
+        # balance (Zotero's and JabRef's importers read it as TeX), else escaped
+        tail = f"  abstract = {{{raw_value(paper.abstract, ascii)}}},\n" + tail
     return (f"@{_entry_type(prepared)}{{{prepared.entry.key},\n{authors}",
             f"  title = {{{bibtex_title(paper.title, ascii)}}},\n{when}{ids}{doi_line}{tail}}}\n\n")
 

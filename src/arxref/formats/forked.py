@@ -129,14 +129,16 @@ def _collect(child: _Child, sinks: list[Sink], options: WriteOptions) -> None:
 
 def append_file(source: IO[bytes], stream: IO[Any]) -> None:
     """Append a finished temporary file to a stream: in the kernel (``sendfile``) when the
-    stream is a regular file, else through a buffer."""
+    stream is a regular file, else through a buffer. A file opened for appending (stdout of
+    ``arxref export -o - >> refs.bib``) goes through the buffer too: Linux's sendfile
+    refuses a descriptor with O_APPEND."""
     import shutil
     import stat
 
     source.seek(0)
     try:
         out_fd = stream.fileno()
-        regular = stat.S_ISREG(os.fstat(out_fd).st_mode)
+        regular = stat.S_ISREG(os.fstat(out_fd).st_mode) and not _appending(out_fd)
     except (AttributeError, OSError, ValueError):  # io.BytesIO and friends have no descriptor
         regular = False
     if not regular:
@@ -151,6 +153,15 @@ def append_file(source: IO[bytes], stream: IO[Any]) -> None:
             raise OSError(f"could not append {size - offset} bytes to {getattr(stream, 'name', stream)}")
         offset += sent
     stream.seek(0, os.SEEK_END)  # the buffered writer's idea of its position follows the descriptor
+
+
+def _appending(fd: int) -> bool:
+    """True when ``fd`` was opened with O_APPEND (unknown without fcntl: assume so, the safe way)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return True
+    return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND)
 
 
 def child_pass(entries: list[Entry], sinks: list[Sink], options: WriteOptions) -> None:

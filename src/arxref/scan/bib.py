@@ -214,7 +214,7 @@ class _BibScanner:
         match = next((m for m in ids.find_ids(raw) if m.explicit or m.arxiv_id), None)
         is_entry = head is not None and head.group("type").lower() not in ("comment", "string", "preamble")
         kept = "; only its arXiv id is kept" if is_entry and match is not None else "; skipped"
-        self.report(ScanProblem(self.source, number, f"entry could not be parsed ({error}){kept}"))
+        self.report(ScanProblem(self.source, number, f"entry could not be parsed ({error}){kept}", "unparsable"))
         if head is None or match is None or not is_entry:
             return
         parsed = match.arxiv_id

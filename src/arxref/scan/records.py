@@ -57,6 +57,9 @@ class ScanProblem:
     path: str
     line: int | None
     message: str
+    code: str = ""
+    """What kind of trouble, for callers that act on it: ``unparsable`` (a .bib block bibtexparser
+    cannot read), or "" (anything else)."""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -90,6 +93,25 @@ def own_problems(match: ids.IdMatch | None) -> tuple[str, ...]:
 def invalid_problem(match: ids.IdMatch) -> str:
     """The Record.problems line for an impossible id."""
     return f"invalid arXiv id {match.id_text!r}: {match.problem}"
+
+
+def cited_id(key: str) -> tuple[ids.ArxivId | None, tuple[str, ...]]:
+    """The arXiv id a citation key is written as, or None (then the key is a name a bibliography defines).
+
+    Every form :func:`arxref.ids.parse` takes counts (``2108.02818v2``, ``arXiv:2108.02818``,
+    ``hep-th/9901001``, ``doi:10.48550/arXiv.2108.02818``...), written exactly: no blank inside,
+    nothing but a letter or digit at either end. An explicit but impossible id
+    (``arXiv:2313.00001``) is no id and brings its problem.
+    """
+    if not key or not key[0].isalnum() or not key[-1].isalnum() or any(c.isspace() for c in key):
+        return None, ()
+    try:
+        return ids.parse(key), ()
+    except ids.InvalidIdError:
+        match = ids.match_at(key)
+        if match is not None and match.arxiv_id is None and match.explicit and match.end == len(key):
+            return None, (invalid_problem(match),)
+        return None, ()
 
 
 def find_mentions(text: str | None, exclude: str | None = None) -> tuple[list[str], list[str]]:
