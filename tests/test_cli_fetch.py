@@ -130,11 +130,19 @@ def test_fetch_bib_appends_to_a_users_bib(seeded: Path, tmp_path: Path) -> None:
     text = refs.read_text(encoding="utf-8")
     assert text.startswith(mine)
     added = text[len(mine):]
-    assert added.startswith("@misc{brown2020language,\n") and "eprint = {2005.14165}" in added
+    assert added.startswith("@misc{brown2020language,\n") and "howpublished = {arXiv:2005.14165 [cs.CL]}" in added
     import bibtexparser
 
     library = bibtexparser.parse_string(text)
     assert [entry.key for entry in library.entries] == ["knuth1984", "brown2020language"]
+
+
+def test_fetch_bib_flavor(seeded: Path) -> None:
+    result = CliRunner().invoke(cli, ["fetch", "2107.03374", "--format", "bib", "--bib-flavor", "biblatex"],
+                                env=offline_env(seeded))
+    assert result.exit_code == 0
+    assert "  eprint = {2107.03374},\n  eprinttype = {arxiv},\n  eprintclass = {cs.LG},\n" in result.stdout
+    assert "howpublished" not in result.stdout
 
 
 def test_fetch_bib_reports_problems_on_stderr_only(seeded: Path) -> None:

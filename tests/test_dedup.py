@@ -183,6 +183,54 @@ def test_published_doi_kept_arxiv_doi_dropped(seed_papers: dict[str, Paper]) -> 
     assert entry.bib_fields == {"doi": "10.1000/example.1"}
 
 
+# --------------------------------------------------------------------------- published versions
+
+#: GPT-3 as published at NeurIPS 2020 (vol. 33, pp. 1877-1901), the way people cite it.
+NEURIPS_GPT3 = """@inproceedings{brown2020language,
+  title = {Language Models are Few-Shot Learners},
+  author = {Brown, Tom and Mann, Benjamin and Ryder, Nick and others},
+  booktitle = {Advances in Neural Information Processing Systems},
+  volume = {33},
+  pages = {1877--1901},
+  year = {2020},
+  eprint = {2005.14165},
+  archivePrefix = {arXiv},
+}
+"""
+
+
+def test_a_published_entry_stays_published(seed_papers: dict[str, Paper]) -> None:
+    from arxref.scan import scan_text
+
+    [record] = scan_text(NEURIPS_GPT3, "refs.bib")
+    [entry] = build_entries([(record, seed_papers["2005.14165"])])
+    assert entry.bib_type == "inproceedings" and entry.key == "brown2020language"
+    assert list(entry.bib_fields) == ["title", "author", "booktitle", "volume", "pages", "year"]
+    assert entry.bib_fields["year"] == "2020" and entry.bib_fields["author"].endswith("and others")
+    assert entry.changes == ()  # nothing "corrected" from arXiv: title, authors and year are the venue's
+    with_preprint_doi = NEURIPS_GPT3.replace("  eprint = {2005.14165},\n", "  doi = {10.48550/arXiv.2005.14165},\n")
+    [record] = scan_text(with_preprint_doi, "refs.bib")
+    [entry] = build_entries([(record, seed_papers["2005.14165"])])
+    assert "doi" not in entry.bib_fields
+    assert entry.changes == (
+        "added eprint 2005.14165 (the published version is kept as written)",
+        "doi: '10.48550/arXiv.2005.14165' dropped (arXiv's DOI names the preprint; the entry cites the published "
+        "version)")
+
+
+def test_a_journal_article_with_its_own_doi_stays_an_article(seed_papers: dict[str, Paper]) -> None:
+    """SYNTHETIC journal and DOI (no seed paper has a verified one) on a real paper's id."""
+    paper = seed_papers["1708.05866"]
+    fields = {"title": "A Brief Survey of Deep Reinforcement Learning", "journal": "Synthetic Journal",
+              "doi": "10.1000/synthetic.2017", "eprint": "1708.05866"}
+    record = Record("refs.bib", 1, "bib", arxiv_id="1708.05866", key="arulkumaran2017", fields=fields,
+                    entry_type="article")
+    [entry] = build_entries([(record, paper)])
+    assert entry.bib_type == "article"
+    assert entry.bib_fields == {"title": fields["title"], "journal": "Synthetic Journal",
+                                "doi": "10.1000/synthetic.2017"}
+
+
 def cite(key: str, arxiv_id: str, *, source: str = "paper.tex", line: int = 1, kind: str = "tex") -> Record:
     """A citation whose key is written as an arXiv id (what the scanners give for \\cite{2108.02818})."""
     return Record(source=source, line=line, kind=kind, arxiv_id=arxiv_id, key=key, role="citation")

@@ -50,7 +50,7 @@ def test_export_seeds_offline_writes_25_unique_entries(seeded: Path, tmp_path: P
     library = bibtexparser.parse_string((out / "references.bib").read_text(encoding="utf-8"))
     assert len(library.entries) == 25
     assert not library.failed_blocks
-    eprints = {e.fields_dict["eprint"].value for e in library.entries}
+    eprints = {e.fields_dict["howpublished"].value.split()[0].removeprefix("arXiv:") for e in library.entries}
     assert eprints == set(seed_papers)
 
     items = json.loads((out / "references.json").read_text(encoding="utf-8"))
@@ -65,7 +65,7 @@ def test_export_seeds_offline_writes_25_unique_entries(seeded: Path, tmp_path: P
 def test_export_keeps_existing_bib_key_and_reports_corrections(seeded: Path, tmp_path: Path) -> None:
     bib = tmp_path / "mine.bib"
     bib.write_text(
-        "@article{codex,\n  title = {Evaluating LLMs on Code},\n  eprint = {2107.03374},\n"
+        "@article{codex,\n  title = {Evaluating LLMs on Code},\n  author = {Chen, Mark},\n  eprint = {2107.03374},\n"
         "  archivePrefix = {arXiv},\n}\n",
         encoding="utf-8",
     )
@@ -78,6 +78,124 @@ def test_export_keeps_existing_bib_key_and_reports_corrections(seeded: Path, tmp
     text = (tmp_path / "out" / "references.bib").read_text(encoding="utf-8")
     assert "@misc{codex," in text or "@article{codex," in text
     assert "Evaluating Large Language Models Trained on Code" in text
+
+
+#: A paper's own refs.bib (the issue's): a comment, an @string, a book, a web page and a journal
+#: paper that are not arXiv papers, GPT-3 with CLIP's evaluation's id mistyped, and Codex.
+OWN_REFS = """% refs.bib of my paper: keep this comment
+@string{jmlr = {Journal of Machine Learning Research}}
+
+@book{knuth1984,
+  title = {The {\\TeX}book},
+  author = {Knuth, Donald E.},
+  publisher = {Addison-Wesley},
+  year = 1984,
+}
+
+@article{brown2020language,
+  title = {Language Models are Few-Shot Learners},
+  author = {Brown, Tom B. and others},
+  journal = {arXiv preprint arXiv:2108.02818},
+  year = {2020},
+}
+
+@online{whatwg, title = {HTML Living Standard}, url = {https://html.spec.whatwg.org/}}
+@article{journalonly, title = {A Journal Paper Never Put on arXiv}, author = {Doe, Jane}, journal = jmlr,
+  year = {2019}}
+@misc{chen2021evaluating, title = {Evaluating Large Language Models Trained on Code},
+  eprint = {2107.03374}, archivePrefix = {arXiv}}
+"""
+
+
+def test_export_writes_what_is_not_an_arxiv_paper_as_written(seeded: Path, tmp_path: Path) -> None:
+    bib = tmp_path / "refs.bib"
+    bib.write_text(OWN_REFS.replace(":2108.02818", ":2005.14165"), encoding="utf-8")  # GPT-3's real id
+    out = tmp_path / "out"
+    report = export([bib], out, settings=offline(seeded))
+    assert report.exit_code == 0, [p.format_text() for p in report.problems]
+    assert report.problems == [] and report.kept == 3
+    assert report.summary().endswith("; 3 entries kept as written")
+    assert sorted(e.key for e in report.entries) == ["brown2020language", "chen2021evaluating"]
+    text = (out / "references.bib").read_text(encoding="utf-8")
+    head, _, rest = text.partition("@article{journalonly")
+    assert head.startswith(OWN_REFS[:OWN_REFS.index("@article{brown")])  # comment, @string and book, as written
+    assert '@online{whatwg, title = {HTML Living Standard}, url = {https://html.spec.whatwg.org/}}\n' in head
+    assert rest.startswith(", title = {A Journal Paper Never Put on arXiv}, author = {Doe, Jane}, journal = jmlr,\n")
+    assert text.count("@misc{chen2021evaluating,") == 1 and "title = {Evaluating Large Language" in text
+    items = json.loads((out / "references.json").read_text(encoding="utf-8"))
+    by_id = {item["id"]: item for item in items}
+    assert [item["id"] for item in items][:3] == ["knuth1984", "whatwg", "journalonly"]
+    assert by_id["knuth1984"]["type"] == "book" and by_id["knuth1984"]["title"] == "The TeXbook"
+    assert by_id["journalonly"]["container-title"] == "Journal of Machine Learning Research"
+    assert by_id["whatwg"]["URL"] == "https://html.spec.whatwg.org/"
+    ris = (out / "references.ris").read_bytes().decode()
+    assert "ID  - knuth1984\r\n" in ris and "ID  - whatwg\r\n" in ris
+
+
+def test_books_and_web_pages_are_not_searched_on_arxiv(fake_arxiv, tmp_path: Path) -> None:
+    bib = tmp_path / "refs.bib"
+    bib.write_text(OWN_REFS.replace(":2108.02818", ":2005.14165"), encoding="utf-8")
+    settings = Settings(cache_path=tmp_path / "c.sqlite", api_url=fake_arxiv.url, request_interval=0.0)
+    report = resolve([bib], settings=settings)
+    assert {res.record.key: res.status for res in report.resolutions} == {
+        "knuth1984": "not_arxiv", "whatwg": "not_arxiv", "journalonly": "unmatched",
+        "brown2020language": "given", "chen2021evaluating": "given"}
+    searched = " ".join(r.params.get("search_query", "") for r in fake_arxiv.requests()).lower()
+    assert "journal" in searched  # the journal paper may have an arXiv version: asked
+    assert "texbook" not in searched and "knuth" not in searched and "html" not in searched
+    assert [res.record.key for res in report.problems] == ["journalonly"]
+
+
+def test_export_reports_a_conflict_and_keeps_the_entry_as_written(seeded: Path, tmp_path: Path) -> None:
+    """The issue's refs.bib: GPT-3 with a mistyped id must not become a citation of CLIP's evaluation."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text(OWN_REFS, encoding="utf-8")
+    out = tmp_path / "out"
+    report = export([bib], out, settings=offline(seeded), formats=["bib"])
+    assert report.exit_code == 1
+    assert report.conflicts == 1 and report.kept == 3
+    [problem] = report.problems
+    assert (problem.code, problem.line) == ("conflict", 11)
+    assert problem.format_text() == (
+        f'{bib}:11:1: error: conflict: brown2020language: journal 2108.02818 is "Evaluating CLIP\u2026" by Agarwal, '
+        'the entry says "Language Models are Few-Shot Learners" by Brown')
+    assert [e.key for e in report.entries] == ["chen2021evaluating"]  # nothing from arXiv written for it
+    text = (out / "references.bib").read_text(encoding="utf-8")
+    written = OWN_REFS[OWN_REFS.index("@article{brown"):OWN_REFS.index("@online")]
+    assert written in text and "Evaluating CLIP" not in text and "Agarwal" not in text
+    assert "in conflict with their arXiv id" in report.summary()
+
+
+def test_export_keeps_a_published_entry_published(seed_papers: dict[str, object], seeded: Path,
+                                                  tmp_path: Path) -> None:
+    """GPT-3 cited at NeurIPS 2020: type, venue, year and pages stay; arXiv's eprint is added, its DOI never."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@inproceedings{brown2020language,\n  title = {Language Models are Few-Shot Learners},\n"
+                   "  author = {Brown, Tom and Mann, Benjamin and others},\n"
+                   "  booktitle = {Advances in Neural Information Processing Systems},\n  volume = {33},\n"
+                   "  pages = {1877--1901},\n  year = {2020},\n  url = {https://arxiv.org/abs/2005.14165},\n}\n",
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    for flavor, eprint_lines in (("bibtex", "  eprint = {2005.14165},\n  archivePrefix = {arXiv},\n"
+                                            "  primaryClass = {cs.CL},\n"),
+                                 ("biblatex", "  eprint = {2005.14165},\n  eprinttype = {arxiv},\n"
+                                              "  eprintclass = {cs.CL},\n")):
+        report = export([bib], out, settings=offline(seeded), bib_flavor=flavor)
+        assert report.exit_code == 0 and report.bib_flavor == flavor
+        assert report.changes == ["brown2020language: added eprint 2005.14165 (the published version is kept as written)"]
+        text = (out / "references.bib").read_text(encoding="utf-8")
+        assert text == ("@inproceedings{brown2020language,\n  title = {Language Models are Few-Shot Learners},\n"
+                        "  author = {Brown, Tom and Mann, Benjamin and others},\n"
+                        "  booktitle = {Advances in Neural Information Processing Systems},\n  volume = {33},\n"
+                        "  pages = {1877--1901},\n  year = {2020},\n  url = {https://arxiv.org/abs/2005.14165},\n"
+                        + eprint_lines + "}\n\n")
+    [item] = json.loads((out / "references.json").read_text(encoding="utf-8"))
+    assert item["type"] == "paper-conference"
+    assert item["container-title"] == "Advances in Neural Information Processing Systems"
+    assert item["page"] == "1877--1901" and item["issued"] == {"date-parts": [[2020]]}
+    assert "DOI" not in item and "arXiv: 2005.14165" in item["note"]
+    ris = (out / "references.ris").read_bytes().decode()
+    assert "TY  - CPAPER\r\n" in ris and "10.48550" not in ris and "M2  - arXiv: 2005.14165\r\n" in ris
 
 
 def test_export_writes_papers_cited_by_id_under_the_cited_keys(seeded: Path, tmp_path: Path) -> None:
@@ -176,8 +294,24 @@ def test_check_wrong_title_in_bib_is_flagged(seeded: Path, tmp_path: Path) -> No
                                            "Language Models are Few-Shot Learners"))
     report = check([tex, bib], settings=offline(seeded))
     assert report.exit_code == 1
-    assert [p.code for p in report.problems] == ["title_mismatch"]
+    assert [p.code for p in report.problems] == ["conflict"]
     assert report.problems[0].line == 7  # the @misc{radford... line
+    assert report.problems[0].message == (
+        'conflict: radford2021learning: eprint 2103.00020 is "Learning Transferable Visual Models From Natural '
+        'Language S\u2026", the entry says "Language Models are Few-Shot Learners"')
+
+
+def test_check_flags_a_title_sharing_a_long_prefix_with_arxivs(seeded: Path, tmp_path: Path) -> None:
+    """Kojima et al.'s title under GPT-3's eprint: 86.5 % alike, still another paper."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@misc{kojima2022large,\n  title = {Language Models are Zero-Shot Reasoners},\n"
+                   "  eprint = {2005.14165},\n  archivePrefix = {arXiv},\n}\n", encoding="utf-8")
+    report = check([bib], settings=offline(seeded))
+    assert report.exit_code == 1
+    [problem] = report.problems
+    assert (problem.code, problem.line) == ("conflict", 1)
+    assert problem.message == ('conflict: kojima2022large: eprint 2005.14165 is "Language Models are Few-Shot '
+                               'Learners", the entry says "Language Models are Zero-Shot Reasoners"')
 
 
 def test_check_dead_endpoint_is_exit_3(seeded: Path, tmp_path: Path) -> None:
@@ -203,7 +337,8 @@ def test_resolve_report_on_the_seeds_offline(seeded: Path) -> None:
     report = resolve([SEEDS], settings=offline(seeded))
     assert report.exit_code is ExitCode.OK and report.warnings == ()
     counts = report.counts
-    assert list(counts) == ["resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified"]
+    assert list(counts) == ["resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified",
+                            "conflict", "not_arxiv"]
     assert sum(counts.values()) == len(report.resolutions) == 42
     assert counts["ambiguous"] == counts["unverified"] == 0
     assert report.summary() == ", ".join(f"{status} {n}" for status, n in counts.items())

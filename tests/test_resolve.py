@@ -302,7 +302,8 @@ def test_resolution_formats_one_line_and_its_problem(papers: dict[str, Paper]) -
     given = Resolution(Record("a.tex", 3, "tex", arxiv_id="2301.00001"), "not_found", "2301.00001", reason="gone")
     assert given.format_text() == "a.tex:3: not_found 2301.00001 arXiv:2301.00001"
     assert given.format_problem() == "a.tex:3: not_found: arXiv:2301.00001 (gone)"
-    assert STATUSES == ("resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified")
+    assert STATUSES == ("resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified",
+                        "conflict", "not_arxiv")
 
 
 def test_resolutions_are_frozen(papers: dict[str, Paper]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from arxref.model import Record
-from arxref.scan import find_bib_files, scan_file, scan_text, strip_tex_comment
+from arxref.scan import document_bib_flavor, find_bib_files, scan_file, scan_text, strip_tex_comment
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan"
 
@@ -92,6 +92,25 @@ def test_bibliography_files_named_by_a_document_are_found(tmp_path: Path) -> Non
     assert find_bib_files([doc]) == [str(doc / "a.bib"), str(doc / "b.bib"), str(doc / "sub" / "c.bib")]
     assert find_bib_files([doc / "sub" / "part.tex", doc / "notes.md"]) == [str(doc / "sub" / "c.bib")]
     assert find_bib_files([doc / "missing.tex"]) == []
+
+
+def test_document_bib_flavor(tmp_path: Path) -> None:
+    """What the first .tex that says loads decides export's .bib flavor; comments do not count."""
+    natbib = tmp_path / "natbib.tex"
+    natbib.write_text("% \\usepackage{biblatex}\n\\usepackage[numbers]{natbib}\n", encoding="utf-8")
+    biblatex = tmp_path / "biblatex.tex"
+    biblatex.write_text("\\usepackage[backend=biber,style=numeric]{biblatex}\n", encoding="utf-8")
+    listed = tmp_path / "listed.tex"
+    listed.write_text("\\usepackage{amsmath,biblatex}\n", encoding="utf-8")
+    style = tmp_path / "style.tex"
+    style.write_text("\\bibliographystyle{IEEEtran}\n\\bibliography{refs}\n", encoding="utf-8")
+    silent = tmp_path / "silent.tex"
+    silent.write_text("\\section{No bibliography}\n", encoding="utf-8")
+    assert document_bib_flavor([natbib]) == "bibtex"
+    assert document_bib_flavor([biblatex]) == document_bib_flavor([listed]) == "biblatex"
+    assert document_bib_flavor([style]) == "bibtex"
+    assert document_bib_flavor([silent, tmp_path / "refs.bib"]) is None
+    assert document_bib_flavor([silent, biblatex, natbib]) == "biblatex"
 
 
 ID_KEYS_TEX = r"""\documentclass{article}

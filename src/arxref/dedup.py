@@ -20,7 +20,12 @@ its key and the others become aliases, written as biblatex's ``ids`` field (so
 ``rekey=True`` the old keys become aliases the same way. Keys in the output are
 unique, and generated keys never take a kept or ``existing_keys`` key.
 
-Corrections: a .bib entry's title, authors, year and eprint are replaced by arXiv's;
+Published versions: a .bib entry that cites the published work (a venue, a DOI that is
+not arXiv's, a publication's type: :func:`arxref.preprint.published_version`) keeps its
+type and every field as written; only arXiv's eprint is added (``Entry.bib_type``), never
+arXiv's DOI.
+
+Corrections: a preprint .bib entry's title, authors, year and eprint are replaced by arXiv's;
 each difference is one human-readable line in ``Entry.changes``. Its fields that
 arXiv does not provide (``note``, ``keywords``, a journal ``doi``...) are kept in
 ``Entry.bib_fields``; fields that only restate the arXiv record (``journal = {arXiv
@@ -33,7 +38,7 @@ import functools
 import re
 from typing import Collection, Iterable
 
-from . import ids, keys
+from . import ids, keys, preprint
 from .errors import InvalidIdError
 from .tex import clean_text, latex_to_text
 from .model import Entry, Paper, Record
@@ -44,8 +49,8 @@ ARXIV_FIELDS = frozenset(
     """title author year month date eprint archiveprefix primaryclass eprinttype eprintclass
     url abstract arxivid arxiv""".split()
 )
-_ARXIV_TEXT_RE = re.compile(r"arxiv|^\s*corr\s*$", re.IGNORECASE)
-_ARXIV_DOI_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/)?10\.48550/arxiv\.", re.IGNORECASE)
+#: A published entry's fields that the writer makes from arXiv's id (in the output's flavor).
+EPRINT_FIELDS = frozenset("eprint archiveprefix primaryclass eprinttype eprintclass".split())
 
 
 def canonical_id(paper: Paper) -> str:
@@ -141,10 +146,11 @@ def _entries(
         if bib is None and arxiv_id not in key_changes and not aliases:
             entries.append(Entry(key, paper, tuple(records)))
             continue
-        bib_fields, changes = _merge_bib_records(bib or [], key, paper, year_mode, rekey)
+        bib_fields, changes, bib_type = _merge_bib_records(bib or [], key, paper, year_mode, rekey)
         if aliases:
             bib_fields["ids"] = ", ".join(dict.fromkeys([*_split_ids(bib_fields.get("ids", "")), *aliases]))
-        entries.append(Entry(key, paper, tuple(records), bib_fields, tuple(key_changes.get(arxiv_id, []) + changes)))
+        entries.append(Entry(key, paper, tuple(records), bib_fields, tuple(key_changes.get(arxiv_id, []) + changes),
+                             bib_type))
     entries.sort(key=_entry_key)
     return entries
 
@@ -231,30 +237,55 @@ def _generated_base(paper: Paper, year_mode: str) -> str:
 
 def _merge_bib_records(
     records: list[Record], key: str, paper: Paper, year_mode: str, rekey: bool
-) -> tuple[dict[str, str], list[str]]:
-    """The entry's kept .bib fields and its changes, from its .bib records (first record wins per field)."""
+) -> tuple[dict[str, str], list[str], str | None]:
+    """The entry's kept .bib fields, its changes and, for a published version, its type,
+    from its .bib records (the first record decides; for a preprint, first record wins per field)."""
     bib_fields: dict[str, str] = {}
     changes: list[str] = []
     if not records:
-        return bib_fields, changes
+        return bib_fields, changes, None
     aliases = [r.key for r in records if r.key and r.key != key and keys.is_valid_key(r.key)]
     aliases = list(dict.fromkeys(aliases))
     for alias in aliases:
         why = "--rekey" if rekey else f"same paper, arXiv:{paper.arxiv_id}"
         changes.append(f"key: {alias!r} -> {key!r} ({why}); {alias!r} kept as an alias in ids")
     first = records[0]
-    changes.extend(_corrections({k.lower(): v for k, v in first.fields.items()}, paper, year_mode))
-    for record in records:
-        for name, value in record.fields.items():
-            name = name.lower()
-            if name in bib_fields or _provided_by_arxiv(name, value):
-                continue
-            bib_fields[name] = value
+    fields = {k.lower(): v for k, v in first.fields.items()}
+    bib_type = first.entry_type if first.entry_type and preprint.published_version(first.entry_type, fields) else None
+    if bib_type is not None:
+        bib_fields, published = _published_fields(fields, paper)
+        changes.extend(published)
+    else:
+        changes.extend(_corrections(fields, paper, year_mode))
+        for record in records:
+            for name, value in record.fields.items():
+                name = name.lower()
+                if name in bib_fields or _provided_by_arxiv(name, value):
+                    continue
+                bib_fields[name] = value
     if aliases:
         existing = [a.strip() for a in bib_fields.get("ids", "").split(",") if a.strip()]
         merged = [a for a in dict.fromkeys(existing + aliases) if a != key]
         bib_fields["ids"] = ", ".join(merged)
-    return bib_fields, changes
+    return bib_fields, changes, bib_type
+
+
+def _published_fields(fields: dict[str, str], paper: Paper) -> tuple[dict[str, str], list[str]]:
+    """A published entry's fields as written, less those the writer makes from arXiv's id, and
+    arXiv's DOI (it names the preprint, not the work cited); what changed, one line each."""
+    kept = {name: value for name, value in fields.items() if name not in EPRINT_FIELDS}
+    changes = []
+    eprint = fields.get("eprint", "").strip()
+    if not eprint:
+        changes.append(f"added eprint {paper.arxiv_id} (the published version is kept as written)")
+    elif eprint != paper.arxiv_id:
+        changes.append(f"eprint: {eprint!r} -> {paper.arxiv_id!r}")
+    doi = kept.get("doi", "")
+    if doi and preprint.is_arxiv_doi(doi):
+        del kept["doi"]
+        changes.append(f"doi: {doi.strip()!r} dropped (arXiv's DOI names the preprint; the entry cites the "
+                       "published version)")
+    return kept, changes
 
 
 def _provided_by_arxiv(name: str, value: str) -> bool:
@@ -262,9 +293,9 @@ def _provided_by_arxiv(name: str, value: str) -> bool:
     if name in ARXIV_FIELDS:
         return True
     if name == "doi":
-        return bool(_ARXIV_DOI_RE.match(value.strip()))
+        return preprint.is_arxiv_doi(value)
     if name in ("journal", "journaltitle", "publisher", "howpublished"):
-        return bool(_ARXIV_TEXT_RE.search(value))
+        return preprint.is_arxiv_venue(value)
     if name == "volume":
         return value.strip().lower().startswith("abs/")
     return False

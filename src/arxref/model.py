@@ -227,9 +227,15 @@ class Entry:
     """Fields of an existing .bib entry that arXiv does not provide (kept on output)."""
     changes: tuple[str, ...] = ()
     """What was corrected from arXiv metadata in an existing .bib entry."""
+    bib_type: str | None = None
+    """The type of the user's .bib entry when it cites the published version (``inproceedings``,
+    ``article`` in a journal...; :func:`arxref.preprint.published_version`): the entry is then
+    written as the user wrote it (``bib_fields`` holds all its fields, in order) with arXiv's
+    eprint added, never arXiv's DOI, title or authors."""
 
     def __init__(self, key: str, paper: Paper, sources: tuple[Record, ...] = (),
-                 bib_fields: dict[str, str] | None = None, changes: tuple[str, ...] = ()) -> None:
+                 bib_fields: dict[str, str] | None = None, changes: tuple[str, ...] = (),
+                 bib_type: str | None = None) -> None:
         """By hand, as :class:`Record`'s (``bib_fields`` left out is a fresh dict): one Entry per paper."""
         values = self.__dict__
         values["key"] = key
@@ -237,3 +243,27 @@ class Entry:
         values["sources"] = sources
         values["bib_fields"] = {} if bib_fields is None else bib_fields
         values["changes"] = changes
+        values["bib_type"] = bib_type
+
+
+@dataclass(frozen=True)
+class KeptBib:
+    """What ``export`` writes as the user wrote it: every .bib it read, less the entries arxref rewrote.
+
+    Built by :func:`arxref.passthrough.kept_bib`; the writers put it before the arXiv entries
+    (:func:`arxref.formats.write_formats`): the .bib text itself (comments, ``@string``,
+    ``@preamble`` and the kept entries byte for byte), and the kept entries converted to
+    CSL-JSON and RIS as faithfully as their fields allow.
+    """
+
+    sources: tuple[str, ...] = ()
+    """The .bib files read, in input order (each once)."""
+    rewritten: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """File -> lines where an entry starts that arxref writes itself (an arXiv paper it resolved)."""
+    records: tuple[Record, ...] = ()
+    """The entries written as they are (not arXiv papers, conflicts, entries not found), in input order."""
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The citation keys the kept entries define (generated keys must not take them)."""
+        return frozenset(r.key for r in self.records if r.key)

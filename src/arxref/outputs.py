@@ -18,7 +18,7 @@ from .paths import OutputGuard
 
 if TYPE_CHECKING:
     from .formats import WriteOptions
-    from .model import Entry
+    from .model import Entry, KeptBib
 
 
 def prepare_outputs(inputs: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str] | None,
@@ -46,18 +46,20 @@ def prepare_outputs(inputs: Sequence[str | os.PathLike[str]], out_dir: str | os.
 
 
 def write_outputs(entries: list[Entry], formats: list[str], options: WriteOptions, targets: list[Path],
-                  stream: IO[bytes] | None, progress: Callable[[str, int, int], None] | None) -> None:
+                  stream: IO[bytes] | None, progress: Callable[[str, int, int], None] | None,
+                  kept: KeptBib | None = None) -> None:
     """Every format in one pass: into ``targets`` (one per format) atomically, or the one format
-    into ``stream``. ``progress('write', done, total)`` brackets the file writing."""
+    into ``stream``; ``kept`` (the input .bib files' other entries) first. ``progress('write',
+    done, total)`` brackets the file writing."""
     from .formats import write_formats
 
     if stream is not None:
-        write_formats(entries, {formats[0]: stream}, options)
+        write_formats(entries, {formats[0]: stream}, options, kept=kept)
         stream.flush()
         return
     if progress is not None:  # writing a big bibliography takes seconds: say so
         progress("write", 0, len(targets))
-    write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options),
-                          binary=True)
+    write_atomically_many(
+        targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options, kept=kept), binary=True)
     if progress is not None:
         progress("write", len(targets), len(targets))

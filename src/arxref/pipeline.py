@@ -8,18 +8,18 @@ parses options and prints what these return.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
 
 from .collector import bulk
 from .config import Settings
-from .errors import ArxrefError, ExitCode, UsageError
+from .errors import ArxrefError, UsageError
 from .mentions import Repeats, distinct_papers
-from .model import Entry, Paper, Record
+from .model import Paper, Record
 from .outputs import prepare_outputs, write_outputs
 from .paths import require_existing
+from .reports import CheckReport, ExportReport, Problem, ResolveReport
 
 if TYPE_CHECKING:
     from .resolve import Resolution
@@ -32,134 +32,6 @@ FORMAT_SUFFIXES = {"bib": ".bib", "json": ".json", "ris": ".ris"}
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances. Stages: 'resolve' (records), 'fetch'
 (ids from arXiv; 'fetch (waiting N s ...)' while arXiv's interval holds it back), 'write' (files)."""
-
-
-@dataclass
-class Problem:
-    """A finding about one place in one input file."""
-
-    source: str
-    line: int
-    column: int
-    level: str
-    """'error' (fails check / export), 'warning', or 'info' (a note, never a failure)."""
-    code: str
-    """Stable machine-readable kind: unmatched, ambiguous, not_found, invalid, unverified,
-    undefined_citation, missing_entry, title_mismatch, unreadable, unknown_subject_class, archive_prefix."""
-    message: str
-
-    def format_text(self) -> str:
-        return f"{self.source}:{self.line}:{self.column}: {self.level}: {self.message}"
-
-    def format_github(self) -> str:
-        def esc(value: str) -> str:
-            return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-        props = f"file={esc(self.source).replace(',', '%2C').replace(':', '%3A')},line={self.line},col={self.column}"
-        command = "notice" if self.level == "info" else self.level  # GitHub's annotation for a note
-        return f"::{command} {props},title=arxref {self.code}::{esc(self.message)}"
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "file": self.source,
-            "line": self.line,
-            "column": self.column,
-            "level": self.level,
-            "code": self.code,
-            "message": self.message,
-        }
-
-
-@dataclass
-class ExportReport:
-    """What `export` did: files written, counts, and every problem with its file:line."""
-
-    files: list[Path] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)
-    records: int = 0
-    from_cache: int = 0
-    fetched: int = 0
-    resolved: int = 0
-    unresolved: int = 0
-    ambiguous: int = 0
-    not_found: int = 0
-    invalid: int = 0
-    unverified: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    changes: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> ExitCode:
-        if self.unverified:
-            return ExitCode.UNVERIFIED
-        if self.unresolved or self.ambiguous or self.not_found or self.invalid:
-            return ExitCode.PROBLEMS
-        return ExitCode.OK
-
-    def summary(self) -> str:
-        papers = len({entry.paper.arxiv_id for entry in self.entries})
-        keys = "" if papers == len(self.entries) else f" under {len(self.entries)} keys"
-        return (
-            f"{papers} papers written{keys} ({self.from_cache} from cache, {self.fetched} fetched); "
-            f"{self.unresolved} unresolved, {self.ambiguous} ambiguous, {self.not_found} not found, "
-            f"{self.invalid} invalid, {self.unverified} could not be verified"
-        )
-
-
-@dataclass
-class CheckReport:
-    """Findings of `check`; `exit_code` tells 'your citation is wrong' (1) from 'arXiv is down' (3)."""
-
-    problems: list[Problem] = field(default_factory=list)
-    ids_checked: int = 0
-    citations_checked: int = 0
-    files: int = 0
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "error"]
-
-    @property
-    def exit_code(self) -> ExitCode:
-        if any(p.code != "unverified" for p in self.errors):
-            return ExitCode.PROBLEMS
-        if any(p.code == "unverified" for p in self.errors):
-            return ExitCode.UNVERIFIED
-        return ExitCode.OK
-
-
-@dataclass(frozen=True)
-class ResolveReport:
-    """What `resolve` found: one Resolution per record (input order) and the unreadable inputs."""
-
-    resolutions: tuple[Resolution, ...]
-    warnings: tuple[ScanProblem, ...] = ()
-    """Inputs that could not be read, with file and line, in the order met."""
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Records per status: every status, in :data:`arxref.resolve.STATUSES` order."""
-        from .resolve import STATUSES
-
-        counts = {status: 0 for status in STATUSES}
-        for res in self.resolutions:
-            counts[res.status] = counts.get(res.status, 0) + 1
-        return counts
-
-    @property
-    def problems(self) -> list[Resolution]:
-        """The records that did not get their paper (reported with file:line)."""
-        return [res for res in self.resolutions if not res.settled]
-
-    @property
-    def exit_code(self) -> ExitCode:
-        """As export: UNVERIFIED when arXiv could not answer, else PROBLEMS when a record did not get its paper."""
-        if self.counts["unverified"]:
-            return ExitCode.UNVERIFIED
-        return ExitCode.PROBLEMS if self.problems else ExitCode.OK
-
-    def summary(self) -> str:
-        return ", ".join(f"{status} {n}" for status, n in self.counts.items())
 
 
 def _collect(paths: Sequence[str | os.PathLike[str]], problems: list[Problem]) -> list[Record]:
@@ -266,12 +138,14 @@ def export(
     cite_aliases: str = "entries",
     bib_abstracts: bool = False,
     stream: IO[bytes] | None = None,
+    bib_flavor: str | None = None,
 ) -> ExportReport:
     """Scan, resolve, fetch, deduplicate and write ``out_dir/name.{bib,json,ris}``.
 
     Files are written atomically, never over an input (UsageError before any work);
     records that could not be resolved are left out and reported (file:line) in the
-    returned report. ``results`` are papers the caller already holds (arxiv.py
+    returned report, except .bib entries: those arxref does not rewrite are written as
+    the user wrote them (:mod:`arxref.passthrough`). ``results`` are papers the caller already holds (arxiv.py
     ``Result`` objects, e.g. search results, or Papers): written as they are beside
     what ``paths`` resolve to, and ``paths`` may then be empty. With a binary
     ``stream`` (``export -o -``: stdout), the one format in ``formats`` is written to it
@@ -279,12 +153,16 @@ def export(
     as cited (``\\cite{2108.02818}`` gives the entry ``2108.02818``); ``cite_aliases`` says
     how a second cited key of the same paper is written: ``entries`` (default: one entry
     per key, for bibtex, pandoc and CSL-JSON) or ``ids`` (one entry, the other keys in
-    biblatex's ``ids``; see :mod:`arxref.dedup`).
+    biblatex's ``ids``; see :mod:`arxref.dedup`). ``bib_flavor`` (``bibtex``/``biblatex``)
+    chooses the fields that name a preprint in the .bib
+    (:func:`arxref.preprint.bib_preprint_fields`); by default, what the first .tex among
+    ``paths`` loads, else ``bibtex``.
     """
     from .formats import WriteOptions
 
     formats = _check_formats(formats)
     require_existing(paths)
+    flavor = _bib_flavor(bib_flavor, paths)
     settings = settings or Settings()
     if stream is None:
         _check_stem(name)
@@ -292,9 +170,10 @@ def export(
     targets = prepare_outputs(paths, out_dir, names, settings.cache_path, stream)
     report = gather(paths, settings=settings, year=year, min_score=min_score, rekey=rekey, progress=progress,
                     results=results, cite_aliases=cite_aliases)
+    report.bib_flavor = flavor
     options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors,
-                           bib_abstracts=bib_abstracts)
-    write_outputs(report.entries, formats, options, targets, stream, progress)
+                           bib_abstracts=bib_abstracts, bib_flavor=flavor)
+    write_outputs(report.entries, formats, options, targets, stream, progress, kept=report.kept_bib)
     report.files.extend(targets)
     return report
 
@@ -318,6 +197,7 @@ def gather(
     default one entry per paper (``cite_aliases="ids"``), whatever keys cite it.
     """
     from .dedup import build_entries
+    from .passthrough import kept_bib
     from .results import paper_of
 
     require_existing(paths)
@@ -325,8 +205,10 @@ def gather(
     settings = settings or Settings()
     report = ExportReport()
     started = datetime.now(timezone.utc)
-    pairs = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else []
-    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year, cite_aliases=cite_aliases)
+    pairs, bib = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else ([], [])
+    report.kept_bib = kept = kept_bib(bib)
+    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year, cite_aliases=cite_aliases,
+                            existing_keys=kept.keys if kept is not None else ())
     report.entries = entries
     counted: set[str] = set()
     for entry in entries:
@@ -345,8 +227,12 @@ def gather(
 
 
 def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, report: ExportReport,
-                   min_score: float | None, progress: Progress | None) -> list[tuple[Record, Paper]]:
+                   min_score: float | None, progress: Progress | None
+                   ) -> tuple[list[tuple[Record, Paper]], list[tuple[Record, bool]]]:
     """Scan the inputs and resolve their records; each outcome is counted into ``report``.
+
+    Returns the (record, paper) pairs to write, and every .bib record in input order
+    with whether it is one of them (the rest are written as the user wrote them).
 
     A bare id resolved once counts for each of its mentions, and its problem (if any) is
     reported at each kept place, all in input order, as if every mention were resolved.
@@ -356,16 +242,20 @@ def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, 
     resolutions = _resolve(papers.records, settings, min_score, progress)
     placed: list[tuple[int, Problem]] = []
     pairs: list[tuple[Record, Paper]] = []
+    bib: list[tuple[Record, bool]] = []
     for index, res in enumerate(resolutions):
         _account_at(report, res, papers.orders[index], placed)
         repeats = papers.repeats.get(index)
         if repeats is not None:
             _account_repeats(report, res, repeats, placed)
-        if res.paper is not None and res.status in ("resolved", "given"):
-            pairs.append((res.record, res.paper))
+        written = res.paper is not None and res.status in ("resolved", "given")
+        if written:
+            pairs.append((res.record, res.paper))  # type: ignore[arg-type]
+        if res.record.kind == "bib":
+            bib.append((res.record, written))
     placed.sort(key=lambda item: item[0])
     report.problems.extend(problem for _, problem in placed)
-    return pairs
+    return pairs, bib
 
 
 def _account_at(report: ExportReport, res: Resolution, order: int, placed: list[tuple[int, Problem]]) -> None:
@@ -398,6 +288,9 @@ def _account(report: ExportReport, res: Resolution) -> None:
     """Count one resolution into the report and record a problem for anything not usable."""
     status = res.status
     record = res.record
+    if _kept_as_written(res):
+        report.kept += 1
+        return
     if status in ("resolved", "given"):
         if status == "resolved":
             report.resolved += 1
@@ -427,6 +320,24 @@ def _account(report: ExportReport, res: Resolution) -> None:
         report.unverified += 1
         report.problems.append(_problem(record, "error", "unverified",
                                         f"could not verify {arxiv_id or _snippet(record)!r}: {reason or 'arXiv unreachable'}"))
+    elif status == "conflict":
+        report.conflicts += 1
+        report.problems.append(_problem(record, "error", "conflict", f"conflict: {reason}"))
+
+
+def _kept_as_written(res: Resolution) -> bool:
+    """A .bib entry that is not an arXiv paper and was not found on arXiv: written as the user
+    wrote it, and no problem (only an entry that looks like a preprint must be found)."""
+    record = res.record
+    if record.kind != "bib" or record.arxiv_id:
+        return False
+    if res.status == "not_arxiv":
+        return True
+    if res.status not in ("unmatched", "ambiguous", "unverified"):
+        return False
+    from .preprint import looks_like_preprint
+
+    return not looks_like_preprint(record.fields)
 
 
 def _check_formats(formats: Iterable[str]) -> list[str]:
@@ -442,6 +353,19 @@ def _check_formats(formats: Iterable[str]) -> list[str]:
     if not chosen:
         raise UsageError("no output format chosen; use --formats bib,json,ris")
     return chosen
+
+
+def _bib_flavor(given: str | None, paths: Sequence[str | os.PathLike[str]]) -> str:
+    """The .bib flavor: ``given`` (checked), else what the .tex inputs load, else ``bibtex``."""
+    from .preprint import BIB_FLAVORS
+
+    if given is not None:
+        if given not in BIB_FLAVORS:
+            raise UsageError(f"unknown bib flavor {given!r}; choose from {', '.join(BIB_FLAVORS)}")
+        return given
+    from .scan import document_bib_flavor
+
+    return document_bib_flavor(paths) or "bibtex"
 
 
 def _check_stem(name: str) -> None:
@@ -466,12 +390,12 @@ def check(
     * every ``\\cite{key}`` in .tex is defined in the given or discovered .bib files (biblatex
       ``ids`` aliases count); a key that is an arXiv id and is not defined is a ``missing_entry``
       when arXiv has the paper (``arxref sync`` adds it), else ``not_found`` or ``undefined_citation``;
-    * .bib entries with an ``eprint`` whose title disagrees with arXiv's are flagged;
+    * .bib entries whose title or first author names another paper than their id are
+      flagged as conflicts (:mod:`arxref.conflicts`);
     * invalid ids and ambiguous/unmatched id-less references are reported.
     """
     from .scan import find_bib_files
     from .sync import cited_bibliographies, missing_citation
-    from .textnorm import clean_title, same_title
 
     require_existing([*paths, *bib_files])
     settings = settings or Settings()
@@ -511,11 +435,6 @@ def check(
             if res.paper is None:
                 problems.append(_problem(record, "error", "unverified",
                                          f"could not verify arXiv:{res.arxiv_id} (arXiv unreachable)"))
-            elif record.kind == "bib" and record.title and not same_title(record.title, res.paper.title, typos=True):
-                problems.append(_problem(
-                    record, "error", "title_mismatch",
-                    f"entry '{record.key}' cites arXiv:{res.arxiv_id} but its title {clean_title(record.title)!r} "
-                    f"disagrees with arXiv's {res.paper.title!r} (wrong paper cited?)"))
             continue
         tmp = ExportReport()
         _account(tmp, res)
@@ -531,8 +450,9 @@ def _needs_check(record: Record) -> bool:
     if record.kind in ("abstract", "listing", "search_page"):
         return True
     if record.kind == "bib":
-        fields = {k.lower(): v.lower() for k, v in record.fields.items()}
-        return "arxiv" in fields.get("archiveprefix", "") + fields.get("eprinttype", "") + fields.get("journal", "")
+        from .preprint import looks_like_preprint
+
+        return looks_like_preprint(record.fields)
     return False
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from . import textnorm
 from .config import RESOLVE_MIN, Settings
 from .model import Paper, Record
+from .preprint import never_arxiv
 from .scoring import MARGIN, Decision, Query, decide, rank, score_paper, score_title, surname
 from .search import CLAUSE_KEY_PREFIX, Pending, Searcher, clauses_for
 
@@ -51,7 +52,11 @@ Progress = Callable[[int, int], None]
 
 
 #: Statuses a record can end in, in the order `arxref resolve` counts them in its summary.
-STATUSES = ("resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified")
+#: ``conflict``: a .bib entry whose title or first author names another paper than its id
+#: (:mod:`arxref.conflicts`); ``not_arxiv``: a .bib entry of a type arXiv never holds (a book,
+#: a thesis...) without an id, not searched (:func:`arxref.preprint.never_arxiv`).
+STATUSES = ("resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified", "conflict",
+            "not_arxiv")
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,8 @@ class Resolution:
 
     def format_problem(self) -> str:
         """``file:line: unmatched: <snippet>`` plus the reason or the candidates."""
+        if self.status == "conflict" and self.reason:
+            return f"{self._where()}: conflict: {self.reason}"
         line = f"{self._where()}: {self.status}: {self._what()}"
         if self.status == "ambiguous" and self.candidates:
             line += " matches " + ", ".join(f"{cid} ({s:.2f})" for cid, s in self.candidates[:5])
@@ -154,7 +161,8 @@ def resolve_records(
     _report(progress, done, total)
     with use_client(settings, client) as api:
         given = [records[i] for i in with_id]
-        for index, resolution in zip(with_id, _verify_given(given, settings, cache, api, fetch_progress)):
+        verified = _with_conflicts(_verify_given(given, settings, cache, api, fetch_progress), cache)
+        for index, resolution in zip(with_id, verified):
             results[index] = resolution
         done += len(with_id)
         _report(progress, done, total)
@@ -186,6 +194,9 @@ def _sort_out(records: list[Record], results: list[Resolution | None]) -> tuple[
             with_id.append(index)
         elif _has_invalid_id(record):
             results[index] = Resolution(record, "invalid", reason="; ".join(_invalid_problems(record)))
+        elif record.kind == "bib" and never_arxiv(record.entry_type, record.fields):
+            results[index] = Resolution(record, "not_arxiv",
+                                        reason=f"a @{record.entry_type} entry is not an arXiv paper: not searched")
         else:
             query = Query.of(record)
             if query.empty:
@@ -251,6 +262,36 @@ def _verify_given(records: list[Record], settings: Settings, cache: Cache, clien
             out.append(Resolution(record, "unverified", rid, reason="not in the cache (offline: not checked on arXiv)"))
         else:
             out.append(Resolution(record, "unverified", rid, reason="arXiv did not answer for this id"))
+    return out
+
+
+def _with_conflicts(resolutions: list[Resolution], cache: Cache) -> list[Resolution]:
+    """``given`` .bib entries whose title or first author names another paper become ``conflict``.
+
+    The titles other versions had are read from the cache only for entries whose title
+    disagrees with arXiv's (a retitled paper is not another paper).
+    """
+    from .conflicts import conflict
+
+    found: dict[int, str] = {}
+    for index, res in enumerate(resolutions):
+        if res.status == "given" and res.paper is not None and res.record.kind == "bib":
+            reason = conflict(res.record, res.paper)
+            if reason is not None:
+                found[index] = reason
+    if not found:
+        return resolutions
+    others = cache.other_titles(resolutions[index].arxiv_id or "" for index in found)
+    out = list(resolutions)
+    for index, reason in found.items():
+        res = resolutions[index]
+        titles = others.get(res.arxiv_id or "")
+        if titles:
+            again = conflict(res.record, res.paper, titles) if res.paper is not None else reason
+            if again is None:
+                continue
+            reason = again
+        out[index] = replace(res, status="conflict", reason=reason)
     return out
 
 

@@ -130,8 +130,9 @@ def sync(
     for target, (members, paths) in groups.items():
         found = [(cite, papers[id(cite)]) for t, cite in wanted if t == target and id(cite) in papers]
         defined = frozenset().union(*(files[p].keys for p in paths))
-        aliases = "ids" if files[target].kind == "bib" and any(d.biblatex for d in members) else "entries"
-        _update(files[target], found, defined, aliases, report, write=not (check or dry_run))
+        biblatex = files[target].kind == "bib" and any(d.biblatex for d in members)
+        _update(files[target], found, defined, "ids" if biblatex else "entries", report,
+                write=not (check or dry_run), flavor="biblatex" if biblatex else "bibtex")
     return report
 
 
@@ -323,8 +324,9 @@ def _problem(record: Record, code: str, message: str) -> Problem:
 
 
 def _update(bibliography: Bibliography, found: list[tuple[Record, Paper]], defined: frozenset[str], aliases: str,
-            report: SyncReport, write: bool) -> None:
-    """Append the entries of ``found`` to ``bibliography`` (when ``write``) and say so in ``report``."""
+            report: SyncReport, write: bool, flavor: str = "bibtex") -> None:
+    """Append the entries of ``found`` to ``bibliography`` (when ``write``) and say so in ``report``;
+    a .bib gets the preprint fields of ``flavor`` (:func:`arxref.preprint.bib_preprint_fields`)."""
     from .keys import paper_year, short_label
 
     target = bibliography.path
@@ -340,7 +342,7 @@ def _update(bibliography: Bibliography, found: list[tuple[Record, Paper]], defin
     if not write or not (entries or created):
         return
     content = bibliography.content or b""
-    new = _appended_json(content, entries) if bibliography.kind == "json" else _appended_bib(content, entries)
+    new = _appended_json(content, entries) if bibliography.kind == "json" else _appended_bib(content, entries, flavor)
     from .atomic import write_atomically_many
 
     try:
@@ -350,7 +352,7 @@ def _update(bibliography: Bibliography, found: list[tuple[Record, Paper]], defin
     report.written.append(target)
 
 
-def _appended_bib(content: bytes, entries: list[Entry]) -> bytes:
+def _appended_bib(content: bytes, entries: list[Entry], flavor: str = "bibtex") -> bytes:
     """``content`` unchanged, then the entries as BibTeX after a blank line (the file's line ending kept).
 
     A file that is not UTF-8 gets its new entries in ASCII (LaTeX escapes), which any
@@ -366,7 +368,7 @@ def _appended_bib(content: bytes, entries: list[Entry]) -> bytes:
     except UnicodeDecodeError:
         ascii = True
     stream = io.StringIO()
-    write_bibtex(entries, stream, WriteOptions(ascii=ascii))
+    write_bibtex(entries, stream, WriteOptions(ascii=ascii, bib_flavor=flavor))
     text = stream.getvalue().rstrip("\n") + "\n"
     newline = b"\r\n" if b"\r\n" in content else b"\n"
     if not content.strip() or content.endswith(newline * 2):

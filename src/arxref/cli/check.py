@@ -34,9 +34,9 @@ def check(paths: tuple[str, ...], fmt: str, bib_files: tuple[str, ...], min_scor
 
     Exit status: 0 all resolve; 1 problems found (unknown or invalid id, unknown
     subject class such as math.ACS, undefined \\cite key, cited arXiv id missing from
-    the .bib, .bib title that disagrees with arXiv, ambiguous reference, or no input
-    file could be read); 2 usage error (a PATH that does not exist, say); 3 could not
-    verify (arXiv
+    the .bib, a .bib entry whose title or first author names another paper than its id
+    (a conflict), ambiguous reference, or no input file could be read); 2 usage error
+    (a PATH that does not exist, say); 3 could not verify (arXiv
     unreachable or rate-limited after retries; with --offline: not in the cache;
     1 wins over 3: a wrong citation stays wrong); 4 the cache file is unusable.
 

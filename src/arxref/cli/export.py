@@ -34,23 +34,33 @@ from .progress import ProgressPrinter
 @click.option("--cite-aliases", type=click.Choice(["entries", "ids"]), default="entries", show_default=True,
               help="A paper cited under two keys (\\cite{2108.02818} and \\cite{arXiv:2108.02818}): one entry "
                    "per key (bibtex, pandoc), or one entry with the other keys in biblatex's ids field (biber).")
+@click.option("--bib-flavor", type=click.Choice(["bibtex", "biblatex"]), default=None,
+              help="Fields that name a preprint in the .bib, so every style prints its arXiv id once: "
+                   "bibtex (howpublished = {arXiv:ID [class]}, for plain, natbib, IEEEtran, ACM...) or biblatex "
+                   "(eprint, eprinttype, eprintclass). Default: biblatex if a .tex among PATHS loads it, else bibtex.")
 @network_options
 @handle_errors
 @verbosity_options("No progress bar, no per-problem lines and no retry lines; the summary only.")
 def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: str, prefer_published: bool,
            ascii_: bool, max_authors: int | None, bib_abstracts: bool, min_score: float | None, rekey: bool,
-           cite_aliases: str, verbose: bool, quiet: bool, **network: Any) -> None:
+           cite_aliases: str, bib_flavor: str | None, verbose: bool, quiet: bool, **network: Any) -> None:
     """Scan PATHS, resolve and fetch every paper, write DIR/STEM.{bib,json,ris}.
 
     A paper a document cites by its arXiv id (\\cite{2108.02818}, [@arxiv:2108.02818]) is
     written under that key, exactly as cited; other papers get generated keys
     (chen2021evaluating), and keys of existing .bib entries are kept.
 
+    Entries of input .bib files that are not arXiv papers (books, journal papers,
+    web pages) are written as they are, with the files' comments and @strings; an
+    entry whose title or first author names another paper than its arXiv id is
+    reported as a conflict and also written as it is; an entry for a published
+    version keeps its type and venue (arXiv's eprint is added).
+
     Exit status: 0 all went well; 1 some records could not be resolved (the files
-    hold every paper that did), or no input file could be read (nothing is
-    written then); 2 usage error (a PATH that does not exist, or an output that
-    would replace one of the inputs: use `arxref sync` to update a .bib in
-    place); 3 arXiv could not be reached, so some papers
+    hold every paper that did), a .bib entry conflicts with its arXiv id, or no
+    input file could be read (nothing is written then); 2 usage error (a PATH that
+    does not exist, or an output that would replace one of the inputs: use `arxref
+    sync` to update a .bib in place); 3 arXiv could not be reached, so some papers
     could not be verified (3 wins over 1: the files are incomplete); 4 the cache
     file is unusable; 143 terminated (SIGTERM; no partial file is left).
 
@@ -74,7 +84,7 @@ def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: 
             list(paths), None if to_stdout else out_dir, name=name, formats=formats.split(","), settings=settings,
             year=year, prefer_published=prefer_published, ascii=ascii_, max_authors=max_authors,
             min_score=min_score, rekey=rekey, progress=progress, cite_aliases=cite_aliases, bib_abstracts=bib_abstracts,
-            stream=click.get_binary_stream("stdout") if to_stdout else None,
+            stream=click.get_binary_stream("stdout") if to_stdout else None, bib_flavor=bib_flavor,
         )
     finally:
         if progress is not None:

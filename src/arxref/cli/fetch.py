@@ -26,10 +26,13 @@ BIBLIOGRAPHY_FORMATS = {"bib": "bib", "csljson": "json", "ris": "ris"}
               show_default=True,
               help="jsonl: one JSON object per paper; text: readable lines; bib, csljson, ris: the entries "
                    "as `export` writes them (same writer, same keys), e.g. to append to a .bib with >>.")
+@click.option("--bib-flavor", type=click.Choice(["bibtex", "biblatex"]), default="bibtex", show_default=True,
+              help="With --format bib: the fields that name a preprint, as export --bib-flavor (bibtex: "
+                   "howpublished = {arXiv:ID [class]}; biblatex: eprint, eprinttype, eprintclass).")
 @network_options
 @handle_errors
 @verbosity_options("No progress bar and no retry lines on stderr (papers and problems are still printed).")
-def fetch(ids: tuple[str, ...], fmt: str, verbose: bool, quiet: bool, **network: Any) -> None:
+def fetch(ids: tuple[str, ...], fmt: str, bib_flavor: str, verbose: bool, quiet: bool, **network: Any) -> None:
     """Print arXiv metadata for IDS (any form: 2107.03374, arXiv:2107.03374v2, URLs, DOIs).
 
     Papers come from the cache when present, else from the API (in batches,
@@ -74,7 +77,7 @@ def fetch(ids: tuple[str, ...], fmt: str, verbose: bool, quiet: bool, **network:
             printer.close()
     order = [base for base in order if base in report.papers]
     if fmt in BIBLIOGRAPHY_FORMATS:
-        _write_entries([report.papers[base] for base in order], BIBLIOGRAPHY_FORMATS[fmt])
+        _write_entries([report.papers[base] for base in order], BIBLIOGRAPHY_FORMATS[fmt], bib_flavor)
     for base in order if fmt in ("jsonl", "text") else ():
         paper = report.papers[base]
         click.echo(json.dumps(paper_json(paper), ensure_ascii=False) if fmt == "jsonl" else paper_text(paper))
@@ -82,12 +85,12 @@ def fetch(ids: tuple[str, ...], fmt: str, verbose: bool, quiet: bool, **network:
     sys.exit(exit_code(report))
 
 
-def _write_entries(papers: "list[Paper]", writer: str) -> None:
+def _write_entries(papers: "list[Paper]", writer: str, bib_flavor: str = "bibtex") -> None:
     """The papers as bibliography entries on stdout, by export's writer (keys generated as export does)."""
-    from ..formats import write_formats
+    from ..formats import WriteOptions, write_formats
 
     stream = click.get_binary_stream("stdout")
-    write_formats(papers, {writer: stream})  # none: an empty .bib or .ris, a CSL-JSON []
+    write_formats(papers, {writer: stream}, WriteOptions(bib_flavor=bib_flavor))  # none: an empty .bib or .ris, []
     stream.flush()
 
 

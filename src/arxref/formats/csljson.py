@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from ..keys import Name, split_name
 from ..preprint import (ABS_URL_PREFIX, ARCHIVE_ID_PREFIX, ARCHIVE_LINE_PREFIX, CLASS_LINE_PREFIX, DOI_PREFIX,
-                        REPOSITORY, abs_url, archive_id, datacite_doi, journal_lines, note_lines)
+                        REPOSITORY, abs_url, archive_id, datacite_doi, journal_lines, note_lines, parse_citation)
 from ..tex import clean_text, latex_to_text
-from .bibitem import PREPRINT_TYPES, BibItem
+from .bibitem import BibItem
 from .prepared import Prepared
 
 if TYPE_CHECKING:
@@ -144,6 +144,7 @@ def _apply_bib_fields(item: dict[str, str], kind: str, prepared: Prepared, notes
         item["type"] = '"paper-conference"' if container == "booktitle" else '"article-journal"'
         item.pop("publisher", None)
         item.pop("number", None)
+        item.pop("DOI", None)  # arXiv's DOI names the preprint, not the published work
     for name, value in prepared.bib_fields.items():
         text = latex_to_text(value)
         if not text:
@@ -168,8 +169,11 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, ...
     (for :func:`arxref.formats.write_formats`).
 
     Entries without fields from a user's .bib (nearly all) are two f-strings; the rest
-    go through :func:`_item_values`. Both give the same text (tested).
+    go through :func:`_item_values`. Both give the same text (tested). A user's entry
+    for a published version is written as any BibTeX entry (:func:`bib_item`).
     """
+    if prepared.entry.bib_type:
+        return (_encode(bib_item(prepared.as_written)),)
     if prepared.bib_fields:
         return (_join(_item_values(prepared)),)
     paper = prepared.paper
@@ -288,13 +292,13 @@ def _bib_preprint(item: dict[str, Any], entry: BibItem) -> list[str]:
     arxiv_id = entry.arxiv_id
     if not arxiv_id:
         return []
-    container = entry.container
-    preprint_journal = not container or "arxiv" in container.lower()
-    if entry.type in PREPRINT_TYPES or (entry.type == "article" and preprint_journal):
+    if entry.is_preprint:
         item["type"] = "article"
         item["publisher"] = REPOSITORY
         item["number"] = archive_id(arxiv_id)
         item.pop("container-title", None)
+        if parse_citation(item.get("medium", "")):  # howpublished = {arXiv:<id> [<class>]}: said above
+            del item["medium"]
         item.setdefault("DOI", datacite_doi(arxiv_id))
         item.setdefault("URL", abs_url(arxiv_id))
     return note_lines(arxiv_id, entry.category)

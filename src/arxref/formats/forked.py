@@ -56,14 +56,16 @@ def process_count(streams: Mapping[str, IO[Any]], count: int, processes: int | N
 _Child = tuple[int, list[IO[bytes]], list["Entry"]]
 
 
-def write_split(entries: list[Entry], streams: Mapping[str, IO[Any]], options: WriteOptions, processes: int) -> None:
+def write_split(entries: list[Entry], streams: Mapping[str, IO[Any]], options: WriteOptions, processes: int,
+                continued: bool = False) -> None:
     """The forked form of :func:`arxref.formats.write_formats`: children format later slices
-    into anonymous temporary files; a child that fails has its slice formatted here instead."""
+    into anonymous temporary files; a child that fails has its slice formatted here instead.
+    ``continued``: the CSL-JSON array was opened, and items written, before."""
     import gc
 
     size = -(-len(entries) // processes)
     slices = [entries[start : start + size] for start in range(0, len(entries), size)]
-    sinks = sinks_for(streams)  # imports the formatters before forking
+    sinks = sinks_for(streams, continued)  # imports the formatters before forking
     children: list[_Child] = []
     frozen_before = gc.get_freeze_count()  # an application's own gc.freeze() is left alone
     try:

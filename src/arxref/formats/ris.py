@@ -79,6 +79,8 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str
     cleaned arXiv id (URL, DataCite DOI). One f-string with its optional lines worked
     out first: per-field string operations count at 100,000 entries.
     """
+    if prepared.entry.bib_type:  # a user's entry for a published version: as any BibTeX entry
+        return format_record(bib_tags(prepared.as_written)), ""
     paper = prepared.paper
     bib = prepared.bib_fields
     container = prepared.container
@@ -167,7 +169,11 @@ def bib_tags(entry: BibItem) -> list[tuple[str, str]]:
 
 
 def _bib_preprint_tags(entry: BibItem, arxiv_id: str) -> list[tuple[str, str]]:
-    """The preprint's tags an entry with an arXiv eprint does not give itself."""
+    """The preprint's tags an entry with an arXiv eprint does not give itself; a published
+    version's entry (:attr:`BibItem.is_preprint` false) only gets the ``M2`` id line, never
+    arXiv's DOI, URL or repository."""
+    if not entry.is_preprint:
+        return [("M2", archive_line(arxiv_id))]
     tags = [] if entry.get("publisher") else [("PB", REPOSITORY)]
     if not entry.get("doi"):
         tags.append(("DO", datacite_doi(arxiv_id)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from .. import ids, taxonomy
 from ..model import Record
@@ -231,6 +231,30 @@ def _bib_ids(fields: dict[str, str], problems: list[str]) -> tuple[ids.ArxivId |
 
     Impossible ids and fields that disagree are added to ``problems``.
     """
+    found = _found_ids(fields, problems)
+    if not found:
+        return None, ()
+    own = found[0][1]
+    problems.extend(own.warnings)  # unknown subject class math.ACS: the id is read, the class questioned
+    others = [(name, aid) for name, aid in found if aid.base != own.base]
+    if not others:
+        return own, ()
+    listed = ", ".join(f"{name} {aid.base}" for name, aid in [found[0], *others])
+    problems.append(f"fields name different arXiv ids: {listed}")
+    return own, tuple(dict.fromkeys(aid.base for _, aid in others))
+
+
+def own_id_field(fields: Mapping[str, str]) -> str | None:
+    """The field (lower-case name) an entry's own arXiv id was read from: ``eprint``, ``url``, ``doi``...
+
+    Messages name it ("eprint 2108.02818 is ..."); None when the entry names no id.
+    """
+    found = _found_ids(fields, [])
+    return found[0][0] if found else None
+
+
+def _found_ids(fields: Mapping[str, str], problems: list[str]) -> list[tuple[str, ids.ArxivId]]:
+    """(field, id) for every arXiv id the id-bearing fields name, in :data:`_ID_FIELDS` order."""
     prefix = (fields.get("archiveprefix") or fields.get("eprinttype") or "").strip().lower()
     found: list[tuple[str, ids.ArxivId]] = []
     for name in _ID_FIELDS:
@@ -251,16 +275,7 @@ def _bib_ids(fields: dict[str, str], problems: list[str]) -> tuple[ids.ArxivId |
                 found.append((name, match.arxiv_id))
             elif match.arxiv_id is None and match.explicit:
                 problems.append(invalid_problem(match))
-    if not found:
-        return None, ()
-    own = found[0][1]
-    problems.extend(own.warnings)  # unknown subject class math.ACS: the id is read, the class questioned
-    others = [(name, aid) for name, aid in found if aid.base != own.base]
-    if not others:
-        return own, ()
-    listed = ", ".join(f"{name} {aid.base}" for name, aid in [found[0], *others])
-    problems.append(f"fields name different arXiv ids: {listed}")
-    return own, tuple(dict.fromkeys(aid.base for _, aid in others))
+    return found
 
 
 def scan_bib(lines: Lines, source: str, report: ProblemHandler) -> Iterator[Record]:

@@ -89,16 +89,44 @@ def find_bib_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     that gives them, ``.bib`` is added when missing, and names of missing files are skipped.
     """
     found: list[str] = []
+    for tex, content in _tex_documents(paths):
+        found.extend(str(bib) for bib, _ in named_bibliographies(content, tex.parent)[0] if bib.is_file())
+    return found
+
+
+#: A document that loads biblatex (or uses its commands) wants biblatex's fields.
+_LOADS_BIBLATEX_RE = re.compile(r"\\(?:usepackage|RequirePackage)\s*(?:\[[^\]]*\])?\s*\{[^}]*\bbiblatex\b[^}]*\}"
+                          r"|\\addbibresource\b|\\printbibliography\b")
+#: A document that names a bibtex style (or loads natbib) wants bibtex's.
+_LOADS_BIBTEX_RE = re.compile(r"\\bibliographystyle\s*\{|\\(?:usepackage|RequirePackage)\s*(?:\[[^\]]*\])?\s*"
+                        r"\{[^}]*\bnatbib\b[^}]*\}|\\bibliography\s*\{")
+
+
+def document_bib_flavor(paths: Sequence[str | os.PathLike[str]]) -> str | None:
+    """``biblatex`` or ``bibtex``: what the first .tex input that says loads (biblatex, or a
+    ``\\bibliographystyle``/natbib/``\\bibliography``); None when no .tex says either.
+
+    Comments are skipped; a directory contributes every .tex under it, in sorted order.
+    """
+    for _, content in _tex_documents(paths):
+        text = "\n".join(strip_tex_comment(line) for line in content.splitlines())
+        if _LOADS_BIBLATEX_RE.search(text):
+            return "biblatex"
+        if _LOADS_BIBTEX_RE.search(text):
+            return "bibtex"
+    return None
+
+
+def _tex_documents(paths: Sequence[str | os.PathLike[str]]) -> Iterator[tuple[Path, str]]:
+    """(path, text) of every readable .tex among ``paths`` (directories searched), in order."""
     for path in paths:
         p = Path(path)
         texs = sorted(p.rglob("*.tex")) if p.is_dir() else ([p] if p.suffix == ".tex" else [])
         for tex in texs:
             try:
-                content = tex.read_text(encoding="utf-8", errors="replace")
+                yield tex, tex.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            found.extend(str(bib) for bib, _ in named_bibliographies(content, tex.parent)[0] if bib.is_file())
-    return found
 
 
 def _cites(line: str) -> Iterator[tuple[str, int, int, int]]:
