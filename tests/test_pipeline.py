@@ -261,3 +261,60 @@ def test_export_lists_a_bounded_number_of_mentions_of_one_problem_id(tmp_path: P
     assert unverified[4][1].endswith("(offline: not checked on arXiv) (and 4 more mentions, not listed)")
     assert not unverified[3][1].endswith("not listed)")
     assert report.unverified == 14 and report.invalid == 7
+
+
+# --------------------------------------------------------------------------- versions arXiv does not have
+
+
+MISTYPED_VERSIONS = """# Reading notes (written for the tests; the ids are real papers, two with versions they never had)
+
+- Codex evaluation, arXiv:2107.03374v3 (Codex has v1 and v2)
+- InstructGPT https://arxiv.org/abs/2203.02155v2
+- GPT-3, arXiv:2005.14165v4, and again arXiv:2107.03374v3
+"""
+
+
+def test_export_writes_the_latest_version_of_a_mistyped_one_and_warns(fake_arxiv, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(MISTYPED_VERSIONS, encoding="utf-8")
+    settings = Settings(cache_path=tmp_path / "c.sqlite", api_url=fake_arxiv.url, request_interval=0.0, max_retries=1)
+    report = export([notes], tmp_path / "out", settings=settings)
+    assert report.exit_code is ExitCode.OK, [p.format_text() for p in report.problems]
+    assert sorted(e.paper.versioned_id for e in report.entries) == ["2005.14165v4", "2107.03374v2", "2203.02155v1"]
+    assert [(p.line, p.level, p.code, p.message) for p in report.problems] == [
+        (3, "warning", "no_such_version", "2107.03374v3: no such version; arXiv has v2; wrote 2107.03374v2"),
+        (4, "warning", "no_such_version", "2203.02155v2: no such version; arXiv has v1; wrote 2203.02155v1"),
+        (5, "warning", "no_such_version", "2107.03374v3: no such version; arXiv has v2; wrote 2107.03374v2"),
+    ]
+    assert report.not_found == 0
+    assert len(fake_arxiv.requests()) == 1  # the three papers in one batch, no request per version
+
+    checked = check([notes], settings=settings)
+    assert checked.exit_code is ExitCode.PROBLEMS
+    assert [(p.line, p.level, p.code, p.message) for p in checked.problems] == [
+        (3, "error", "no_such_version", "2107.03374v3: no such version; arXiv has v2"),
+        (4, "error", "no_such_version", "2203.02155v2: no such version; arXiv has v1"),
+        (5, "error", "no_such_version", "2107.03374v3: no such version; arXiv has v2"),
+    ]
+    again = export([notes], tmp_path / "out", settings=replace_settings(settings, offline=True))
+    assert [p.message for p in again.problems] == [p.message for p in report.problems]  # from the cache
+    assert len(fake_arxiv.requests()) == 1
+
+
+def test_export_offline_a_version_beyond_the_cache_is_written_but_unverified(seeded: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("- Codex arXiv:2107.03374v3\n", encoding="utf-8")
+    report = export([notes], tmp_path / "out", settings=offline(seeded))
+    assert report.exit_code is ExitCode.UNVERIFIED and [e.paper.versioned_id for e in report.entries] == ["2107.03374v2"]
+    assert [(p.code, p.message) for p in report.problems] == [(
+        "unverified", "could not verify 2107.03374v3: not in the cache (offline: not checked on arXiv); "
+                      "the cache has v2; wrote 2107.03374v2")]
+    checked = check([notes], settings=offline(seeded))
+    assert checked.exit_code is ExitCode.UNVERIFIED and [p.code for p in checked.problems] == ["unverified"]
+    assert "wrote" not in checked.problems[0].message
+
+
+def replace_settings(settings: Settings, **changes: object) -> Settings:
+    import dataclasses
+
+    return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]

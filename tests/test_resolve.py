@@ -127,10 +127,29 @@ def test_given_ids_are_checked_on_arxiv(fake_arxiv, tmp_path: Path) -> None:
     with Cache(path) as cache:
         results = resolve_records(records, online(path, fake_arxiv.url), cache)
     assert [(r.status, r.arxiv_id) for r in results] == [
-        ("given", "2203.02155"), ("not_found", "2203.02155"), ("not_found", "2301.00001")]
+        ("given", "2203.02155"), ("given", "2203.02155"), ("not_found", "2301.00001")]
     assert results[0].paper is not None and results[0].via == "fetch"
-    assert "version 9" in (results[1].reason or "")
+    # a version arXiv does not have: the paper's latest, marked (users mistype versions)
+    assert results[1].paper == results[0].paper and results[1].missing_version == 9
+    assert results[1].version_message("wrote") == "2203.02155v9: no such version; arXiv has v1; wrote 2203.02155v1"
+    assert not results[0].missing_version
     assert not [r for r in fake_arxiv.requests() if r.params.get("search_query")]
+    assert len(fake_arxiv.requests()) == 1  # the base and the other id in one batch, nothing more
+
+
+def test_a_mistyped_version_offline(seeded: Path) -> None:
+    records = [Record("a.md", 1, "markdown", arxiv_id="2107.03374", version=3),
+               Record("a.md", 2, "markdown", arxiv_id="2107.03374", version=2)]
+    with Cache(seeded) as cache:
+        unchecked = resolve_records(records, offline(seeded), cache)
+        cache.mark_not_found(["2107.03374v3"])  # as an online run that asked leaves it
+        known = resolve_records(records, offline(seeded), cache)
+    assert [(r.status, r.missing_version, r.paper is not None) for r in unchecked] == [
+        ("unverified", 3, True), ("given", None, True)]
+    assert "offline" in (unchecked[0].reason or "") and "v2" in (unchecked[0].reason or "")
+    assert [(r.status, r.missing_version) for r in known] == [("given", 3), ("given", None)]
+    assert known[0].to_json()["missing_version"] == 3 and known[0].to_json()["latest_version"] == 2
+    assert known[0].format_text().endswith("(no version 3; v2 used)")
 
 
 def test_offline_without_a_local_match_is_unmatched_and_says_why(tmp_path: Path, papers: dict[str, Paper]) -> None:

@@ -43,8 +43,8 @@ class Problem:
     level: str
     """'error' (fails check / export) or 'warning'."""
     code: str
-    """Stable machine-readable kind: unmatched, ambiguous, not_found, invalid, unverified,
-    undefined_citation, title_mismatch, unreadable."""
+    """Stable machine-readable kind: unmatched, ambiguous, not_found, invalid, unverified, undefined_citation,
+    title_mismatch, unreadable, no_such_version (export: a warning, the latest version written)."""
     message: str
 
     def format_text(self) -> str:
@@ -311,8 +311,8 @@ def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, 
         repeats = papers.repeats.get(index)
         if repeats is not None:
             _account_repeats(report, res, repeats, placed)
-        if res.paper is not None and res.status in ("resolved", "given"):
-            pairs.append((res.record, res.paper))
+        if res.paper is not None and (res.settled or res.missing_version):
+            pairs.append((res.record, res.paper))  # a mistyped version: the paper's latest is written
     placed.sort(key=lambda item: item[0])
     report.problems.extend(problem for _, problem in placed)
     return pairs
@@ -342,8 +342,9 @@ def _account_repeats(report: ExportReport, res: Resolution, repeats: Repeats,
         placed[-1][1].message += f" (and {hidden} more mentions, not listed)"
 
 
-def _account(report: ExportReport, res: Resolution) -> None:
-    """Count one resolution into the report and record a problem for anything not usable."""
+def _account(report: ExportReport, res: Resolution, done: str | None = "wrote") -> None:
+    """Count one resolution into the report and record a problem for anything not usable (``done``:
+    what became of a paper cited with a version arXiv lacks, see :meth:`Resolution.version_message`)."""
     status = res.status
     record = res.record
     if status in ("resolved", "given"):
@@ -353,9 +354,15 @@ def _account(report: ExportReport, res: Resolution) -> None:
             report.unverified += 1
             report.problems.append(_problem(record, "error", "unverified",
                                             f"{res.arxiv_id}: metadata could not be fetched"))
+        elif res.missing_version:
+            report.problems.append(_problem(record, "warning", "no_such_version", res.version_message(done)))
         return
     reason = res.reason or ""
     arxiv_id = res.arxiv_id
+    if status == "unverified" and res.paper is not None and res.missing_version:
+        report.unverified += 1
+        report.problems.append(_problem(record, "error", "unverified", f"could not verify {res.version_message(done)}"))
+        return
     if status == "ambiguous":
         report.ambiguous += 1
         cands = ", ".join(f"{c[0]} ({c[1]:.2f})" for c in res.candidates[:5])
@@ -443,6 +450,8 @@ def check(
             if res.paper is None:
                 problems.append(_problem(record, "error", "unverified",
                                          f"could not verify arXiv:{res.arxiv_id} (arXiv unreachable)"))
+            elif res.missing_version:
+                problems.append(_problem(record, "error", "no_such_version", res.version_message()))
             elif record.kind == "bib" and record.title and not same_title(record.title, res.paper.title, typos=True):
                 problems.append(_problem(
                     record, "error", "title_mismatch",
@@ -450,7 +459,7 @@ def check(
                     f"disagrees with arXiv's {res.paper.title!r} (wrong paper cited?)"))
             continue
         tmp = ExportReport()
-        _account(tmp, res)
+        _account(tmp, res, None)
         problems.extend(tmp.problems)
     problems.sort(key=lambda p: (p.source, p.line, p.column, p.code))
     return report

@@ -34,6 +34,9 @@ def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: 
            **network: Any) -> None:
     """Scan PATHS, resolve and fetch every paper, write DIR/STEM.{bib,json,ris}.
 
+    A version arXiv does not have (2107.03374v3 when it has v1-v2) writes the
+    paper's latest version with a warning (no_such_version).
+
     Exit status: 0 all went well; 1 some records could not be resolved (the files
     hold every paper that did), or no input file could be read (nothing is
     written then); 2 usage error; 3 arXiv could not be reached, so some papers
