@@ -26,8 +26,9 @@ def check(paths: tuple[str, ...], fmt: str, bib_files: tuple[str, ...], min_scor
     """Check that every arXiv id and citation in PATHS (.tex, .bib, .md, text) resolves.
 
     Exit status: 0 all resolve; 1 problems found (unknown or invalid id, a version
-    arXiv does not have (no_such_version), undefined \\cite key, .bib title that disagrees with arXiv, ambiguous reference, or no
-    input file could be read); 2 usage error; 3 could not verify (arXiv
+    arXiv does not have (no_such_version), undefined \\cite key, .bib title that
+    disagrees with arXiv, ambiguous reference, or no input file could be read);
+    2 usage error; 3 could not verify (arXiv
     unreachable or rate-limited after retries; with --offline: not in the cache;
     1 wins over 3: a wrong citation stays wrong); 4 the cache file is unusable.
 
