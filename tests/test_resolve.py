@@ -22,7 +22,8 @@ from arxref.model import Paper, Record
 from arxref.resolve import STATUSES, Resolution, resolve_records
 from arxref.scan import scan_paths
 from arxref.search import CLAUSE_KEY_PREFIX, clauses_for
-from resolve_support import NONSENSE, SEEDS, dead_endpoint, later_version, mistyped, record, seed_papers, truncated, wrapped
+from resolve_support import (NONSENSE, SEEDS, dead_endpoint, later_version, mistyped, record, seed_papers,
+                             synthetic_same_title_entries, truncated, wrapped)
 
 
 @pytest.fixture(scope="module")
@@ -184,22 +185,8 @@ def test_min_score_overrides_the_threshold(seeded: Path, papers: dict[str, Paper
 # --------------------------------------------------------------------------- the fake arXiv API
 
 
-def _synthetic_same_title_entries(papers: dict[str, Paper]) -> tuple[str, list[str]]:
-    """SYNTHETIC: two entries with the real title of 2112.07773 but other ids and abstracts."""
-    real = papers["2112.07773"]
-    assert real.raw_entry
-    entries = []
-    for new_id in ("2601.00011", "2601.00012"):
-        raw = real.raw_entry.replace("2112.07773", new_id)
-        raw = re.sub(r"<summary>.*?</summary>",
-                     f"<summary>SYNTHETIC test entry {new_id}: same title as a real paper, "
-                     f"abstract deliberately unrelated.</summary>", raw, flags=re.S)
-        entries.append(raw)
-    return real.title, entries
-
-
 def test_search_resolves_batches_and_reruns_from_cache(fake_arxiv, tmp_path: Path, papers: dict[str, Paper]) -> None:
-    title, synthetic = _synthetic_same_title_entries(papers)
+    title, synthetic = synthetic_same_title_entries(papers)
     for raw in synthetic:
         fake_arxiv.add_entry(raw)
     cases = [

@@ -82,7 +82,7 @@ def test_records_are_frozen_and_print_json_lists() -> None:
     assert data["problems"] == ["invalid arXiv id '2313.00001': month 13 does not exist"]
     assert data["authors"] == [] and data["mentions"] == [] and data["fields"] == {}
     assert list(data) == ["source", "line", "kind", "arxiv_id", "version", "title", "text", "authors", "mentions",
-                          "key", "problems", "column", "subject_class", "comment", "fields", "entry_type", "role"]
+                          "key", "problems", "column", "subject_class", "comment", "fields", "entry_type", "role", "year"]
 
 
 def test_record_init_matches_the_declared_fields() -> None:
@@ -97,10 +97,10 @@ def test_record_init_matches_the_declared_fields() -> None:
             assert param.default == (inspect.Parameter.empty if spec.default is dataclasses.MISSING
                                      else spec.default), spec.name
     record = Record("a.bib", 3, "bib", "2107.03374", 2, "T", "x", ("A",), ("2108.02818",), "k", ("p",), 4, "GT",
-                    "c", {"eprint": "2107.03374"}, "misc", "citation")
+                    "c", {"eprint": "2107.03374"}, "misc", "citation", 2021)
     assert [getattr(record, f.name) for f in declared] == [
         "a.bib", 3, "bib", "2107.03374", 2, "T", "x", ("A",), ("2108.02818",), "k", ("p",), 4, "GT", "c",
-        {"eprint": "2107.03374"}, "misc", "citation"]
+        {"eprint": "2107.03374"}, "misc", "citation", 2021]
     assert dataclasses.replace(record, line=9).line == 9 and record.line == 3
 
 

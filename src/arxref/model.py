@@ -57,15 +57,18 @@ class Record:
     """For .bib records: the entry type (``misc``, ``article``...)."""
     role: str = "paper"
     """``paper`` (a reference to a paper) or ``citation`` (a ``\\cite{key}`` use in .tex)."""
+    year: int | None = None
+    """The year a reference without an id gives (a reading-list item, a ``\\bibitem``), or None."""
 
     def __init__(self, source: str, line: int, kind: str, arxiv_id: str | None = None, version: int | None = None,
                  title: str | None = None, text: str | None = None, authors: tuple[str, ...] = (),
                  mentions: tuple[str, ...] = (), key: str | None = None, problems: tuple[str, ...] = (),
                  column: int | None = None, subject_class: str | None = None, comment: str | None = None,
-                 fields: Mapping[str, str] | None = None, entry_type: str | None = None, role: str = "paper") -> None:
+                 fields: Mapping[str, str] | None = None, entry_type: str | None = None, role: str = "paper",
+                 year: int | None = None) -> None:
         """The fields as declared above (same order and defaults; a test holds them in step).
 
-        Written by hand because the frozen dataclass's own ``__init__`` sets each of the 17
+        Written by hand because the frozen dataclass's own ``__init__`` sets each of the 18
         fields through ``object.__setattr__``: three times slower, and the scanner makes one
         Record per abstract (bench_scan lost about a fifth of its throughput).
         """
@@ -87,6 +90,7 @@ class Record:
         values["fields"] = {} if fields is None else fields
         values["entry_type"] = entry_type
         values["role"] = role
+        values["year"] = year
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object `scan --format jsonl` prints (stable field names, in field order; lists, not tuples)."""

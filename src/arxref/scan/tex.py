@@ -14,6 +14,7 @@ from typing import Iterator, Sequence
 from .. import ids
 from ..model import Record
 from .records import Lines, ProblemHandler, blank, find_mentions, id_record, offset_of, own_problems, placed, snippet
+from .references import parse_bibitem
 
 _CITE_RE = re.compile(r"\\(?P<cmd>[A-Za-z]*[Cc]ite[A-Za-z]*)\*?")
 _OPT_ARG_RE = re.compile(r"\s*\[[^\]]*\]")
@@ -171,8 +172,12 @@ class _TexScanner:
         mentions, problems = find_mentions(text, parsed.base if parsed else None)
         found = _TITLE_RE.search(text)
         title = next(g for g in found.groups() if g).strip().rstrip(",.") if found else None
+        ref = parse_bibitem(text) if parsed is None and text else None
+        authors: tuple[str, ...] = ()
+        if ref is not None:  # no id: title, authors and year are what resolution matches (the text would blur them)
+            title, authors, text = ref.title, ref.authors, ""
         yield Record(source=self.source, line=number, kind="tex", key=key, column=column, text=text or None,
-                     title=title, mentions=tuple(mentions),
+                     title=title, authors=authors, year=ref.year if ref else None, mentions=tuple(mentions),
                      problems=first + tuple(p for p in problems if p not in first),
                      arxiv_id=parsed.base if parsed else None, version=parsed.version if parsed else None,
                      subject_class=parsed.subject_class if parsed else None)
