@@ -318,3 +318,50 @@ def replace_settings(settings: Settings, **changes: object) -> Settings:
     import dataclasses
 
     return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- references without ids
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "scan"
+
+
+def test_export_resolves_reading_lists_without_ids_offline(seeded: Path, tmp_path: Path) -> None:
+    report = export([FIXTURES / "reading-list.md", FIXTURES / "reading-list.txt"], tmp_path / "out",
+                    settings=offline(seeded))
+    assert report.exit_code is ExitCode.OK, [p.format_text() for p in report.problems]
+    assert {e.paper.arxiv_id for e in report.entries} == {
+        "2005.14165", "2107.03374", "2203.02155", "2103.00020", "2112.09332", "2311.01193",  # titles (.md)
+        "2112.10741", "2212.08751", "1703.10987", "1908.09203"}  # ids, and one more title (.txt)
+    assert report.resolved == 10 and report.unresolved == 0 and not report.problems
+
+
+def test_bibitems_without_ids_are_resolved(seeded: Path, tmp_path: Path) -> None:
+    bbl = tmp_path / "paper.bbl"
+    bbl.write_text("\\begin{thebibliography}{2}\n"
+                   "\\bibitem{garfinkel2017} B. Garfinkel, M. Brundage, D. Filan, On the Impossibility of Supersized "
+                   "Machines.\n"
+                   "\\bibitem[Ouyang et~al.(2022)]{ouyang2022}\nLong Ouyang, Jeff Wu, and Xu~Jiang.\n"
+                   "\\newblock Training language models to follow instructions with human feedback.\n"
+                   "\\newblock In \\emph{Advances in Neural Information Processing Systems}, 2022.\n"
+                   "\\end{thebibliography}\n", encoding="utf-8")
+    report = resolve([bbl], settings=offline(seeded))
+    assert [(r.record.key, r.status, r.arxiv_id) for r in report.resolutions] == [
+        ("garfinkel2017", "resolved", "1703.10987"), ("ouyang2022", "resolved", "2203.02155")]
+
+
+def test_a_title_only_item_two_papers_fit_is_ambiguous(fake_arxiv, tmp_path: Path) -> None:
+    from resolve_support import seed_papers, synthetic_same_title_entries
+
+    title, synthetic = synthetic_same_title_entries(seed_papers())  # two SYNTHETIC entries with a real title
+    for raw in synthetic:
+        fake_arxiv.add_entry(raw)
+    notes = tmp_path / "notes.md"
+    notes.write_text(f"- *{title}* (Avin et al., 2021)\n"
+                     "- *Language Models are Few-Shot Learners* (Brown et al., 2020)\n", encoding="utf-8")
+    settings = Settings(cache_path=tmp_path / "c.sqlite", api_url=fake_arxiv.url, request_interval=0.0, max_retries=1)
+    report = export([notes], tmp_path / "out", settings=settings)
+    assert report.exit_code is ExitCode.PROBLEMS and report.ambiguous == 1
+    assert [(p.line, p.code) for p in report.problems] == [(1, "ambiguous")]
+    assert all(pid in report.problems[0].message for pid in ("2112.07773", "2601.00011", "2601.00012"))
+    assert [e.paper.arxiv_id for e in report.entries] == ["2005.14165"]

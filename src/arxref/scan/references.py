@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from ..model import Record
 from ..tex import latex_to_text
@@ -47,6 +48,7 @@ _EMPHASIS_RE = re.compile(
     r"|\*(?P<i1>[^*\s][^*]*?)(?<!\s)\*|(?<![\w])_(?P<u1>[^_\s][^_]*?)(?<!\s)_(?!\w)"
     r"|\"(?P<q1>[^\"]+?)\"|\u201c(?P<q2>[^\u201c\u201d]+?)\u201d|\u201e(?P<q3>[^\u201c\u201e]+?)\u201c"
     r"|\u00ab\s?(?P<q4>[^\u00ab\u00bb]+?)\s?\u00bb|``(?P<q5>.+?)''|\u2018(?P<q6>.+?)\u2019(?!\w)")
+_MARK_CHARS_RE = re.compile("[*_\"\u201c\u201e\u00ab\u2018`\\[]")
 #: Marks that make a title stand out when an item is nothing else (bold is for labels).
 _STANDALONE_MARKS = frozenset({"i1", "u1", "q1", "q2", "q3", "q4", "q5", "q6"})
 _MD_LINK_RE = re.compile(r"!?\[(?P<text>[^\]]*)\]\([^)]*\)")
@@ -59,7 +61,8 @@ _YEAR_PART_RE = re.compile(r"(?:c\.\s*)?(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Se
 _BREAK_RE = re.compile(r"(?<=[.?!])\s+|(?<=\.):\s+|\s+[\u2014\u2013]\s+|\s*\u2014\s*|\s+--?\s+|\s*[;|]\s*")
 _BRACKETS_RE = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 _ABBREVIATIONS = frozenset("vol pp no eds ed proc conf dr mr mrs ms prof st vs e.g i.e jr sr int intl assoc".split())
-_INITIAL_RE = re.compile(r"(?:[A-Z][a-z]?\.)(?:-?[A-Z][a-z]?\.)*")
+#: An initial: ``A.``, ``J.-P.``, ``T.F.``, or a two-letter one (``Ch.``), not a short surname (``Wu.``).
+_INITIAL_RE = re.compile(r"(?:[A-Z]|Ch|Th|Sh|Ph|Kh|Zh)\.(?:-?(?:[A-Z]|Ch|Th|Sh|Ph|Kh|Zh)\.)*")
 _ET_AL_RE = re.compile(r"(?:,?\s*\bet\.?\s*al\b\.?|\s+and\s+others|\s*&\s*al\.?)\s*$", re.IGNORECASE)
 _BY_RE = re.compile(r"^(?:by|from)\s+", re.IGNORECASE)
 _AND_RE = re.compile(r"\s+(?:and|&)\s+|\s*&\s*")
@@ -137,8 +140,8 @@ class ListItems:
 
 def parse_item(text: str) -> Reference | None:
     """The reference a list item's text makes, or None when it does not look like one."""
-    if len(text) > MAX_ITEM:
-        return None
+    if len(text) > MAX_ITEM or not (_MARK_CHARS_RE.search(text) or _YEAR_RE.search(text)):
+        return None  # no marked title and no year: nothing to be (the common prose bullet, quickly)
     linked = None
     if "](" in text:
         links = list(_MD_LINK_RE.finditer(text))
@@ -154,7 +157,7 @@ def parse_item(text: str) -> Reference | None:
         return marked
     if linked is not None:  # a list of links is not a bibliography: only with authors beside it
         names, strength, year = _meta(text)
-        return Reference(linked, tuple(names), year) if linked and _title_like(linked) and strength else None
+        return Reference(linked, names, year) if linked and _title_like(linked) and strength else None
     return _unmarked(text, strict=True)
 
 
@@ -165,7 +168,7 @@ def parse_bibitem(tex: str) -> Reference | None:
         blocks = [b for b in blocks if b]
         if len(blocks) >= 2 and len(blocks[1].split()) >= 2:
             names, _ = _names(blocks[0])
-            return Reference(_strip_title(blocks[1]), tuple(names), _year_in(" ".join(blocks[1:])))
+            return Reference(_strip_title(blocks[1]), names, _year_in(" ".join(blocks[1:])))
     text = re.sub(r"``(.+?)''", "\u201c\\1\u201d", tex)
     text = re.sub(r"\\(?:emph|textit|textsl)\s*\{([^{}]*)\}|\{\\(?:em|it|sl)\s+([^{}]*)\}",
                   lambda m: f"*{m.group(1) or m.group(2)}*", text)
@@ -184,7 +187,7 @@ def _marked(text: str, standalone: bool, lenient: bool = False) -> Reference | N
         if lenient:
             names, _, year = _meta(before)
             more, _, more_year = _meta(after)
-            return Reference(title, tuple(names or more), year or more_year or _year_in(after))
+            return Reference(title, names or more, year or more_year or _year_in(after))
         names, strength, year = _meta(before)
         if before.strip(" -*_") and not (strength > 1 or (strength and year)):
             return None  # an emphasis inside prose, or after a label (``file.txt: _what it is_``)
@@ -194,7 +197,7 @@ def _marked(text: str, standalone: bool, lenient: bool = False) -> Reference | N
         names = names or more
         year = year or more_year or _year_in(after)
         if strength or more_strength or (year and kind in _STANDALONE_MARKS):
-            return Reference(title, tuple(names), year)  # bold is for labels: with authors only
+            return Reference(title, names, year)  # bold is for labels: with authors only
         alone = not before.strip() and not after.strip(" .,;*_")
         if standalone and alone and kind in _STANDALONE_MARKS and _title_like(title) and _title_case(title):
             return Reference(title)
@@ -206,7 +209,7 @@ def _unmarked(text: str, strict: bool) -> Reference | None:
     """``Title. Authors. 2019.``, ``Authors, Title, Venue, 2019``, ``Title (Authors, 2019)``..."""
     text = text.replace("*", "").replace("__", "")
     title: str | None = None
-    names: list[str] = []
+    names: tuple[str, ...] = ()
     strength = 0
     year: int | None = None
     for part, bracketed in _segments(text):
@@ -222,7 +225,7 @@ def _unmarked(text: str, strict: bool) -> Reference | None:
         return None
     if strict and not (strength and year):
         return None  # ``Fix the parser (Ann Lee, Bo Chen)`` is a changelog line, not a reference
-    return Reference(title, tuple(names), year)
+    return Reference(title, names, year)
 
 
 def _segments(text: str) -> list[tuple[str, bool]]:
@@ -307,9 +310,9 @@ def _is_meta(piece: str, bracketed: bool = False) -> bool:
     return bool(_YEAR_PART_RE.fullmatch(piece)) or _names(piece, bracketed)[1] > 0
 
 
-def _meta(text: str) -> tuple[list[str], int, int | None]:
+def _meta(text: str) -> tuple[tuple[str, ...], int, int | None]:
     """Names (with their strength) and year in text beside a marked title, when that is all it holds."""
-    names: list[str] = []
+    names: tuple[str, ...] = ()
     strength = 0
     year = None
     for part, bracketed in _segments(text):
@@ -325,7 +328,8 @@ def _meta(text: str) -> tuple[list[str], int, int | None]:
     return names, strength, year
 
 
-def _names(text: str, bracketed: bool = False) -> tuple[list[str], int]:
+@lru_cache(maxsize=4096)  # the pieces of one item are asked about several times
+def _names(text: str, bracketed: bool = False) -> tuple[tuple[str, ...], int]:
     """The author list ``text`` is, with its strength: 0 none, 1 one full name, 2 a sure list.
 
     Sure: ``et al.``, initials (``A. Vaswani``, ``Vaswani, A.``), or two names or more. A
@@ -334,20 +338,19 @@ def _names(text: str, bracketed: bool = False) -> tuple[list[str], int]:
     """
     text = _BY_RE.sub("", _trim(text))
     if not text:
-        return [], 0
+        return (), 0
     et_al = _ET_AL_RE.search(text)
     if et_al:
         text = text[: et_al.start()].strip(" ,")
     parts = [p.strip(" ,") for p in _join_inverted(re.split(r",|" + _AND_RE.pattern, text)) if p.strip(" ,")]
     if not parts or len(parts) > 60:
-        return [], 0
+        return (), 0
     surnames = bool(et_al) and len(parts) == 1 or bracketed and len(parts) >= 2 and bool(_AND_RE.search(text))
-    if not all(_name_strength(p, surnames) for p in parts):
-        return [], 0
     strengths = [_name_strength(p, surnames) for p in parts]
+    if not all(strengths):
+        return (), 0
     sure = bool(et_al) or len(parts) >= 2 or max(strengths) >= 2
-    names = [f"{parts[0]} et al." if et_al and len(parts) == 1 else p for p in parts]
-    return names, 2 if sure else 1
+    return (f"{parts[0]} et al.",) if et_al and len(parts) == 1 else tuple(parts), 2 if sure else 1
 
 
 def _name_strength(name: str, surname: bool) -> int:
