@@ -162,7 +162,12 @@ def parse_item(text: str) -> Reference | None:
 
 
 def parse_bibitem(tex: str) -> Reference | None:
-    """The reference a ``\\bibitem``'s TeX text makes (its key and label already removed), or None."""
+    """The reference a ``\\bibitem``'s TeX text makes (its key and label already removed), or None.
+
+    Only its first :data:`MAX_ITEM` * 2 characters are read: authors and title come first, and an
+    unclosed item (no ``\\end{thebibliography}``) may run on for megabytes.
+    """
+    tex = tex[: 2 * MAX_ITEM]
     if "\\newblock" in tex:
         blocks = [latex_to_text(b).strip(" .,;") for b in re.split(r"\\newblock\b", tex)]
         blocks = [b for b in blocks if b]

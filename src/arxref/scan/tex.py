@@ -26,6 +26,8 @@ _VERBATIM_RE = re.compile(r"\\(begin|end)\s*\{(verbatim\*?|lstlisting|minted|com
 _TITLE_RE = re.compile(r"``(.+?)''|\"(.+?)\"|\\emph\{([^{}]+)\}|\\textit\{([^{}]+)\}|\{\\(?:em|it)\s+([^{}]+)\}")
 _UNCLOSED_CITE_RE = re.compile(r"\\[A-Za-z]*[Cc]ite[A-Za-z]*\*?(?:\s*\[[^\]]*\])*\s*\{[^}]*$")
 _BIB_RESOURCE_RE = re.compile(r"\\(?:bibliography|addbibresource)\s*(?:\[[^\]]*\])?\s*\{([^}]*)\}")
+#: A \bibitem's title is looked for in its first characters only (it comes before the venue and the rest).
+_TITLE_WITHIN = 2000
 #: A \cite continued on later lines is joined up to this many characters.
 _MAX_JOINED = 4096
 
@@ -170,7 +172,7 @@ class _TexScanner:
         parsed = match.arxiv_id if match is not None else None
         first = own_problems(match)
         mentions, problems = find_mentions(text, parsed.base if parsed else None)
-        found = _TITLE_RE.search(text)
+        found = _TITLE_RE.search(text[:_TITLE_WITHIN])  # bounded: ``(.+?)''`` on a run-on item was quadratic
         title = next(g for g in found.groups() if g).strip().rstrip(",.") if found else None
         ref = parse_bibitem(text) if parsed is None and text else None
         authors: tuple[str, ...] = ()
