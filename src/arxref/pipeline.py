@@ -450,9 +450,10 @@ def check(
             if res.paper is None:
                 problems.append(_problem(record, "error", "unverified",
                                          f"could not verify arXiv:{res.arxiv_id} (arXiv unreachable)"))
-            elif res.missing_version:
+                continue
+            if res.missing_version:
                 problems.append(_problem(record, "error", "no_such_version", res.version_message()))
-            elif record.kind == "bib" and record.title and not same_title(record.title, res.paper.title, typos=True):
+            if record.kind == "bib" and record.title and not same_title(record.title, res.paper.title, typos=True):
                 problems.append(_problem(
                     record, "error", "title_mismatch",
                     f"entry '{record.key}' cites arXiv:{res.arxiv_id} but its title {clean_title(record.title)!r} "
