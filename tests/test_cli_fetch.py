@@ -60,6 +60,20 @@ def test_cli_text_and_exit_1_for_not_found_and_invalid(fake_arxiv: FakeArxiv, tm
     assert len(errors) == 2
 
 
+def test_cli_a_mistyped_version_prints_the_latest_with_a_warning(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    result = CliRunner().invoke(cli, ["fetch", "2107.03374v3"], env=cli_env(fake_arxiv, path))
+    assert result.exit_code == 0, result.output
+    assert "arXiv:2107.03374v2" in result.stdout
+    assert result.stderr.splitlines() == [
+        "arxref: warning: 2107.03374v3: no such version; arXiv has v2; printed 2107.03374v2"]
+    path.unlink()  # offline, a cache that holds only v2 cannot say whether v3 exists
+    CliRunner().invoke(cli, ["fetch", "2107.03374"], env=cli_env(fake_arxiv, path))
+    offline = CliRunner().invoke(cli, ["fetch", "2107.03374v3"], env=cli_env(fake_arxiv, path, ARXREF_OFFLINE="1"))
+    assert offline.exit_code == ExitCode.UNVERIFIED and "arXiv:2107.03374v2" in offline.stdout
+    assert "could not verify: 2107.03374v3: not in the cache" in offline.stderr
+
+
 def test_cli_exit_3_when_arxiv_cannot_be_reached(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
     fake_arxiv.inject(fakearxiv.status(503), times=10)
     result = CliRunner().invoke(cli, ["fetch", "2107.03374"], env=cli_env(fake_arxiv, tmp_path / "c.sqlite"))

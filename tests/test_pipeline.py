@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from arxref.atom import parse_feed
+from arxref.cache import Cache
 from arxref.config import Settings
 from arxref.errors import ExitCode, UsageError
 from arxref.pipeline import check, export, resolve
@@ -480,3 +481,118 @@ def test_export_warns_about_an_unknown_subject_class_at_each_mention(seeded: Pat
         (1, "warning", "unknown_subject_class", "unknown subject class cs.XX"),
         (2, "warning", "unknown_subject_class", "unknown subject class cs.XX")]
     assert sorted(e.paper.arxiv_id for e in report.entries) == ["2107.03374", "2108.02818"]
+
+
+# --------------------------------------------------------------------------- versions arXiv does not have
+
+
+MISTYPED_VERSIONS = """# Reading notes (written for the tests; the ids are real papers, two with versions they never had)
+
+- Codex evaluation, arXiv:2107.03374v3 (Codex has v1 and v2)
+- InstructGPT https://arxiv.org/abs/2203.02155v2
+- GPT-3, arXiv:2005.14165v4, and again arXiv:2107.03374v3
+"""
+
+
+def test_export_writes_the_latest_version_of_a_mistyped_one_and_warns(fake_arxiv, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(MISTYPED_VERSIONS, encoding="utf-8")
+    settings = Settings(cache_path=tmp_path / "c.sqlite", api_url=fake_arxiv.url, request_interval=0.0, max_retries=1)
+    report = export([notes], tmp_path / "out", settings=settings)
+    assert report.exit_code is ExitCode.OK, [p.format_text() for p in report.problems]
+    assert sorted(e.paper.versioned_id for e in report.entries) == ["2005.14165v4", "2107.03374v2", "2203.02155v1"]
+    assert [(p.line, p.level, p.code, p.message) for p in report.problems] == [
+        (3, "warning", "no_such_version", "2107.03374v3: no such version; arXiv has v2; wrote 2107.03374v2"),
+        (4, "warning", "no_such_version", "2203.02155v2: no such version; arXiv has v1; wrote 2203.02155v1"),
+        (5, "warning", "no_such_version", "2107.03374v3: no such version; arXiv has v2; wrote 2107.03374v2"),
+    ]
+    assert report.not_found == 0
+    assert len(fake_arxiv.requests()) == 1  # the three papers in one batch, no request per version
+
+    checked = check([notes], settings=settings)
+    assert checked.exit_code is ExitCode.PROBLEMS
+    assert [(p.line, p.level, p.code, p.message) for p in checked.problems] == [
+        (3, "error", "no_such_version", "2107.03374v3: no such version; arXiv has v2"),
+        (4, "error", "no_such_version", "2203.02155v2: no such version; arXiv has v1"),
+        (5, "error", "no_such_version", "2107.03374v3: no such version; arXiv has v2"),
+    ]
+    again = export([notes], tmp_path / "out", settings=replace_settings(settings, offline=True))
+    assert [p.message for p in again.problems] == [p.message for p in report.problems]  # from the cache
+    assert len(fake_arxiv.requests()) == 1
+
+
+def test_export_offline_a_version_beyond_the_cache_is_written_but_unverified(seeded: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("- Codex arXiv:2107.03374v3\n", encoding="utf-8")
+    report = export([notes], tmp_path / "out", settings=offline(seeded))
+    assert report.exit_code is ExitCode.UNVERIFIED and [e.paper.versioned_id for e in report.entries] == ["2107.03374v2"]
+    assert [(p.code, p.message) for p in report.problems] == [(
+        "unverified", "could not verify 2107.03374v3: not in the cache (offline: not checked on arXiv); "
+                      "the cache has v2; wrote 2107.03374v2")]
+    checked = check([notes], settings=offline(seeded))
+    assert checked.exit_code is ExitCode.UNVERIFIED and [p.code for p in checked.problems] == ["unverified"]
+    assert "wrote" not in checked.problems[0].message
+
+
+def replace_settings(settings: Settings, **changes: object) -> Settings:
+    import dataclasses
+
+    return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- references without ids
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "scan"
+
+
+def test_export_resolves_reading_lists_without_ids_offline(seeded: Path, tmp_path: Path) -> None:
+    report = export([FIXTURES / "reading-list.md", FIXTURES / "reading-list.txt"], tmp_path / "out",
+                    settings=offline(seeded))
+    assert report.exit_code is ExitCode.OK, [p.format_text() for p in report.problems]
+    assert {e.paper.arxiv_id for e in report.entries} == {
+        "2005.14165", "2107.03374", "2203.02155", "2103.00020", "2112.09332", "2311.01193",  # titles (.md)
+        "2112.10741", "2212.08751", "1703.10987", "1908.09203"}  # ids, and one more title (.txt)
+    assert report.resolved == 10 and report.unresolved == 0 and not report.problems
+
+
+def test_bibitems_without_ids_are_resolved(seeded: Path, tmp_path: Path) -> None:
+    bbl = tmp_path / "paper.bbl"
+    bbl.write_text("\\begin{thebibliography}{2}\n"
+                   "\\bibitem{garfinkel2017} B. Garfinkel, M. Brundage, D. Filan, On the Impossibility of Supersized "
+                   "Machines.\n"
+                   "\\bibitem[Ouyang et~al.(2022)]{ouyang2022}\nLong Ouyang, Jeff Wu, and Xu~Jiang.\n"
+                   "\\newblock Training language models to follow instructions with human feedback.\n"
+                   "\\newblock In \\emph{Advances in Neural Information Processing Systems}, 2022.\n"
+                   "\\end{thebibliography}\n", encoding="utf-8")
+    report = resolve([bbl], settings=offline(seeded))
+    assert [(r.record.key, r.status, r.arxiv_id) for r in report.resolutions] == [
+        ("garfinkel2017", "resolved", "1703.10987"), ("ouyang2022", "resolved", "2203.02155")]
+
+
+def test_a_title_only_item_two_papers_fit_is_ambiguous(fake_arxiv, tmp_path: Path) -> None:
+    from resolve_support import seed_papers, synthetic_same_title_entries
+
+    title, synthetic = synthetic_same_title_entries(seed_papers())  # two SYNTHETIC entries with a real title
+    for raw in synthetic:
+        fake_arxiv.add_entry(raw)
+    notes = tmp_path / "notes.md"
+    notes.write_text(f"- *{title}* (Avin et al., 2021)\n"
+                     "- *Language Models are Few-Shot Learners* (Brown et al., 2020)\n", encoding="utf-8")
+    settings = Settings(cache_path=tmp_path / "c.sqlite", api_url=fake_arxiv.url, request_interval=0.0, max_retries=1)
+    report = export([notes], tmp_path / "out", settings=settings)
+    assert report.exit_code is ExitCode.PROBLEMS and report.ambiguous == 1
+    assert [(p.line, p.code) for p in report.problems] == [(1, "ambiguous")]
+    assert all(pid in report.problems[0].message for pid in ("2112.07773", "2601.00011", "2601.00012"))
+    assert [e.paper.arxiv_id for e in report.entries] == ["2005.14165"]
+
+
+def test_check_reports_a_mistyped_version_and_a_wrong_title_of_one_bib_entry(seeded: Path, tmp_path: Path) -> None:
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@misc{codex, title = {Language Models are Few-Shot Learners}, eprint = {2107.03374v3},\n"
+                   "  archivePrefix = {arXiv}}\n", encoding="utf-8")
+    with Cache(seeded) as cache:
+        cache.mark_not_found(["2107.03374v3"])  # as an online run that asked leaves it
+    report = check([bib], settings=offline(seeded))
+    assert [p.code for p in report.problems] == ["no_such_version", "title_mismatch"]
+    assert report.problems[0].message == "2107.03374v3: no such version; arXiv has v2"

@@ -51,6 +51,31 @@ def test_tex_thebibliography_items(tex_records: list[Record]) -> None:
     assert items["radford2021clip"].arxiv_id == "2103.00020" and items["radford2021clip"].version == 1
     assert items["radford2021clip"].title == "Learning Transferable Visual Models From Natural Language Supervision"
     assert items["garfinkel2017"].arxiv_id is None  # its id is in a comment
+    # without an id, the item's title and authors are what resolution matches
+    garfinkel = items["garfinkel2017"]
+    assert garfinkel.title == "On the Impossibility of Supersized Machines" and garfinkel.text is None
+    assert garfinkel.authors == ("B. Garfinkel", "M. Brundage", "D. Filan")
+
+
+def test_bibitems_without_ids_in_a_bbl() -> None:
+    """A .bbl as bibtex writes it (plainnat): authors, title and venue in \\newblock blocks."""
+    text = ("\\begin{thebibliography}{2}\n"
+            "\\bibitem[Ouyang et~al.(2022)]{ouyang2022}\n"
+            "Long Ouyang, Jeff Wu, and Xu~Jiang.\n"
+            "\\newblock Training language models to follow instructions with human feedback.\n"
+            "\\newblock In \\emph{Advances in Neural Information Processing Systems}, 2022.\n"
+            "\n"
+            "\\bibitem[Nakano et~al.(2021)]{nakano2021}\n"
+            "Reiichiro Nakano, Jacob Hilton, et~al.\n"
+            "\\newblock {WebGPT}: Browser-assisted question-answering with human feedback.\n"
+            "\\newblock \\emph{arXiv preprint}, 2021.\n"
+            "\\end{thebibliography}\n")
+    records = scan_text(text, "paper.bbl")
+    assert [(r.key, r.line, r.title, r.authors, r.year) for r in records] == [
+        ("ouyang2022", 2, "Training language models to follow instructions with human feedback",
+         ("Long Ouyang", "Jeff Wu", "Xu Jiang"), 2022),
+        ("nakano2021", 7, "WebGPT: Browser-assisted question-answering with human feedback",
+         ("Reiichiro Nakano", "Jacob Hilton"), 2021)]
 
 
 def test_bibitem_with_an_impossible_id_and_mentions() -> None:

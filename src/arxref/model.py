@@ -62,16 +62,19 @@ class Record:
     ``math.GT`` in ``math.GT/0309136``, ``hep-th`` in ``hep-th/1601.07616``), as arXiv spells it."""
     notes: tuple[str, ...] = ()
     """Findings about how the id was written that are no problem (``check`` shows them as info)."""
+    year: int | None = None
+    """The year a reference without an id gives (a reading-list item, a ``\\bibitem``), or None."""
 
     def __init__(self, source: str, line: int, kind: str, arxiv_id: str | None = None, version: int | None = None,
                  title: str | None = None, text: str | None = None, authors: tuple[str, ...] = (),
                  mentions: tuple[str, ...] = (), key: str | None = None, problems: tuple[str, ...] = (),
                  column: int | None = None, subject_class: str | None = None, comment: str | None = None,
                  fields: Mapping[str, str] | None = None, entry_type: str | None = None, role: str = "paper",
-                 category: str | None = None, notes: tuple[str, ...] = ()) -> None:
+                 category: str | None = None, notes: tuple[str, ...] = (),
+                 year: int | None = None) -> None:
         """The fields as declared above (same order and defaults; a test holds them in step).
 
-        Written by hand because the frozen dataclass's own ``__init__`` sets each of the 19
+        Written by hand because the frozen dataclass's own ``__init__`` sets each of the 20
         fields through ``object.__setattr__``: three times slower, and the scanner makes one
         Record per abstract (bench_scan lost about a fifth of its throughput).
         """
@@ -95,6 +98,7 @@ class Record:
         values["role"] = role
         values["category"] = category
         values["notes"] = notes
+        values["year"] = year
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object `scan --format jsonl` prints (stable field names, in field order; lists, not tuples)."""

@@ -248,8 +248,8 @@ def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, 
         repeats = papers.repeats.get(index)
         if repeats is not None:
             _account_repeats(report, res, repeats, placed)
-        written = res.paper is not None and res.status in ("resolved", "given")
-        if written:
+        written = res.paper is not None and (res.status in ("resolved", "given") or bool(res.missing_version))
+        if written:  # a mistyped version: the paper's latest is written
             pairs.append((res.record, res.paper))  # type: ignore[arg-type]
         if res.record.kind == "bib":
             bib.append((res.record, written))
@@ -284,8 +284,9 @@ def _account_repeats(report: ExportReport, res: Resolution, repeats: Repeats,
         placed[-1][1].message += f" (and {hidden} more mentions, not listed)"
 
 
-def _account(report: ExportReport, res: Resolution) -> None:
-    """Count one resolution into the report and record a problem for anything not usable."""
+def _account(report: ExportReport, res: Resolution, done: str | None = "wrote") -> None:
+    """Count one resolution into the report and record a problem for anything not usable (``done``:
+    what became of a paper cited with a version arXiv lacks, see :meth:`Resolution.version_message`)."""
     status = res.status
     record = res.record
     if _kept_as_written(res):
@@ -298,9 +299,15 @@ def _account(report: ExportReport, res: Resolution) -> None:
             report.unverified += 1
             report.problems.append(_problem(record, "error", "unverified",
                                             f"{res.arxiv_id}: metadata could not be fetched"))
+        elif res.missing_version:
+            report.problems.append(_problem(record, "warning", "no_such_version", res.version_message(done)))
         return
     reason = res.reason or ""
     arxiv_id = res.arxiv_id
+    if status == "unverified" and res.paper is not None and res.missing_version:
+        report.unverified += 1
+        report.problems.append(_problem(record, "error", "unverified", f"could not verify {res.version_message(done)}"))
+        return
     if status == "ambiguous":
         report.ambiguous += 1
         cands = ", ".join(f"{c[0]} ({c[1]:.2f})" for c in res.candidates[:5])
@@ -435,9 +442,12 @@ def check(
             if res.paper is None:
                 problems.append(_problem(record, "error", "unverified",
                                          f"could not verify arXiv:{res.arxiv_id} (arXiv unreachable)"))
+                continue
+            if res.missing_version:
+                problems.append(_problem(record, "error", "no_such_version", res.version_message()))
             continue
         tmp = ExportReport()
-        _account(tmp, res)
+        _account(tmp, res, None)
         problems.extend(tmp.problems)
     problems.sort(key=lambda p: (p.source, p.line, p.column, p.code))
     return report

@@ -35,6 +35,7 @@ from .search import CLAUSE_KEY_PREFIX, Pending, Searcher, clauses_for
 if TYPE_CHECKING:
     from .cache import Cache
     from .client import ArxivClient
+    from .fetch import FetchReport
 
 #: Names kept importable from here (tests, benchmarks and users' code imported them before the split).
 _Query = Query
@@ -80,6 +81,9 @@ class Resolution:
     via: str | None = None
     """Where the answer came from: ``cache`` (local index), ``search`` (arXiv search,
     possibly as stored by an earlier run) or ``fetch`` (a given id fetched from arXiv)."""
+    missing_version: int | None = None
+    """The version the record cites when ``paper`` (its latest) is older: status ``given`` when
+    arXiv has no such version, ``unverified`` when offline and the cache's copy is older."""
 
     def to_json(self) -> dict[str, Any]:
         """The record's scan fields plus the outcome (the `resolve --format jsonl` contract)."""
@@ -93,6 +97,8 @@ class Resolution:
             reason=self.reason,
             via=self.via,
             matched_title=self.paper.title if self.paper is not None and self.status == "resolved" else None,
+            missing_version=self.missing_version,
+            latest_version=self.paper.version if self.paper is not None and self.missing_version else None,
         )
         return data
 
@@ -110,6 +116,8 @@ class Resolution:
             parts.append(f"({self.score:.2f})")
         if self.settled and self.paper is not None:
             parts.append(repr(self.paper.title))
+            if self.missing_version:
+                parts.append(f"(no version {self.missing_version}; v{self.paper.version} used)")
         else:
             parts.append(self._what())
         return " ".join(parts)
@@ -124,6 +132,14 @@ class Resolution:
         elif self.reason:
             line += f" ({self.reason})"
         return line
+
+    def version_message(self, done: str | None = None) -> str:
+        """For a cited version beyond the paper's latest (``missing_version``): :func:`arxref.fetch.version_message`."""
+        from .fetch import version_message
+
+        assert self.paper is not None and self.missing_version
+        return version_message(self.paper.arxiv_id, self.missing_version, self.paper.version,
+                               self.status == "given", done)
 
     def _where(self) -> str:
         return f"{self.record.source}:{self.record.line}"
@@ -225,44 +241,50 @@ def _has_invalid_id(record: Record) -> bool:
 
 def _verify_given(records: list[Record], settings: Settings, cache: Cache, client: ArxivClient,
                   progress: Progress | None = None) -> list[Resolution]:
-    """``given`` records, checked against the cache and arXiv by fetch_papers."""
+    """``given`` records, checked against the cache and arXiv by fetch_papers.
+
+    A version arXiv does not have gives the paper's latest version, marked with
+    ``missing_version`` (users mistype versions; the paper is the same).
+    """
     if not records:
         return []
     from .fetch import fetch_papers
 
-    wanted = list(dict.fromkeys(r.arxiv_id or "" for r in records))
-    on_fetch = (lambda done: progress(done, len(wanted))) if progress is not None else None
-    report = fetch_papers(wanted, settings, cache, client=client, progress=on_fetch)
-    papers = dict(report.papers)
-    # A version newer than the one known needs its own request (fetch_papers keeps one per id).
-    newer = [f"{r.arxiv_id}v{r.version}" for r in records
-             if r.version and r.arxiv_id in papers and papers[r.arxiv_id].version < r.version]
-    missing_versions: set[str] = set()
-    if newer:
-        second = fetch_papers(list(dict.fromkeys(newer)), settings, cache, client=client)
-        papers.update(second.papers)
-        missing_versions = set(second.not_found)
-        report.unverified.update(second.unverified)
-    out = []
+    # One id per paper, its highest version: the base's latest answers every version up to it.
+    highest: dict[str, int] = {}
     for record in records:
         rid = record.arxiv_id or ""
-        paper = papers.get(rid)
-        if paper is not None and f"{rid}v{record.version}" in missing_versions:
-            out.append(Resolution(record, "not_found", rid, reason=f"arXiv has no version {record.version} of {rid}"))
-        elif paper is not None and (not record.version or paper.version >= record.version):
-            via = "cache" if rid in report.from_cache else "fetch"
-            out.append(Resolution(record, "given", rid, paper=paper, via=via))
-        elif rid in report.not_found:
-            out.append(Resolution(record, "not_found", rid, reason=f"arXiv has no paper {rid}"))
-        elif rid in report.invalid:
-            out.append(Resolution(record, "invalid", rid, reason=report.invalid[rid] or "arXiv rejected the id"))
-        elif rid in report.unverified:
-            out.append(Resolution(record, "unverified", rid, reason=report.unverified[rid] or "arXiv could not be reached"))
-        elif rid in report.uncached or paper is not None:
-            out.append(Resolution(record, "unverified", rid, reason="not in the cache (offline: not checked on arXiv)"))
-        else:
-            out.append(Resolution(record, "unverified", rid, reason="arXiv did not answer for this id"))
-    return out
+        highest[rid] = max(highest.get(rid, 0), record.version or 0)
+    asked = {rid: f"{rid}v{version}" if version else rid for rid, version in highest.items()}
+    on_fetch = (lambda done: progress(done, len(asked))) if progress is not None else None
+    report = fetch_papers(list(asked.values()), settings, cache, client=client, progress=on_fetch)
+    return [_given(record, report, asked.get(record.arxiv_id or "", "")) for record in records]
+
+
+def _given(record: Record, report: FetchReport, asked: str) -> Resolution:
+    """What fetch_papers' report says of one record with an id (``asked``: what was asked for its paper)."""
+    rid = record.arxiv_id or ""
+    paper = report.papers.get(rid)
+    if paper is not None and record.version and paper.version < record.version:
+        if rid in report.missing_versions:
+            return Resolution(record, "given", rid, paper=paper, missing_version=record.version,
+                              via="cache" if rid in report.from_cache else "fetch",
+                              reason=f"arXiv has no version {record.version}; its latest is v{paper.version}")
+        return Resolution(record, "unverified", rid, paper=paper, missing_version=record.version, via="cache",
+                          reason=f"version {record.version} is not in the cache (offline: not checked on arXiv); "
+                                 f"the cache has v{paper.version}")
+    if paper is not None:
+        return Resolution(record, "given", rid, paper=paper, via="cache" if rid in report.from_cache else "fetch")
+    if rid in report.not_found:
+        return Resolution(record, "not_found", rid, reason=f"arXiv has no paper {rid}")
+    why = report.invalid.get(rid, report.invalid.get(asked))
+    if why is not None:
+        return Resolution(record, "invalid", rid, reason=why or "arXiv rejected the id")
+    if rid in report.unverified:
+        return Resolution(record, "unverified", rid, reason=report.unverified[rid] or "arXiv could not be reached")
+    if rid in report.uncached:
+        return Resolution(record, "unverified", rid, reason="not in the cache (offline: not checked on arXiv)")
+    return Resolution(record, "unverified", rid, reason="arXiv did not answer for this id")
 
 
 def _with_conflicts(resolutions: list[Resolution], cache: Cache) -> list[Resolution]:

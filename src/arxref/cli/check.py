@@ -32,8 +32,8 @@ def check(paths: tuple[str, ...], fmt: str, bib_files: tuple[str, ...], min_scor
     archive written before a new-style id, as in hep-th/1601.07616, is read as
     1601.07616 and noted; notes never fail).
 
-    Exit status: 0 all resolve; 1 problems found (unknown or invalid id, unknown
-    subject class such as math.ACS, undefined \\cite key, cited arXiv id missing from
+    Exit status: 0 all resolve; 1 problems found (unknown or invalid id, a version
+    arXiv does not have (no_such_version), unknown subject class such as math.ACS, undefined \\cite key, cited arXiv id missing from
     the .bib, a .bib entry whose title or first author names another paper than its id
     (a conflict), ambiguous reference, or no input file could be read); 2 usage error
     (a PATH that does not exist, say); 3 could not verify (arXiv

@@ -56,6 +56,9 @@ def export(paths: tuple[str, ...], out_dir: str, name: str, formats: str, year: 
     reported as a conflict and also written as it is; an entry for a published
     version keeps its type and venue (arXiv's eprint is added).
 
+    A version arXiv does not have (2107.03374v3 when it has v1-v2) writes the
+    paper's latest version with a warning (no_such_version).
+
     Exit status: 0 all went well; 1 some records could not be resolved (the files
     hold every paper that did), a .bib entry conflicts with its arXiv id, or no
     input file could be read (nothing is written then); 2 usage error (a PATH that

@@ -37,7 +37,8 @@ def fetch(ids: tuple[str, ...], fmt: str, bib_flavor: str, verbose: bool, quiet:
 
     Papers come from the cache when present, else from the API (in batches,
     stored as they arrive). Ids that are not found, invalid or could not be
-    verified are reported on stderr, one line each; stdout holds only the papers.
+    verified are reported on stderr, one line each; stdout holds only the papers. A version arXiv does not
+    have (2107.03374v9) prints the paper's latest version, with a warning.
 
     Exit status: 0 all found; 1 some ids not found or invalid; 2 usage error;
     3 arXiv could not be reached (or --offline and not cached); 4 the cache file
@@ -96,7 +97,7 @@ def _write_entries(papers: "list[Paper]", writer: str, bib_flavor: str = "bibtex
 
 def exit_code(report: "FetchReport") -> ExitCode:
     """UNVERIFIED when arXiv (or, offline, the cache) could not answer; PROBLEMS for unknown or invalid ids."""
-    if report.unverified or report.uncached:
+    if report.unverified or report.uncached or report.unchecked_versions:
         return ExitCode.UNVERIFIED
     if report.not_found or report.invalid:
         return ExitCode.PROBLEMS
@@ -104,6 +105,12 @@ def exit_code(report: "FetchReport") -> ExitCode:
 
 
 def _report_problems(report: "FetchReport") -> None:
+    from ..fetch import version_message
+
+    for confirmed, versions in ((True, report.missing_versions), (False, report.unchecked_versions)):
+        for base, asked in sorted(versions.items()):
+            message = version_message(base, asked, report.papers[base].version, confirmed, "printed")
+            click.echo(f"arxref: {'warning' if confirmed else 'could not verify'}: {message}", err=True)
     for raw, reason in report.invalid.items():
         click.echo(f"arxref: invalid: {raw}: {reason}", err=True)
     for arxiv_id in sorted(report.not_found):

@@ -16,6 +16,7 @@ from typing import Iterator
 from .. import ids
 from ..model import Record
 from .records import Lines, ProblemHandler, blank, cited_id, id_record, offset_of, snippet
+from .references import ListItems
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN_RE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -37,8 +38,12 @@ def _link_title(text: str) -> str | None:
 
 
 def scan_markdown(lines: Lines, source: str, report: ProblemHandler) -> Iterator[Record]:
-    """A Markdown file: fenced blocks, code spans and HTML comments are skipped."""
+    """A Markdown file: fenced blocks, code spans and HTML comments are skipped.
+
+    List items without an id that look like references (:mod:`.references`) are id-less records.
+    """
     fence: str | None = None
+    items = ListItems(source, "markdown")
     for number, raw in lines:
         opening = _FENCE_RE.match(raw)
         if fence is not None:
@@ -47,11 +52,25 @@ def scan_markdown(lines: Lines, source: str, report: ProblemHandler) -> Iterator
             continue
         if opening:
             fence = opening.group(1)
+            closed = items.close()
+            if closed is not None:
+                yield closed
             continue
         line = blank(raw, [m.span() for m in _CODE_SPAN_RE.finditer(raw)]) if "`" in raw else raw
         if "<!--" in line:
             line = blank(line, [m.span() for m in _HTML_COMMENT_RE.finditer(line)])
-        yield from _markdown_line(number, line, source, offset_of(raw))
+        offset = offset_of(raw)
+        if not items.may_take(line):
+            yield from _markdown_line(number, line, source, offset)
+            continue
+        found = list(_markdown_line(number, line, source, offset))
+        closed = items.line(number, line, bool(found) or offset > 0)
+        if closed is not None:
+            yield closed
+        yield from found
+    closed = items.close()
+    if closed is not None:
+        yield closed
 
 
 def _markdown_line(number: int, line: str, source: str, offset: int = 0) -> Iterator[Record]:

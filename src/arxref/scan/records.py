@@ -213,8 +213,21 @@ def blank(line: str, spans: list[tuple[int, int]]) -> str:
 
 
 def scan_plain_text(lines: Lines, source: str, report: ProblemHandler) -> Iterator[Record]:
-    """Plain text: every id mention is a record."""
+    """Plain text: every id mention is a record, and so is a list item that looks like a reference."""
+    from .references import ListItems
+
+    items = ListItems(source, "text")
     for number, line in lines:
         offset = offset_of(line)
-        for match in ids.find_ids(line):
-            yield id_record(match, source, number, "text", line, offset)
+        if not items.may_take(line):
+            for match in ids.find_ids(line):
+                yield id_record(match, source, number, "text", line, offset)
+            continue
+        found = [id_record(match, source, number, "text", line, offset) for match in ids.find_ids(line)]
+        closed = items.line(number, line, bool(found) or offset > 0)
+        if closed is not None:
+            yield closed
+        yield from found
+    closed = items.close()
+    if closed is not None:
+        yield closed

@@ -22,6 +22,7 @@ from .. import ids
 from ..model import Record
 from .records import (Lines, ProblemHandler, blank, cited_id, find_mentions, id_fields, id_record, offset_of,
                       own_problems, placed, snippet)
+from .references import parse_bibitem
 
 _CITE_RE = re.compile(r"\\(?P<cmd>[A-Za-z]*[Cc]ite[A-Za-z]*)\*?")
 #: Commands with "cite" in their name that take no citation key.
@@ -38,6 +39,8 @@ _TITLE_RE = re.compile(r"``(.+?)''|\"(.+?)\"|\\emph\{([^{}]+)\}|\\textit\{([^{}]
 _UNCLOSED_CITE_RE = re.compile(
     r"\\[A-Za-z]*[Cc]ite[A-Za-z]*\*?(?:\s*\([^()]*\))*(?:\s*\[[^\]]*\]|\s*\{[^{}]*\})*\s*\{[^}]*$")
 _BIB_RESOURCE_RE = re.compile(r"\\(?:bibliography|addbibresource)\s*(?:\[[^\]]*\])?\s*\{([^}]*)\}")
+#: A \bibitem's title is looked for in its first characters only (it comes before the venue and the rest).
+_TITLE_WITHIN = 2000
 #: A \cite continued on later lines is joined up to this many characters.
 _MAX_JOINED = 4096
 
@@ -239,10 +242,14 @@ class _TexScanner:
         parsed = match.arxiv_id if match is not None else None
         first = own_problems(match)
         mentions, problems = find_mentions(text, parsed.base if parsed else None)
-        found = _TITLE_RE.search(text)
+        found = _TITLE_RE.search(text[:_TITLE_WITHIN])  # bounded: ``(.+?)''`` on a run-on item was quadratic
         title = next(g for g in found.groups() if g).strip().rstrip(",.") if found else None
+        ref = parse_bibitem(text) if parsed is None and text else None
+        authors: tuple[str, ...] = ()
+        if ref is not None:  # no id: title, authors and year are what resolution matches (the text would blur them)
+            title, authors, text = ref.title, ref.authors, ""
         yield Record(source=self.source, line=number, kind="tex", key=key, column=column, text=text or None,
-                     title=title, mentions=tuple(mentions),
+                     title=title, authors=authors, year=ref.year if ref else None, mentions=tuple(mentions),
                      problems=first + tuple(p for p in problems if p not in first), **id_fields(parsed))
 
 
