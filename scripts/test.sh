@@ -9,6 +9,10 @@ command -v bibtex >/dev/null || need_apt+=(texlive-latex-recommended)
 kpsewhich plainnat.bst >/dev/null 2>&1 || need_apt+=(texlive-latex-recommended)
 command -v biber >/dev/null || need_apt+=(biber)
 kpsewhich biblatex.sty >/dev/null 2>&1 || need_apt+=(texlive-bibtex-extra)
+# IEEEtran.bst and ACM-Reference-Format.bst for the style matrix (tests/test_real_clients.py)
+kpsewhich IEEEtran.bst >/dev/null 2>&1 || need_apt+=(texlive-publishers)
+kpsewhich ACM-Reference-Format.bst >/dev/null 2>&1 || need_apt+=(texlive-publishers)
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
@@ -16,4 +20,4 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 python3 -m pip install -q -e '.[test]'
 python3 -m mypy
-python3 -m pytest -q "$@"
+python3 -m pytest -q -rs "$@"

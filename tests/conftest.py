@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fakearxiv import FakeArxiv  # noqa: E402
+from fakezotero import FakeConnector, FakeZotero  # noqa: E402
 
 from arxref.atom import parse_feed  # noqa: E402
 from arxref.cache import Cache  # noqa: E402
@@ -74,3 +75,23 @@ def imported(seeded: Path) -> Iterator[Cache]:
     cache = Cache(seeded)
     yield cache
     cache.close()
+
+
+@pytest.fixture
+def fake_zotero() -> Iterator[FakeZotero]:
+    """A fresh fake Zotero Web API on 127.0.0.1 (one empty library, user:1234567, one key)."""
+    server = FakeZotero().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fake_connector() -> Iterator[FakeConnector]:
+    """A fresh fake running Zotero desktop (connector and local API), with a collection 'Reading' (C7)."""
+    server = FakeConnector(collections={7: "Reading"}).start()
+    try:
+        yield server
+    finally:
+        server.stop()

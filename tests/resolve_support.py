@@ -84,3 +84,17 @@ def dead_endpoint() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/api/query"
+
+
+def synthetic_same_title_entries(papers: dict[str, Paper]) -> tuple[str, list[str]]:
+    """SYNTHETIC: two entries with the real title of 2112.07773 but other ids and abstracts."""
+    real = papers["2112.07773"]
+    assert real.raw_entry
+    entries = []
+    for new_id in ("2601.00011", "2601.00012"):
+        raw = real.raw_entry.replace("2112.07773", new_id)
+        raw = re.sub(r"<summary>.*?</summary>",
+                     f"<summary>SYNTHETIC test entry {new_id}: same title as a real paper, "
+                     f"abstract deliberately unrelated.</summary>", raw, flags=re.S)
+        entries.append(raw)
+    return real.title, entries

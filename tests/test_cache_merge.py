@@ -43,6 +43,26 @@ def test_versions_merge_older_keeps_newer_metadata(tmp_path: Path, real_papers: 
         assert len(cache) == 1
 
 
+def test_titles_of_other_versions_are_kept(tmp_path: Path, real_papers: dict[str, Paper]) -> None:
+    """A paper retitled between versions: the title a version lost stays known (conflict checks need it)."""
+    v1 = real_papers["2412.06966"]  # the shipped file answers 2412.06966v1, under its v1 title
+    v2 = dataclasses.replace(v1, version=2, versions=[1, 2], title="SYNTHETIC v2 title", raw_entry=None)
+    v3 = dataclasses.replace(v1, version=3, versions=[3], title="SYNTHETIC v3 title", raw_entry=None)
+    with Cache(tmp_path / "c.sqlite") as cache:
+        cache.put_papers([v1])
+        assert cache.other_titles(["2412.06966"]) == {}
+        cache.put_papers([v2])  # newer replaces: v1's title is remembered
+        assert cache.other_titles(["2412.06966", "2107.03374"]) == {"2412.06966": [v1.title]}
+        cache.put_papers([v1])  # served again: nothing new
+        assert cache.other_titles(["2412.06966"]) == {"2412.06966": [v1.title]}
+    with Cache(tmp_path / "d.sqlite") as cache:
+        cache.put_papers([v3])
+        cache.put_papers([v1, v2])  # older versions arrive later, two in one batch
+        assert cache.get("2412.06966").title == "SYNTHETIC v3 title"
+        assert cache.other_titles(["2412.06966"]) == {"2412.06966": [v1.title, "SYNTHETIC v2 title"]}
+        assert cache.integrity_check() == []
+
+
 def test_same_entry_again_only_refreshes_fetched_at(imported: Cache, real_papers: dict[str, Paper]) -> None:
     later = datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert imported.put_papers([real_papers["2107.03374"]], fetched_at=later) == 0

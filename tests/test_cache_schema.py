@@ -28,7 +28,8 @@ def test_version_1_file_gets_the_lean_fts_index(tmp_path: Path, monkeypatch: pyt
             "SELECT sql FROM sqlite_master WHERE name = 'papers_fts'").fetchone()[0]
     monkeypatch.undo()
     with Cache(path) as cache:
-        assert cache.stats()["schema_version"] == 2
+        assert cache.stats()["schema_version"] == len(schema.MIGRATIONS) == 3
+        assert cache.other_titles(["2107.03374"]) == {}  # version 3's table of earlier titles
         sql = cache.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'papers_fts'").fetchone()[0]
         assert "detail='none'" in sql and "columnsize=0" in sql
         assert cache.integrity_check() == []
@@ -44,7 +45,7 @@ def test_migrations_run_statement_by_statement_inside_the_callers_transaction() 
         migration(conn)
     assert conn.in_transaction
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"papers", "not_found", "searches", "papers_fts"} <= tables
+    assert {"papers", "not_found", "searches", "papers_fts", "titles"} <= tables
     conn.execute("ROLLBACK")
     assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
 

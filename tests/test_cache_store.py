@@ -95,7 +95,7 @@ def test_searches_keep_order_and_total(tmp_path: Path) -> None:
 
 def test_schema_version_and_stats(imported: Cache) -> None:
     stats = imported.stats()
-    assert stats["papers"] == 25 and stats["schema_version"] == len(schema.MIGRATIONS) == 2
+    assert stats["papers"] == 25 and stats["schema_version"] == len(schema.MIGRATIONS) == 3
     assert stats["size_bytes"] > 0 and stats["path"] == str(imported.path)
     assert imported.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -106,7 +106,7 @@ def test_future_schema_version_is_refused(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 99")
     conn.close()
-    with pytest.raises(CacheError, match=r"schema version 99 was written by a newer arxref.*knows up to 2"):
+    with pytest.raises(CacheError, match=r"schema version 99 was written by a newer arxref.*knows up to 3"):
         Cache(path)
 
 

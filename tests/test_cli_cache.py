@@ -29,7 +29,7 @@ def test_import_then_stats_json_and_text(tmp_path: Path) -> None:
     code, out, _ = run("cache", "stats", "--format", "json", "--cache", str(cache))
     stats = json.loads(out)
     assert code == 0 and stats["papers"] == 25 and stats["not_found"] == 0 and stats["searches"] == 0
-    assert stats["path"] == str(cache) and stats["schema_version"] == 2 and stats["size_bytes"] > 0
+    assert stats["path"] == str(cache) and stats["schema_version"] == 3 and stats["size_bytes"] > 0
     code, out, _ = run("cache", "stats", "--cache", str(cache))
     assert code == 0 and "papers:         25" in out and f"path:           {cache}" in out
 

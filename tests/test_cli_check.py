@@ -47,3 +47,14 @@ def test_cli_retry_options_reach_the_client(seeded: Path, tmp_path: Path) -> Non
     assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr
     assert f"{notes}:1:" in result.stdout and "could not verify" in result.stdout
+
+
+def test_cli_check_prints_notes_as_info_and_github_notices(seeded: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("See hep-th/2107.03374 for Codex.\n", encoding="utf-8")
+    text = run_cli("check", str(notes), env_cache=seeded)
+    assert text.returncode == 0, text.stderr
+    assert f"{notes}:1:5: info: hep-th/2107.03374 read as 2107.03374" in text.stdout
+    assert text.stderr.strip().endswith("0 error(s), 0 warning(s), 1 note(s)")
+    github = run_cli("check", str(notes), "--format", "github", env_cache=seeded)
+    assert github.stdout.startswith("::notice file=") and "title=arxref archive_prefix::" in github.stdout

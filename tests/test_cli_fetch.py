@@ -6,6 +6,9 @@ Every assertion about network use is read from the fake arXiv's request log.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -57,6 +60,20 @@ def test_cli_text_and_exit_1_for_not_found_and_invalid(fake_arxiv: FakeArxiv, tm
     assert len(errors) == 2
 
 
+def test_cli_a_mistyped_version_prints_the_latest_with_a_warning(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    result = CliRunner().invoke(cli, ["fetch", "2107.03374v3"], env=cli_env(fake_arxiv, path))
+    assert result.exit_code == 0, result.output
+    assert "arXiv:2107.03374v2" in result.stdout
+    assert result.stderr.splitlines() == [
+        "arxref: warning: 2107.03374v3: no such version; arXiv has v2; printed 2107.03374v2"]
+    path.unlink()  # offline, a cache that holds only v2 cannot say whether v3 exists
+    CliRunner().invoke(cli, ["fetch", "2107.03374"], env=cli_env(fake_arxiv, path))
+    offline = CliRunner().invoke(cli, ["fetch", "2107.03374v3"], env=cli_env(fake_arxiv, path, ARXREF_OFFLINE="1"))
+    assert offline.exit_code == ExitCode.UNVERIFIED and "arXiv:2107.03374v2" in offline.stdout
+    assert "could not verify: 2107.03374v3: not in the cache" in offline.stderr
+
+
 def test_cli_exit_3_when_arxiv_cannot_be_reached(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
     fake_arxiv.inject(fakearxiv.status(503), times=10)
     result = CliRunner().invoke(cli, ["fetch", "2107.03374"], env=cli_env(fake_arxiv, tmp_path / "c.sqlite"))
@@ -93,3 +110,60 @@ def test_exit_code_table() -> None:
     assert exit_code(FetchReport(invalid={"x": "bad"})) is ExitCode.PROBLEMS
     assert exit_code(FetchReport(not_found={"2101.99999"}, uncached={"2107.03374"})) is ExitCode.UNVERIFIED
     assert exit_code(FetchReport(unverified={"2107.03374": "HTTP 503"})) is ExitCode.UNVERIFIED
+
+
+def offline_env(cache_path: Path) -> dict[str, str]:
+    return {"ARXREF_CACHE": str(cache_path), "ARXREF_OFFLINE": "1"}
+
+
+def test_fetch_prints_entries_exactly_as_export_writes_them(seeded: Path, tmp_path: Path) -> None:
+    """`fetch --format bib|csljson|ris`: export's writers and keys, byte for byte, on stdout only."""
+    ids = tmp_path / "ids.txt"
+    ids.write_text("2107.03374\n2005.14165\n", encoding="utf-8")
+    runner = CliRunner()
+    exported = runner.invoke(cli, ["export", str(ids), "-o", str(tmp_path / "out")], env=offline_env(seeded))
+    assert exported.exit_code == 0, exported.output
+    for fmt, suffix in (("bib", "bib"), ("csljson", "json"), ("ris", "ris")):
+        result = runner.invoke(cli, ["fetch", "2107.03374", "arXiv:2005.14165", "--format", fmt],
+                               env=offline_env(seeded))
+        assert result.exit_code == 0, result.output
+        assert result.stdout_bytes == (tmp_path / "out" / f"references.{suffix}").read_bytes()
+        assert result.stderr == ""
+
+
+def test_fetch_bib_appends_to_a_users_bib(seeded: Path, tmp_path: Path) -> None:
+    """`arxref fetch 2005.14165 --format bib >> refs.bib`, as a shell runs it (stdout opened O_APPEND)."""
+    refs = tmp_path / "refs.bib"
+    mine = "% my notes\n@book{knuth1984,\n  title = {The TeXbook},\n}\n\n"
+    refs.write_text(mine, encoding="utf-8")
+    env = dict(os.environ, **offline_env(seeded))
+    with open(refs, "ab") as stdout:
+        done = subprocess.run([sys.executable, "-m", "arxref", "fetch", "2005.14165", "--format", "bib"],
+                              stdout=stdout, stderr=subprocess.PIPE, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    text = refs.read_text(encoding="utf-8")
+    assert text.startswith(mine)
+    added = text[len(mine):]
+    assert added.startswith("@misc{brown2020language,\n") and "howpublished = {arXiv:2005.14165 [cs.CL]}" in added
+    import bibtexparser
+
+    library = bibtexparser.parse_string(text)
+    assert [entry.key for entry in library.entries] == ["knuth1984", "brown2020language"]
+
+
+def test_fetch_bib_flavor(seeded: Path) -> None:
+    result = CliRunner().invoke(cli, ["fetch", "2107.03374", "--format", "bib", "--bib-flavor", "biblatex"],
+                                env=offline_env(seeded))
+    assert result.exit_code == 0
+    assert "  eprint = {2107.03374},\n  eprinttype = {arxiv},\n  eprintclass = {cs.LG},\n" in result.stdout
+    assert "howpublished" not in result.stdout
+
+
+def test_fetch_bib_reports_problems_on_stderr_only(seeded: Path) -> None:
+    result = CliRunner().invoke(cli, ["fetch", "2107.03374", "2313.00001", "--format", "bib"],
+                                env=offline_env(seeded))
+    assert result.exit_code == 1
+    assert result.stdout.startswith("@misc{chen2021evaluating,") and result.stdout.count("@misc{") == 1
+    assert "invalid: 2313.00001" in result.stderr
+    empty = CliRunner().invoke(cli, ["fetch", "2313.00001", "--format", "csljson"], env=offline_env(seeded))
+    assert empty.exit_code == 1 and empty.stdout == "[]\n"

@@ -66,7 +66,8 @@ def test_unmatched_reported_on_stderr_with_file_line(seeded: Path, tmp_path: Pat
     assert lines[1].startswith(f"{dump}:2: unmatched")
     assert f"{dump}:2: unmatched: 'Purple calculators" in result.stderr
     assert summary(result.stderr) == {"resolved": 1, "given": 0, "ambiguous": 0, "unmatched": 1,
-                                      "not_found": 0, "invalid": 0, "unverified": 0}
+                                      "not_found": 0, "invalid": 0, "unverified": 0, "conflict": 0,
+                                      "not_arxiv": 0}
 
 
 def test_min_score_option(seeded: Path, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ Assertions are made from the fake server's request log (what arXiv would have se
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from arxref.atom import parse_feed
 from arxref.client import (
     MAX_GET_URL,
     MAX_RETRY_AFTER,
+    QUICK_RETRY,
+    UNREACHABLE_MEMORY,
     USER_AGENT,
     ArxivClient,
     RequestInterval,
@@ -385,25 +388,86 @@ def test_dropped_ids_are_missing_not_retried(fake_arxiv: FakeArxiv) -> None:
     assert len(result.papers) == 23 and len(fake_arxiv.requests()) == 1
 
 
-def test_server_down_then_back_up(fake_arxiv: FakeArxiv) -> None:
+def test_server_down_then_back_up_within_the_quick_retry(fake_arxiv: FakeArxiv) -> None:
     fake_arxiv.go_down()
     sleeps: list[float] = []
 
     def sleep(seconds: float) -> None:
         sleeps.append(seconds)
-        if len(sleeps) == 2:
-            fake_arxiv.up()
+        fake_arxiv.up()
 
     client = ArxivClient(make_settings(fake_arxiv), sleep=sleep, jitter=no_jitter)
     result = client.fetch_ids(SEED_IDS)
     assert_exact(result.papers, SEED_IDS)
-    assert result.requests == 3  # two refused connections, then the answer
+    assert result.requests == 2  # a refused connection, then the answer
+    assert sleeps == [QUICK_RETRY]
     assert len(fake_arxiv.requests()) == 1
+
+
+def test_a_refused_connection_is_retried_once_quickly_not_backed_off(fake_arxiv: FakeArxiv,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """Nothing listening is not a 503: one quick retry (not max_retries with backoff), one stderr line."""
+    fake_arxiv.go_down()
+    sleeps: list[float] = []
+    client = ArxivClient(make_settings(fake_arxiv, max_retries=5, request_interval=3.0), sleep=sleeps.append,
+                         jitter=no_jitter, interval=RequestInterval(3.0, sleep=sleeps.append))
+    with caplog.at_level(logging.WARNING, logger="arxref.client"):
+        with pytest.raises(VerifyError, match=r"connection refused \(gave up after 2 attempts\)"):
+            client.fetch_ids(["2107.03374"])
+    assert client.requests_made == 2
+    assert sum(sleeps) < 10  # the interval (3 s) only; a 503 would back off 3+6+12+24+48 s
+    assert [r.getMessage() for r in caplog.records] == [
+        f"cannot reach 127.0.0.1:{fake_arxiv.port}: connection refused; retrying in 3.0 s (1 of 1)"]
+
+
+def test_an_unreachable_host_is_not_asked_again_for_a_while(fake_arxiv: FakeArxiv) -> None:
+    """After giving up on an unreachable host, the run's later requests fail at once (no request, no wait)."""
+    fake_arxiv.go_down()
+    now = [1000.0]
+    client = ArxivClient(make_settings(fake_arxiv), jitter=no_jitter, clock=lambda: now[0],
+                         interval=RequestInterval(0.0, sleep=lambda seconds: None))
+    with pytest.raises(VerifyError):
+        client.fetch_ids(["2107.03374"])
+    assert client.requests_made == 2
+    with pytest.raises(VerifyError, match="could not be reached earlier in this run; not asked again"):
+        client.search("ti:transformer")
+    assert client.requests_made == 2
+    fake_arxiv.up()
+    now[0] += UNREACHABLE_MEMORY
+    assert client.fetch_ids(["2107.03374"]).papers  # asked again once the memory has passed
+    assert client.requests_made == 3
+
+
+def test_a_name_that_does_not_resolve_fails_fast() -> None:
+    settings = Settings(api_url="http://nonexistent.invalid/api/query", cache_path="/nonexistent/unused.sqlite",
+                        request_interval=0.0, max_retries=5, timeout=5.0)
+    sleeps: list[float] = []
+    client = ArxivClient(settings, interval=RequestInterval(0.0, sleep=sleeps.append))
+    with pytest.raises(VerifyError, match="cannot reach nonexistent.invalid: the name does not resolve"):
+        client.fetch_ids(["2107.03374"])
+    assert client.requests_made == 2 and sleeps == [QUICK_RETRY]
+
+
+def test_each_retry_is_announced_with_its_wait_and_count(fake_arxiv: FakeArxiv,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    fake_arxiv.inject(fakearxiv.status(503), times=2)
+    fake_arxiv.inject(fakearxiv.slow(5))
+    client = ArxivClient(make_settings(fake_arxiv, request_interval=0.5, timeout=0.5, max_retries=5),
+                         jitter=no_jitter, interval=RequestInterval(0.0, sleep=lambda seconds: None))
+    with caplog.at_level(logging.INFO, logger="arxref.client"):
+        assert client.fetch_ids(["2107.03374"]).papers
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == ["arXiv answered 503; retrying in 0.5 s (1 of 5)", "arXiv answered 503; retrying in 1.0 s (2 of 5)",
+                        "arXiv did not answer within 0.5 s; retrying in 2.0 s (3 of 5)"]
+    requests = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert len(requests) == 4 and requests[0].startswith("arXiv request 1: GET http://127.0.0.1:")
+    assert " -> HTTP 503, " in requests[0] and " -> no answer within 0.5 s in " in requests[2]
+    assert " -> HTTP 200, " in requests[3]
 
 
 def test_down_fault_resets_and_stops_listening(fake_arxiv: FakeArxiv) -> None:
     fake_arxiv.inject(fakearxiv.down)
-    with pytest.raises(VerifyError, match="connection failed"):
+    with pytest.raises(VerifyError, match="connection refused"):
         client_for(fake_arxiv, max_retries=2).fetch_ids(["2107.03374"])
     log = fake_arxiv.requests()
     assert [r.fault for r in log] == ["down"] and log[0].status is None

@@ -183,6 +183,113 @@ def test_published_doi_kept_arxiv_doi_dropped(seed_papers: dict[str, Paper]) -> 
     assert entry.bib_fields == {"doi": "10.1000/example.1"}
 
 
+# --------------------------------------------------------------------------- published versions
+
+#: GPT-3 as published at NeurIPS 2020 (vol. 33, pp. 1877-1901), the way people cite it.
+NEURIPS_GPT3 = """@inproceedings{brown2020language,
+  title = {Language Models are Few-Shot Learners},
+  author = {Brown, Tom and Mann, Benjamin and Ryder, Nick and others},
+  booktitle = {Advances in Neural Information Processing Systems},
+  volume = {33},
+  pages = {1877--1901},
+  year = {2020},
+  eprint = {2005.14165},
+  archivePrefix = {arXiv},
+}
+"""
+
+
+def test_a_published_entry_stays_published(seed_papers: dict[str, Paper]) -> None:
+    from arxref.scan import scan_text
+
+    [record] = scan_text(NEURIPS_GPT3, "refs.bib")
+    [entry] = build_entries([(record, seed_papers["2005.14165"])])
+    assert entry.bib_type == "inproceedings" and entry.key == "brown2020language"
+    assert list(entry.bib_fields) == ["title", "author", "booktitle", "volume", "pages", "year"]
+    assert entry.bib_fields["year"] == "2020" and entry.bib_fields["author"].endswith("and others")
+    assert entry.changes == ()  # nothing "corrected" from arXiv: title, authors and year are the venue's
+    with_preprint_doi = NEURIPS_GPT3.replace("  eprint = {2005.14165},\n", "  doi = {10.48550/arXiv.2005.14165},\n")
+    [record] = scan_text(with_preprint_doi, "refs.bib")
+    [entry] = build_entries([(record, seed_papers["2005.14165"])])
+    assert "doi" not in entry.bib_fields
+    assert entry.changes == (
+        "added eprint 2005.14165 (the published version is kept as written)",
+        "doi: '10.48550/arXiv.2005.14165' dropped (arXiv's DOI names the preprint; the entry cites the published "
+        "version)")
+
+
+def test_a_journal_article_with_its_own_doi_stays_an_article(seed_papers: dict[str, Paper]) -> None:
+    """SYNTHETIC journal and DOI (no seed paper has a verified one) on a real paper's id."""
+    paper = seed_papers["1708.05866"]
+    fields = {"title": "A Brief Survey of Deep Reinforcement Learning", "journal": "Synthetic Journal",
+              "doi": "10.1000/synthetic.2017", "eprint": "1708.05866"}
+    record = Record("refs.bib", 1, "bib", arxiv_id="1708.05866", key="arulkumaran2017", fields=fields,
+                    entry_type="article")
+    [entry] = build_entries([(record, paper)])
+    assert entry.bib_type == "article"
+    assert entry.bib_fields == {"title": fields["title"], "journal": "Synthetic Journal",
+                                "doi": "10.1000/synthetic.2017"}
+
+
+def cite(key: str, arxiv_id: str, *, source: str = "paper.tex", line: int = 1, kind: str = "tex") -> Record:
+    """A citation whose key is written as an arXiv id (what the scanners give for \\cite{2108.02818})."""
+    return Record(source=source, line=line, kind=kind, arxiv_id=arxiv_id, key=key, role="citation")
+
+
+AGARWAL = "2108.02818"
+
+
+def test_a_paper_cited_by_its_id_is_keyed_as_cited(seed_papers: dict[str, Paper]) -> None:
+    """The key is the one the document cites, exactly as written; others keep generated keys."""
+    clip, codex = seed_papers[AGARWAL], seed_papers[CODEX]
+    entries = build_entries([(cite("arXiv:2108.02818", AGARWAL, line=3), clip), (rec(CODEX), codex),
+                             (rec(AGARWAL, line=9), clip)])
+    assert [e.key for e in entries] == ["arXiv:2108.02818", "chen2021evaluating"]
+    assert "ids" not in entries[0].bib_fields and len(entries[0].sources) == 2
+
+
+def test_two_cited_keys_of_one_paper_ids_or_entries(seed_papers: dict[str, Paper]) -> None:
+    """biblatex: one entry, the other key in ``ids``; bibtex/pandoc: one entry per key."""
+    clip = seed_papers[AGARWAL]
+    pairs = [(cite("2108.02818", AGARWAL, line=2), clip), (cite("arxiv:2108.02818", AGARWAL, line=3), clip),
+             (cite("2108.02818", AGARWAL, line=4), clip), (cite("doi:10.48550/arXiv.2108.02818", AGARWAL, line=5), clip)]
+    (one,) = build_entries(pairs)
+    assert one.key == "2108.02818"  # the first cited
+    assert one.bib_fields == {"ids": "arxiv:2108.02818, doi:10.48550/arXiv.2108.02818"}
+    several = build_entries(pairs, cite_aliases="entries")
+    assert [e.key for e in several] == ["2108.02818", "arxiv:2108.02818", "doi:10.48550/arXiv.2108.02818"]
+    assert all(e.paper is clip and "ids" not in e.bib_fields for e in several)
+    assert [r.line for r in several[1].sources] == [3]
+    with pytest.raises(ValueError):
+        build_entries(pairs, cite_aliases="both")
+
+
+def test_keys_defined_in_the_users_bib_are_never_rewritten(seed_papers: dict[str, Paper]) -> None:
+    """A .bib entry keeps its key; the cited id key becomes an alias (or its own entry); a cited key the
+    user defines (here by hand, for another paper) is theirs and is not written."""
+    clip, codex = seed_papers[AGARWAL], seed_papers[CODEX]
+    mine = bib("agarwal2021", {"title": clip.title, "eprint": AGARWAL, "note": "my note"}, line=7)
+    pairs = [(mine, clip), (cite("2108.02818", AGARWAL), clip)]
+    (entry,) = build_entries(pairs)
+    assert entry.key == "agarwal2021" and entry.bib_fields["ids"] == "2108.02818"
+    assert entry.bib_fields["note"] == "my note"
+    assert [e.key for e in build_entries(pairs, cite_aliases="entries")] == ["2108.02818", "agarwal2021"]
+    # the user's own entry keyed "2107.03374" names another paper: \cite{2107.03374} is that entry
+    theirs = bib("2107.03374", {"title": clip.title, "eprint": AGARWAL})
+    entries = build_entries([(theirs, clip), (cite("2107.03374", CODEX), codex)])
+    assert [e.key for e in entries] == ["2107.03374", "chen2021evaluating"]
+    assert entries[0].paper is clip
+    assert [e.key for e in build_entries([(cite("2108.02818", AGARWAL), clip)], existing_keys={"2108.02818"})] \
+        == ["agarwal2021evaluating"]
+
+
+def test_generated_keys_stay_for_sources_without_a_cite_key(seed_papers: dict[str, Paper]) -> None:
+    plain = build_entries([(rec(p.arxiv_id, line=i), p) for i, p in enumerate(seed_papers.values())])
+    cited = build_entries([(rec(p.arxiv_id, line=i), p) for i, p in enumerate(seed_papers.values())]
+                          + [(cite("2108.02818", AGARWAL), seed_papers[AGARWAL])])
+    assert {e.key for e in cited} == {e.key for e in plain} - {"agarwal2021evaluating"} | {"2108.02818"}
+
+
 def test_papers_met_once_twice_or_also_given_keep_their_mentions_in_order(seed_papers: dict[str, Paper]) -> None:
     """A paper met once stays the pair it came as until it is met again (by a record or in
     ``papers``): then it joins the others' path with its first mention first."""

@@ -85,7 +85,7 @@ def id_list_requests(server: fa.FakeArxiv, since: int = 0) -> set[str]:
 
 def output_ids(out: Path) -> set[str]:
     items = json.loads((out / "references.json").read_text(encoding="utf-8"))
-    return {item["number"] for item in items}
+    return {item["number"].removeprefix("arXiv:") for item in items}
 
 
 @pytest.fixture

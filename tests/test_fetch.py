@@ -105,9 +105,55 @@ def test_versioned_request_fetches_the_base_id(fake_arxiv: FakeArxiv, tmp_path: 
     assert sorted(r for req in fake_arxiv.requests() for r in req.id_list) == ["2005.14165", "2107.03374"]
     assert set(report.papers) == {"2107.03374", "2005.14165"}
     assert report.papers["2107.03374"].version == 2 and report.papers["2107.03374"].versions == [1, 2]
-    # a version newer than any seen is not found (and not invented)
+    # a version newer than any seen is not invented: the latest answers, the version is reported missing
     newer = run(fake_arxiv, path, ["2107.03374v9"])
-    assert newer.not_found == {"2107.03374v9"} and "2107.03374" not in newer.papers
+    assert not newer.not_found and newer.missing_versions == {"2107.03374": 9}
+    assert newer.papers["2107.03374"].version == 2
+
+
+# -- a version arXiv does not have ---------------------------------------------------
+
+
+def test_a_mistyped_version_gives_the_latest_with_one_request(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    report = run(fake_arxiv, path, ["2107.03374v3", "2005.14165v2"])  # Codex has v1-v2, GPT-3 v1-v4
+    assert [sorted(r.id_list) for r in fake_arxiv.requests()] == [["2005.14165", "2107.03374"]]
+    assert report.missing_versions == {"2107.03374": 3} and not report.not_found
+    assert report.fetched == {"2107.03374", "2005.14165"}
+    assert same_as_shipped(report.papers["2107.03374"]) and report.papers["2005.14165"].version == 4
+    with Cache(path) as cache:  # remembered like any miss
+        assert set(cache.not_found(["2107.03374v3", "2107.03374"])) == {"2107.03374v3"}
+
+
+def test_a_cached_paper_is_asked_again_once_then_the_missing_version_is_remembered(
+        fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    run(fake_arxiv, path, ["2107.03374"])
+    report = run(fake_arxiv, path, ["2107.03374v3"])  # the cached v2 may be stale: the base is asked again
+    assert report.missing_versions == {"2107.03374": 3} and report.fetched == {"2107.03374"}
+    assert [r.id_list for r in fake_arxiv.requests()] == [["2107.03374"], ["2107.03374"]]
+    for settings in ({}, {"offline": True}):  # then answered by the cache, online or not
+        again = run(fake_arxiv, path, ["2107.03374v3"], **settings)
+        assert again.missing_versions == {"2107.03374": 3} and again.from_cache == {"2107.03374"}
+        assert again.requests == 0 and not again.unchecked_versions and not again.uncached
+    assert len(fake_arxiv.requests()) == 2
+
+
+def test_offline_a_version_beyond_the_cache_is_answered_unchecked(seeded: Path) -> None:
+    with Cache(seeded) as cache:
+        report = fetch_papers(["2107.03374v3", "2203.02155v1"], Settings(cache_path=seeded, offline=True), cache)
+    assert report.unchecked_versions == {"2107.03374": 3} and not report.missing_versions
+    assert set(report.papers) == report.from_cache == {"2107.03374", "2203.02155"} and not report.uncached
+
+
+def test_an_old_style_mistyped_version_gives_the_latest(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
+    for version in (1, 2):
+        fake_arxiv.add_entry(OLD_STYLE_SYNTHETIC.replace("v1</id>", f"v{version}</id>"))
+    path = tmp_path / "c.sqlite"
+    report = run(fake_arxiv, path, ["hep-th/9901001v3", "hep-th/9901002v2"])
+    assert report.missing_versions == {"hep-th/9901001": 3} and report.papers["hep-th/9901001"].version == 2
+    assert report.not_found == {"hep-th/9901002"}  # no paper at all: not found, whatever the version
+    assert [sorted(r.id_list) for r in fake_arxiv.requests()][0] == ["hep-th/9901001", "hep-th/9901002"]
 
 
 def test_invalid_ids_are_reported_and_never_sent(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:
@@ -179,6 +225,18 @@ SYNTHETIC_ENTRY = """<entry>
   </entry>"""
 
 
+OLD_STYLE_SYNTHETIC = """<entry>
+    <id>http://arxiv.org/abs/hep-th/9901001v1</id>
+    <title>Synthetic Old-Style Test Entry For The Fake Server</title>
+    <updated>1999-01-04T00:00:00Z</updated>
+    <summary>Synthetic abstract written for arxref's tests; not real metadata of this id.</summary>
+    <published>1999-01-04T00:00:00Z</published>
+    <author>
+      <name>Test Author</name>
+    </author>
+  </entry>"""
+
+
 # -- faults -------------------------------------------------------------------------------
 
 
@@ -224,7 +282,9 @@ def test_server_down_everything_unverified_nothing_lost(fake_arxiv: FakeArxiv, t
     report = run(fake_arxiv, path, SEED_IDS, batch_size=10, max_retries=1)
     assert report.from_cache == set(SEED_IDS[:3])
     assert set(report.unverified) == set(SEED_IDS[3:])
-    assert all("connection failed" in reason for reason in report.unverified.values())
+    assert all("connection refused" in reason for reason in report.unverified.values())
+    # one quick retry for the first batch; the later batches are not asked at all
+    assert report.requests == 2 and len(fake_arxiv.requests()) == 1
 
 
 def test_a_dead_endpoint_costs_one_backoff_cycle_not_one_per_batch(fake_arxiv: FakeArxiv, tmp_path: Path) -> None:

@@ -48,11 +48,11 @@ def test_a_misc_eprint_is_the_preprint_in_both_formats() -> None:
     entry = item(eprint="2107.03374", archiveprefix="arXiv", primaryclass="cs.LG", title="T", year="2021")
     assert bib_item(entry) == {
         "id": "k", "type": "article", "author": [{"family": "Lee", "given": "Ann"}], "issued": {"date-parts": [[2021]]},
-        "title": "T", "publisher": "arXiv", "number": "2107.03374", "DOI": "10.48550/arXiv.2107.03374",
+        "title": "T", "publisher": "arXiv", "number": "arXiv:2107.03374", "DOI": "10.48550/arXiv.2107.03374",
         "URL": "https://arxiv.org/abs/2107.03374", "note": "arXiv: 2107.03374\nPrimary class: cs.LG"}
     assert format_record(bib_tags(entry)) == (
         "TY  - UNPB\r\nID  - k\r\nAU  - Lee, Ann\r\nTI  - T\r\nPY  - 2021\r\nPB  - arXiv\r\n"
-        "DO  - 10.48550/arXiv.2107.03374\r\nUR  - https://arxiv.org/abs/2107.03374\r\nM1  - arXiv: 2107.03374\r\n"
+        "DO  - 10.48550/arXiv.2107.03374\r\nUR  - https://arxiv.org/abs/2107.03374\r\nM2  - arXiv: 2107.03374\r\n"
         "ER  - \r\n\r\n")
 
 
@@ -62,7 +62,7 @@ def test_a_journal_article_with_an_eprint_stays_an_article() -> None:
     assert (csl["type"], csl["container-title"], csl["issue"], csl["DOI"]) == ("article-journal", "Nature", "7", "10.1/x")
     assert "publisher" not in csl and csl["note"] == "arXiv: 2107.03374"
     tags = dict(bib_tags(entry))
-    assert (tags["TY"], tags["T2"], tags["DO"], tags["M1"]) == ("JOUR", "Nature", "10.1/x", "arXiv: 2107.03374")
+    assert (tags["TY"], tags["T2"], tags["DO"], tags["M2"]) == ("JOUR", "Nature", "10.1/x", "arXiv: 2107.03374")
 
 
 def test_pages_split_and_institution_as_publisher() -> None:

@@ -39,8 +39,9 @@ def one(paper: Paper, key: str = "k", **options: object) -> str:
 # --------------------------------------------------------------------------- seeds
 
 
-def test_seed_file_parses_back_with_bibtexparser_and_pybtex(seed_entries: list[Entry]) -> None:
-    text = bibtex(seed_entries)
+@pytest.mark.parametrize("flavor", ["bibtex", "biblatex"])
+def test_seed_file_parses_back_with_bibtexparser_and_pybtex(seed_entries: list[Entry], flavor: str) -> None:
+    text = bibtex(seed_entries, bib_flavor=flavor)
     library = bibtexparser.parse_string(text)
     assert not library.failed_blocks
     assert [e.key for e in library.entries] == [e.key for e in seed_entries]
@@ -48,38 +49,47 @@ def test_seed_file_parses_back_with_bibtexparser_and_pybtex(seed_entries: list[E
     for entry in seed_entries:
         fields = library.entries_dict[entry.key].fields_dict
         paper = entry.paper
-        assert fields["eprint"].value == paper.arxiv_id
         assert fields["year"].value == str(paper.published.year)
-        assert fields["doi"].value == f"10.48550/arXiv.{paper.arxiv_id}"
-        assert fields["archivePrefix"].value == "arXiv"
-        assert fields["eprinttype"].value == "arxiv"
+        assert "doi" not in fields and "url" not in fields  # both repeat the id where styles print them
+        if flavor == "bibtex":
+            cited = f"arXiv:{paper.arxiv_id} [{paper.primary_category}]" if paper.primary_category else (
+                f"arXiv:{paper.arxiv_id}")
+            assert fields["howpublished"].value == cited
+            assert "eprint" not in fields
+        else:
+            assert fields["eprint"].value == paper.arxiv_id
+            assert fields["eprinttype"].value == "arxiv"
+            assert "archivePrefix" not in fields and "howpublished" not in fields
+            if paper.primary_category:
+                assert fields["eprintclass"].value == paper.primary_category
+            else:
+                assert "eprintclass" not in fields
         assert clean_text(unlatex(fields["title"].value)) == clean_text(paper.title)
         persons = data.entries[entry.key].persons["author"]
         assert len(persons) == len(paper.authors)
-        if paper.primary_category:
-            assert fields["primaryClass"].value == paper.primary_category
-        else:
-            assert "primaryClass" not in fields
 
 
 def test_codex_entry_exact(seed_entries: list[Entry]) -> None:
     [codex] = [e for e in seed_entries if e.paper.arxiv_id == CODEX]
-    text = bibtex([codex], max_authors=3)
-    assert text == (
+    head = (
         "@misc{chen2021evaluating,\n"
         "  author = {Chen, Mark and Tworek, Jerry and Jun, Heewoo and others},\n"
         "  title = {Evaluating Large Language Models Trained on Code},\n"
         "  year = {2021},\n"
         "  month = jul,\n"
+    )
+    assert bibtex([codex], max_authors=3) == head + "  howpublished = {arXiv:2107.03374 [cs.LG]},\n}\n\n"
+    assert bibtex([codex], max_authors=3, bib_flavor="biblatex") == head + (
         "  eprint = {2107.03374},\n"
-        "  archivePrefix = {arXiv},\n"
-        "  primaryClass = {cs.LG},\n"
         "  eprinttype = {arxiv},\n"
         "  eprintclass = {cs.LG},\n"
-        "  doi = {10.48550/arXiv.2107.03374},\n"
-        "  url = {https://arxiv.org/abs/2107.03374},\n"
         "}\n\n"
     )
+
+
+def test_unknown_flavor_is_refused() -> None:
+    with pytest.raises(ValueError, match="bib flavor must be one of bibtex, biblatex"):
+        WriteOptions(bib_flavor="bibtex8")
 
 
 def test_418_authors_kept_and_org_braced(seed_papers: dict[str, Paper]) -> None:
@@ -97,7 +107,8 @@ def test_year_latest_and_month(seed_papers: dict[str, Paper]) -> None:
 
 
 def test_no_primary_class_omits_class_fields(seed_papers: dict[str, Paper]) -> None:
-    text = one(seed_papers["1703.10987"])
+    assert "howpublished = {arXiv:1703.10987},\n" in one(seed_papers["1703.10987"])
+    text = one(seed_papers["1703.10987"], bib_flavor="biblatex")
     assert "primaryClass" not in text and "eprintclass" not in text
 
 
@@ -108,12 +119,13 @@ def test_journal_ref_note_and_prefer_published(seed_papers: dict[str, Paper]) ->
     text = one(paper)
     assert text.startswith("@misc{k,")
     assert "note = {Published in IEEE Signal Processing Magazine 34 (2017) 26-38, doi:10.1000/synthetic.2017}" in text
-    assert "doi = {10.48550/arXiv.1708.05866}" in text
+    assert "doi = " not in text and "howpublished = {arXiv:1708.05866 [cs.LG]}" in text
     published = one(paper, prefer_published=True)
     assert published.startswith("@article{k,")
     assert "journal = {IEEE Signal Processing Magazine 34 (2017) 26-38}" in published
     assert "doi = {10.1000/synthetic.2017}" in published
-    assert "eprint = {1708.05866}" in published and "note" not in published
+    assert "eprint = {1708.05866},\n  archivePrefix = {arXiv}," in published  # the published version's eprint
+    assert "note" not in published and "howpublished" not in published
 
 
 def test_bib_fields_written_back_and_type_follows_them(seed_papers: dict[str, Paper]) -> None:

@@ -47,7 +47,7 @@ def test_seed_file_is_schema_valid(seed_entries: list[Entry], validator: jsonsch
         paper = entry.paper
         assert item["type"] == "article"
         assert item["publisher"] == "arXiv"
-        assert item["number"] == paper.arxiv_id
+        assert item["number"] == f"arXiv:{paper.arxiv_id}"
         assert item["DOI"] == f"10.48550/arXiv.{paper.arxiv_id}"
         assert item["URL"] == f"https://arxiv.org/abs/{paper.arxiv_id}"
         assert item["issued"] == {"date-parts": [[paper.published.year, paper.published.month, paper.published.day]]}
@@ -68,7 +68,7 @@ def test_codex_item_exact(seed_entries: list[Entry]) -> None:
         "author": [{"family": "Chen", "given": "Mark"}, {"family": "Tworek", "given": "Jerry"}],
         "issued": {"date-parts": [[2021, 7, 7]]},
         "publisher": "arXiv",
-        "number": "2107.03374",
+        "number": "arXiv:2107.03374",
         "DOI": "10.48550/arXiv.2107.03374",
         "URL": "https://arxiv.org/abs/2107.03374",
         "version": "2",
@@ -202,3 +202,17 @@ def test_clean_string_text_is_the_encoders(text: str) -> None:
 
     text = clean_text(text)
     assert _json_clean(text) == json.dumps(text, ensure_ascii=False)
+
+
+def test_paper_item_is_the_written_item_under_any_key(seed_papers: dict[str, Paper],
+                                                      validator: jsonschema.Draft7Validator) -> None:
+    from arxref.formats.csljson import paper_item
+
+    paper = seed_papers[CODEX]
+    for key in ("arXiv:2107.03374v2", "doi:10.48550/arXiv.2107.03374", 'odd "key"'):
+        item = paper_item(paper, key)
+        assert item == csl([Entry(key, paper)])[0]
+        assert item["id"] == key
+        validator.validate([item])
+    published = paper_item(replace(paper, journal_ref="J. Test 1 (2022)"), "k", WriteOptions(prefer_published=True))
+    assert published["type"] == "article-journal"  # SYNTHETIC journal ref: the options reach the writer

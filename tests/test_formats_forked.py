@@ -98,3 +98,17 @@ def test_append_file_to_a_regular_file_and_to_a_buffer(tmp_path: Path) -> None:
         forked.append_file(source, buffer)
         buffer.write(b":tail")
         assert buffer.getvalue() == b"head:" + payload + b":tail"
+
+
+def test_append_file_to_a_file_opened_for_appending(tmp_path: Path) -> None:
+    """`export -o - >> refs.bib`: stdout has O_APPEND, which sendfile refuses (EINVAL)."""
+    payload = b"SYNTHETIC entry\n" * 10_000
+    target = tmp_path / "refs.bib"
+    target.write_bytes(b"% the user's own file\n")
+    with tempfile.TemporaryFile() as source:
+        source.write(payload)
+        with open(target, "ab") as appending:
+            appending.write(b"head:")
+            forked.append_file(source, appending)
+            appending.write(b":tail")
+    assert target.read_bytes() == b"% the user's own file\nhead:" + payload + b":tail"

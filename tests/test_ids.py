@@ -370,6 +370,79 @@ def test_an_id_written_again_is_validated_once_and_impossible_ids_every_time(mon
     assert built.count("arXiv:2107.03374") == 1 and built.count("arXiv:2313.00001") == 50
 
 
+# --------------------------------------------------------------------------- issue 22: more written forms
+
+from idforms_support import FORMS, INVALID, NOT_IDS, Form  # noqa: E402
+
+
+@pytest.mark.parametrize("form", FORMS, ids=[f.written for f in FORMS])
+def test_parse_every_written_form(form: Form) -> None:
+    parsed = ids.parse(form.written)
+    assert (parsed.base, parsed.version, parsed.category) == (form.base, form.version, form.category)
+    assert ids.canonical(form.written) == form.base
+    if form.note:
+        (note,) = parsed.notes
+        assert form.note in note and "new-style ids carry no archive" in note
+    else:
+        assert parsed.notes == ()
+    assert parsed.warnings == ((form.warning,) if form.warning else ())
+
+
+@pytest.mark.parametrize("form", FORMS, ids=[f.written for f in FORMS])
+def test_find_every_written_form_in_a_sentence(form: Form) -> None:
+    text = f"As shown in {form.written}, the method works."
+    (match,) = ids.find_ids(text)
+    assert match.arxiv_id is not None and match.arxiv_id.versioned == (
+        f"{form.base}v{form.version}" if form.version else form.base)
+    assert match.arxiv_id.category == form.category and match.arxiv_id.warnings == (
+        (form.warning,) if form.warning else ())
+    assert text[match.start:match.end] == form.written.rstrip("/")
+
+
+@pytest.mark.parametrize("text, reason", INVALID)
+def test_unknown_archives_are_invalid_with_the_closest_real_one(text: str, reason: str) -> None:
+    with pytest.raises(InvalidIdError) as info:
+        ids.parse(text)
+    assert reason in info.value.reason
+    (match,) = ids.find_ids(f"cited as {text}.")
+    assert match.arxiv_id is None and reason in (match.problem or "")
+
+
+@pytest.mark.parametrize("text", NOT_IDS)
+def test_not_ids(text: str) -> None:
+    assert found(text) == []
+
+
+def test_equal_ids_whatever_was_written_around_them() -> None:
+    """The hint, notes and warnings describe the writing, not the paper: ids compare and hash by paper."""
+    plain, decorated = ids.parse("1601.07616"), ids.parse("arXiv:hep-th/1601.07616 [hep-th]")
+    assert plain == decorated and hash(plain) == hash(decorated) and decorated.category == "hep-th"
+    assert ids.parse("math.ACS/0312059") == ArxivId("math/0312059", None, "ACS")
+    assert ids.parse("math.gt/0309136") == ArxivId("math/0309136", None, "GT")  # arXiv's spelling of the class
+
+
+def test_a_category_only_joins_an_id_when_it_is_a_category() -> None:
+    """[PDF], [1] or [online] after an id are not categories; an id's own [cs.XX] with a real archive is questioned."""
+    assert [m.raw for m in ids.find_ids("arXiv:2107.03374 [PDF] and 2108.02818 [1]")] == [
+        "arXiv:2107.03374", "2108.02818"]
+    with pytest.raises(InvalidIdError):
+        ids.parse("2107.03374 [online]")
+    assert ids.parse("2107.03374 [math]").category is None  # an archive with classes names no category alone
+
+
+def test_trailing_path_only_after_an_arxiv_address() -> None:
+    assert ids.parse("https://arxiv.org/abs/2107.03374/figures").base == "2107.03374"
+    assert not ids.is_valid("2107.03374/figures")  # a bare id with a path is no id
+    assert not ids.is_valid("https://arxiv.org/abs/2107.033745/x")
+
+
+def test_glued_letters_are_no_id_unless_the_id_is_explicit() -> None:
+    """Copied listings glue the abstract to arXiv:ID (kept); a bare number with letters glued is not an id."""
+    assert found("0707.2096va 0707.2096v2") == [("0707.2096v2", None)]
+    assert found("arXiv:1605.08386We study") == [("1605.08386", None)]
+    assert found("hep-th/9901001v2x or hep-th/9901001v2") == [("hep-th/9901001v2", None)]
+
+
 def _init_matches_fields(cls: type, sample: tuple[object, ...]) -> None:
     """A hand-written dataclass ``__init__`` (speed) takes exactly the declared fields, defaults and order."""
     import dataclasses

@@ -143,3 +143,12 @@ def test_paper_year_uses_dates() -> None:
 ])
 def test_family_word(name: str, family: str) -> None:
     assert family_word(name) == family
+
+
+def test_short_label_names_a_paper_for_people() -> None:
+    from arxref.keys import short_label
+
+    assert short_label(["Sandhini Agarwal", "Gretchen Krueger", "Jack Clark"], 2021) == "Agarwal et al. 2021"
+    assert short_label(["Mark Chen", "Sarah de Haas"], 2021) == "Chen and de Haas 2021"
+    assert short_label(["OpenAI"], 2023) == "OpenAI 2023"
+    assert short_label([], 2020) == "2020"

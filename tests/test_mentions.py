@@ -32,3 +32,11 @@ def test_only_the_first_places_are_kept(monkeypatch: pytest.MonkeyPatch) -> None
     papers = mentions.distinct_papers(records)
     assert len(papers.records) == 1
     assert [line for _, _, line, _ in papers.repeats[0].places] == [2, 3, 4] and papers.repeats[0].count == 99
+
+
+def test_a_warned_id_is_not_folded_into_the_same_id_written_cleanly() -> None:
+    """math.ACS/0312059 carries a warning that math/0312059 does not: each keeps its own places."""
+    records = scan_text("a math/0312059\nb math.ACS/0312059\nc math/0312059\nd math.ACS/0312059\n", "d.txt")
+    papers = mentions.distinct_papers(records)
+    assert [(r.line, r.problems) for r in papers.records] == [(1, ()), (2, ("unknown subject class math.ACS",))]
+    assert [p[2] for p in papers.repeats[0].places] == [3] and [p[2] for p in papers.repeats[1].places] == [4]

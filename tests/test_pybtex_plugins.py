@@ -98,7 +98,7 @@ def test_to_string_csljson_is_schema_valid(bib_file: Path, validator: jsonschema
     assert by_id["tr"]["number"] == "TR-1"
     assert by_id["web"]["issued"] == {"date-parts": [[2022, 5, 4]]}
     codex = by_id["chen2021evaluating"]
-    assert (codex["publisher"], codex["number"], codex["DOI"]) == ("arXiv", "2107.03374", "10.48550/arXiv.2107.03374")
+    assert (codex["publisher"], codex["number"], codex["DOI"]) == ("arXiv", "arXiv:2107.03374", "10.48550/arXiv.2107.03374")
     assert codex["note"] == "arXiv: 2107.03374\nPrimary class: cs.LG"
     assert codex["author"][4] == {"family": "de Oliveira Pinto", "given": "Henrique Ponde"}
 

@@ -22,7 +22,8 @@ from arxref.model import Paper, Record
 from arxref.resolve import STATUSES, Resolution, resolve_records
 from arxref.scan import scan_paths
 from arxref.search import CLAUSE_KEY_PREFIX, clauses_for
-from resolve_support import NONSENSE, SEEDS, dead_endpoint, later_version, mistyped, record, seed_papers, truncated, wrapped
+from resolve_support import (NONSENSE, SEEDS, dead_endpoint, later_version, mistyped, record, seed_papers,
+                             synthetic_same_title_entries, truncated, wrapped)
 
 
 @pytest.fixture(scope="module")
@@ -127,10 +128,29 @@ def test_given_ids_are_checked_on_arxiv(fake_arxiv, tmp_path: Path) -> None:
     with Cache(path) as cache:
         results = resolve_records(records, online(path, fake_arxiv.url), cache)
     assert [(r.status, r.arxiv_id) for r in results] == [
-        ("given", "2203.02155"), ("not_found", "2203.02155"), ("not_found", "2301.00001")]
+        ("given", "2203.02155"), ("given", "2203.02155"), ("not_found", "2301.00001")]
     assert results[0].paper is not None and results[0].via == "fetch"
-    assert "version 9" in (results[1].reason or "")
+    # a version arXiv does not have: the paper's latest, marked (users mistype versions)
+    assert results[1].paper == results[0].paper and results[1].missing_version == 9
+    assert results[1].version_message("wrote") == "2203.02155v9: no such version; arXiv has v1; wrote 2203.02155v1"
+    assert not results[0].missing_version
     assert not [r for r in fake_arxiv.requests() if r.params.get("search_query")]
+    assert len(fake_arxiv.requests()) == 1  # the base and the other id in one batch, nothing more
+
+
+def test_a_mistyped_version_offline(seeded: Path) -> None:
+    records = [Record("a.md", 1, "markdown", arxiv_id="2107.03374", version=3),
+               Record("a.md", 2, "markdown", arxiv_id="2107.03374", version=2)]
+    with Cache(seeded) as cache:
+        unchecked = resolve_records(records, offline(seeded), cache)
+        cache.mark_not_found(["2107.03374v3"])  # as an online run that asked leaves it
+        known = resolve_records(records, offline(seeded), cache)
+    assert [(r.status, r.missing_version, r.paper is not None) for r in unchecked] == [
+        ("unverified", 3, True), ("given", None, True)]
+    assert "offline" in (unchecked[0].reason or "") and "v2" in (unchecked[0].reason or "")
+    assert [(r.status, r.missing_version) for r in known] == [("given", 3), ("given", None)]
+    assert known[0].to_json()["missing_version"] == 3 and known[0].to_json()["latest_version"] == 2
+    assert known[0].format_text().endswith("(no version 3; v2 used)")
 
 
 def test_offline_without_a_local_match_is_unmatched_and_says_why(tmp_path: Path, papers: dict[str, Paper]) -> None:
@@ -165,22 +185,8 @@ def test_min_score_overrides_the_threshold(seeded: Path, papers: dict[str, Paper
 # --------------------------------------------------------------------------- the fake arXiv API
 
 
-def _synthetic_same_title_entries(papers: dict[str, Paper]) -> tuple[str, list[str]]:
-    """SYNTHETIC: two entries with the real title of 2112.07773 but other ids and abstracts."""
-    real = papers["2112.07773"]
-    assert real.raw_entry
-    entries = []
-    for new_id in ("2601.00011", "2601.00012"):
-        raw = real.raw_entry.replace("2112.07773", new_id)
-        raw = re.sub(r"<summary>.*?</summary>",
-                     f"<summary>SYNTHETIC test entry {new_id}: same title as a real paper, "
-                     f"abstract deliberately unrelated.</summary>", raw, flags=re.S)
-        entries.append(raw)
-    return real.title, entries
-
-
 def test_search_resolves_batches_and_reruns_from_cache(fake_arxiv, tmp_path: Path, papers: dict[str, Paper]) -> None:
-    title, synthetic = _synthetic_same_title_entries(papers)
+    title, synthetic = synthetic_same_title_entries(papers)
     for raw in synthetic:
         fake_arxiv.add_entry(raw)
     cases = [
@@ -302,7 +308,8 @@ def test_resolution_formats_one_line_and_its_problem(papers: dict[str, Paper]) -
     given = Resolution(Record("a.tex", 3, "tex", arxiv_id="2301.00001"), "not_found", "2301.00001", reason="gone")
     assert given.format_text() == "a.tex:3: not_found 2301.00001 arXiv:2301.00001"
     assert given.format_problem() == "a.tex:3: not_found: arXiv:2301.00001 (gone)"
-    assert STATUSES == ("resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified")
+    assert STATUSES == ("resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified",
+                        "conflict", "not_arxiv")
 
 
 def test_resolutions_are_frozen(papers: dict[str, Paper]) -> None:

@@ -120,3 +120,15 @@ def test_a_long_line_read_in_pieces_keeps_the_lines_and_fields_after_it(tmp_path
     pieces = list(scan_file(path))
     assert [(r.key, r.line, r.arxiv_id) for r in pieces] == [("a", 1, "2107.03374"), ("b", 6, "2005.14165")]
     assert [(r.key, r.line, r.fields) for r in pieces] == [(r.key, r.line, r.fields) for r in whole]
+
+
+def test_a_block_bibtexparser_cannot_read_is_reported_as_unparsable() -> None:
+    """sync refuses to touch such a file: the problem says so in a field, not only in words."""
+    from arxref.scan import scan_text
+
+    problems: list = []
+    scan_text("@misc{ok, title = {A}}\n\n@misc{broken, title = {unclosed\n", "refs.bib", on_problem=problems.append)
+    assert [(p.line, p.code) for p in problems] == [(3, "unparsable")]
+    dup: list = []
+    scan_text("@misc{a, title={A}}\n@misc{a, title={B}}\n", "refs.bib", on_problem=dup.append)
+    assert [p.code for p in dup] == [""]

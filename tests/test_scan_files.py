@@ -212,7 +212,7 @@ def test_cuts_keep_what_an_id_s_neighbours_decide(tmp_path: Path, monkeypatch: p
     """Cut where no digit is near: a prefix split from its id, or a unit or 'room' cut off a number, would change the ids found."""
     prose = "the quick brown fox jumps over the lazy dog " * 5
     tricky = ["arXiv: 2107.03374", "arXiv 2108.02818v2", "room 1203.4567", "2107.0337 ms", "see 2005.14165 and",
-              "tel. 2101.00001", "hep-th/9901001", "version 2112.09332"]
+              "tel. 2101.00001", "hep-th/9901001;", "version 2112.09332"]  # glued letters: no id
     line = prose.join(tricky * 8)
     path = tmp_path / "tricky.txt"
     path.write_text(line + "\n", encoding="utf-8")
@@ -222,3 +222,13 @@ def test_cuts_keep_what_an_id_s_neighbours_decide(tmp_path: Path, monkeypatch: p
     for piece in range(300, 700, 37):
         monkeypatch.setattr(files_module, "LINE_PIECE", piece)
         assert _places(path, "text") == whole, piece
+
+
+def test_a_crlf_cut_between_its_cr_and_lf_ends_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A piece ending at the CR of a CRLF (the LF starting the next read) ends one line, not two."""
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(b"2005.14165v2\rhttps://arxiv.org/abs/2108.02818\r\narXiv:2107.03374 ")
+    whole = _places(path, "text")
+    assert [line for line, *_ in whole] == [1, 2, 3]
+    monkeypatch.setattr(files_module, "LINE_PIECE", 46)  # the first read ends right after the CR
+    assert _places(path, "text") == whole

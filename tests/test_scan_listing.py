@@ -213,3 +213,16 @@ def test_search_page_parts_wrap_over_many_lines() -> None:
     (record,) = scan_text("\n".join(lines) + "\n", kind="search_page")
     assert record.title == "A Title" and record.comment == "12 pages 3 figures"
     assert record.text == " ".join(f"line {n} of the abstract" for n in range(2000))
+
+
+def test_listing_id_lines_with_a_category_or_an_archive() -> None:
+    """arXiv's own listings print the category after the id; INSPIRE-style lines put an archive before it."""
+    abstract = "We measure the growth of cell colonies on soft substrates. " + "y" * 200
+    glued = "A detector readout scheme for calorimeters is tested in beam. " + "z" * 200
+    text = "\n".join([abstract, "arXiv:0706.0001v1 [q-bio.CB]", abstract, "arXiv:hep-th/1601.07616",
+                      abstract, "arXiv:1406.1599v2[physics.ins-det]" + glued, "arXiv:2107.03374"])
+    records = scan_text(text, kind="listing")
+    assert [(r.line, r.arxiv_id, r.version, r.category, r.text) for r in records] == [
+        (1, "0706.0001", 1, "q-bio.CB", abstract), (3, "1601.07616", None, "hep-th", abstract),
+        (5, "1406.1599", 2, "physics.ins-det", abstract), (6, "2107.03374", None, None, glued)]
+    assert records[1].notes and records[0].notes == () and records[2].comment is None

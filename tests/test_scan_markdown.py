@@ -67,3 +67,60 @@ def test_a_line_with_many_links_costs_work_in_proportion() -> None:
     large = _traced_lines(lambda: scan_text(line(600), "a.md"))
     assert len(scan_text(line(600), "a.md")) == 600
     assert large < 2.5 * small
+
+
+def test_pandoc_citations_whose_keys_are_ids() -> None:
+    """``@arxiv:ID``, ``[@arxiv:ID; @doi:10.48550/arXiv.ID]``, ``[-@arxiv:ID]``, ``@arXiv:ID``: keys as written."""
+    text = ("---\nbibliography: refs.bib\n---\n"
+            "As @arxiv:2108.02818 shows [see @arXiv:2307.03718v2, p. 3; @doi:10.48550/arXiv.2108.02818].\n"
+            "Old style [-@arxiv:hep-th/9901001]. Mail me@arxiv:2108.02818 is no citation, @smith2020 not read.\n"
+            "Trailing punctuation: @arxiv:2107.03374. `@arxiv:2005.14165` in code; @arxiv:2313.00001 is impossible.\n")
+    records = scan_text(text, "notes.md")
+    got = [(r.role, r.key, r.arxiv_id, r.version, r.line, r.column) for r in records]
+    assert got == [
+        ("citation", "arxiv:2108.02818", "2108.02818", None, 4, 5),
+        ("citation", "arXiv:2307.03718v2", "2307.03718", 2, 4, 34),
+        ("citation", "doi:10.48550/arXiv.2108.02818", "2108.02818", None, 4, 61),
+        ("citation", "arxiv:hep-th/9901001", "hep-th/9901001", None, 5, 14),
+        # an e-mail address is not a citation (its id is still an id mention)
+        ("paper", None, "2108.02818", None, 5, 45),
+        ("citation", "arxiv:2107.03374", "2107.03374", None, 6, 24),
+        ("citation", "arxiv:2313.00001", None, None, 6, 72),
+    ]
+    lines = text.split("\n")
+    for _, key, _, _, line, column in got:
+        if key:
+            assert lines[line - 1][column - 1:].startswith(key)
+    assert records[-1].problems == ("invalid arXiv id '2313.00001': month 13 does not exist",)
+    assert all(r.kind == "markdown" for r in records)
+
+
+def test_a_reading_list_without_ids() -> None:
+    """Reference-shaped list items become id-less records; headings, prose, labels, links and code do not."""
+    records = list(scan_file(FIXTURES / "reading-list.md"))
+    got = [(r.line, r.column, r.arxiv_id, r.title, r.authors, r.year) for r in records]
+    assert got == [
+        (7, 3, None, "Language Models are Few-Shot Learners", ("Brown et al.",), 2020),
+        (8, 3, None, "Evaluating Large Language Models Trained on Code",
+         ("Mark Chen", "Jerry Tworek", "Heewoo Jun"), 2021),
+        (9, 4, None, "Training language models to follow instructions with human feedback",
+         ("Long Ouyang", "Jeff Wu", "Xu Jiang"), 2022),
+        (10, 4, None, "Learning Transferable Visual Models From Natural Language Supervision", (), None),
+        (11, 4, None, "WebGPT: Browser-assisted question-answering with human feedback",  # continued on line 12
+         ("Reiichiro Nakano", "Jacob Hilton"), 2021),
+        (13, 3, None, "Contextual Confidence and Generative AI", ("Jain", "Hitzig", "Mishkin"), 2023),
+        (18, 11, "2112.10741", None, (), None),  # an item with an id stays an id record
+        (19, 13, "2212.08751", None, (), None),
+    ]
+    assert all(r.kind == "markdown" and r.text is None for r in records if r.arxiv_id is None)
+
+
+def test_an_item_with_an_id_on_its_continuation_line_is_that_id() -> None:
+    text = ("- *Language Models are Few-Shot Learners* (Brown et al., 2020)\n"
+            "  see arXiv:2005.14165\n"
+            "- *Evaluating Large Language Models Trained on Code* (Chen et al., 2021)\n"
+            "\n"
+            "  indented text after a blank line is not part of the item\n")
+    records = scan_text(text, "list.md")
+    assert [(r.line, r.arxiv_id, r.title) for r in records] == [
+        (2, "2005.14165", None), (3, None, "Evaluating Large Language Models Trained on Code")]

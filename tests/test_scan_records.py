@@ -82,7 +82,8 @@ def test_records_are_frozen_and_print_json_lists() -> None:
     assert data["problems"] == ["invalid arXiv id '2313.00001': month 13 does not exist"]
     assert data["authors"] == [] and data["mentions"] == [] and data["fields"] == {}
     assert list(data) == ["source", "line", "kind", "arxiv_id", "version", "title", "text", "authors", "mentions",
-                          "key", "problems", "column", "subject_class", "comment", "fields", "entry_type", "role"]
+                          "key", "problems", "column", "subject_class", "comment", "fields", "entry_type", "role",
+                          "category", "notes", "year"]
 
 
 def test_record_init_matches_the_declared_fields() -> None:
@@ -97,10 +98,10 @@ def test_record_init_matches_the_declared_fields() -> None:
             assert param.default == (inspect.Parameter.empty if spec.default is dataclasses.MISSING
                                      else spec.default), spec.name
     record = Record("a.bib", 3, "bib", "2107.03374", 2, "T", "x", ("A",), ("2108.02818",), "k", ("p",), 4, "GT",
-                    "c", {"eprint": "2107.03374"}, "misc", "citation")
+                    "c", {"eprint": "2107.03374"}, "misc", "citation", "cs.LG", ("n",), 2021)
     assert [getattr(record, f.name) for f in declared] == [
         "a.bib", 3, "bib", "2107.03374", 2, "T", "x", ("A",), ("2108.02818",), "k", ("p",), 4, "GT", "c",
-        {"eprint": "2107.03374"}, "misc", "citation"]
+        {"eprint": "2107.03374"}, "misc", "citation", "cs.LG", ("n",), 2021]
     assert dataclasses.replace(record, line=9).line == 9 and record.line == 3
 
 
@@ -171,3 +172,24 @@ def test_snippets_of_a_line_with_long_blank_ends_measure_the_ends_once() -> None
         sys.settrace(None)
     assert len(records) == 200 and records[0].text.startswith("arXiv:2107.00001")
     assert count[0] < 20 * len(records)
+
+
+def test_plain_text_reading_list_items_become_records() -> None:
+    records = list(scan_file(FIXTURES / "reading-list.txt"))
+    got = [(r.line, r.column, r.kind, r.arxiv_id, r.title, r.authors, r.year) for r in records]
+    assert got == [
+        (3, 4, "text", None, "Language Models are Few-Shot Learners", ("Tom B. Brown", "Benjamin Mann", "Nick Ryder"),
+         2020),
+        (4, 4, "text", None, "Training language models to follow instructions with human feedback",
+         ("Ouyang et al.",), 2022),
+        (5, 4, "text", None, "Evaluating Large Language Models Trained on Code", ("Chen, M.", "Tworek, J.", "Jun, H."),
+         2021),
+        (6, 85, "text", "1703.10987", None, (), None),  # an item with its id is that id
+        (7, 4, "text", None, "Release Strategies and the Social Impacts of Language Models",
+         ("Solaiman, I.", "Brundage, M.", "Clark, J."), 2019),  # the title on the continuation line
+    ]
+
+
+def test_plain_text_without_list_items_is_unchanged() -> None:
+    text = "Language Models are Few-Shot Learners. Tom B. Brown, Benjamin Mann. 2020.\nsee arXiv:2005.14165\n"
+    assert [(r.line, r.arxiv_id) for r in scan_text(text, "notes.txt")] == [(2, "2005.14165")]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from arxref.model import Record
-from arxref.scan import find_bib_files, scan_file, scan_text, strip_tex_comment
+from arxref.scan import document_bib_flavor, find_bib_files, scan_file, scan_text, strip_tex_comment
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan"
 
@@ -23,7 +23,7 @@ def test_tex_citations(tex_records: list[Record]) -> None:
         ("chen2021codex", 5, 13), ("brown2020gpt3", 5, 56), ("radford2021clip", 5, 70),
         ("ouyang2022instruct", 6, 20), ("nakano2021webgpt", 6, 66), ("nichol2021glide", 6, 100),
         ("neelakantan2022embed", 7, 11), ("solaiman2019release", 8, 76),
-        ("agarwal2021clip", 11, 7), ("tamkin2021understanding", 11, 24),
+        ("agarwal2021clip", 11, 7), ("tamkin2021understanding", 12, 3),  # where each key is written
     ]
     assert all(r.kind == "tex" and r.arxiv_id is None for r in tex_records if r.role == "citation")
     line = (FIXTURES / "paper.tex").read_text().splitlines()[4]
@@ -51,6 +51,31 @@ def test_tex_thebibliography_items(tex_records: list[Record]) -> None:
     assert items["radford2021clip"].arxiv_id == "2103.00020" and items["radford2021clip"].version == 1
     assert items["radford2021clip"].title == "Learning Transferable Visual Models From Natural Language Supervision"
     assert items["garfinkel2017"].arxiv_id is None  # its id is in a comment
+    # without an id, the item's title and authors are what resolution matches
+    garfinkel = items["garfinkel2017"]
+    assert garfinkel.title == "On the Impossibility of Supersized Machines" and garfinkel.text is None
+    assert garfinkel.authors == ("B. Garfinkel", "M. Brundage", "D. Filan")
+
+
+def test_bibitems_without_ids_in_a_bbl() -> None:
+    """A .bbl as bibtex writes it (plainnat): authors, title and venue in \\newblock blocks."""
+    text = ("\\begin{thebibliography}{2}\n"
+            "\\bibitem[Ouyang et~al.(2022)]{ouyang2022}\n"
+            "Long Ouyang, Jeff Wu, and Xu~Jiang.\n"
+            "\\newblock Training language models to follow instructions with human feedback.\n"
+            "\\newblock In \\emph{Advances in Neural Information Processing Systems}, 2022.\n"
+            "\n"
+            "\\bibitem[Nakano et~al.(2021)]{nakano2021}\n"
+            "Reiichiro Nakano, Jacob Hilton, et~al.\n"
+            "\\newblock {WebGPT}: Browser-assisted question-answering with human feedback.\n"
+            "\\newblock \\emph{arXiv preprint}, 2021.\n"
+            "\\end{thebibliography}\n")
+    records = scan_text(text, "paper.bbl")
+    assert [(r.key, r.line, r.title, r.authors, r.year) for r in records] == [
+        ("ouyang2022", 2, "Training language models to follow instructions with human feedback",
+         ("Long Ouyang", "Jeff Wu", "Xu Jiang"), 2022),
+        ("nakano2021", 7, "WebGPT: Browser-assisted question-answering with human feedback",
+         ("Reiichiro Nakano", "Jacob Hilton"), 2021)]
 
 
 def test_bibitem_with_an_impossible_id_and_mentions() -> None:
@@ -92,3 +117,73 @@ def test_bibliography_files_named_by_a_document_are_found(tmp_path: Path) -> Non
     assert find_bib_files([doc]) == [str(doc / "a.bib"), str(doc / "b.bib"), str(doc / "sub" / "c.bib")]
     assert find_bib_files([doc / "sub" / "part.tex", doc / "notes.md"]) == [str(doc / "sub" / "c.bib")]
     assert find_bib_files([doc / "missing.tex"]) == []
+
+
+def test_document_bib_flavor(tmp_path: Path) -> None:
+    """What the first .tex that says loads decides export's .bib flavor; comments do not count."""
+    natbib = tmp_path / "natbib.tex"
+    natbib.write_text("% \\usepackage{biblatex}\n\\usepackage[numbers]{natbib}\n", encoding="utf-8")
+    biblatex = tmp_path / "biblatex.tex"
+    biblatex.write_text("\\usepackage[backend=biber,style=numeric]{biblatex}\n", encoding="utf-8")
+    listed = tmp_path / "listed.tex"
+    listed.write_text("\\usepackage{amsmath,biblatex}\n", encoding="utf-8")
+    style = tmp_path / "style.tex"
+    style.write_text("\\bibliographystyle{IEEEtran}\n\\bibliography{refs}\n", encoding="utf-8")
+    silent = tmp_path / "silent.tex"
+    silent.write_text("\\section{No bibliography}\n", encoding="utf-8")
+    assert document_bib_flavor([natbib]) == "bibtex"
+    assert document_bib_flavor([biblatex]) == document_bib_flavor([listed]) == "biblatex"
+    assert document_bib_flavor([style]) == "bibtex"
+    assert document_bib_flavor([silent, tmp_path / "refs.bib"]) is None
+    assert document_bib_flavor([silent, biblatex, natbib]) == "biblatex"
+
+
+ID_KEYS_TEX = r"""\documentclass{article}
+\usepackage{natbib}
+\begin{document}
+Codex \cite{2108.02818} and \citep[see][p.~2]{2108.02818v2, arXiv:2307.03718}.
+\citet*{arxiv:2108.02818}; \citealt{hep-th/9901001}\citealp{arXiv:hep-th/9901001}
+\citeauthor{doi:10.48550/arXiv.2108.02818} \citeyear{Agarwal2021} \nocite{2107.03374}
+\autocite{2108.02818}\parencite[p.~1]{2108.02818}\textcite{2108.02818}\footcite{2108.02818}
+\cites(See)(ch.~2)[a]{2108.02818}[b]{2307.03718,
+  % arXiv:2005.14165 in a comment is nothing
+  Agarwal2021,
+      arXiv:2307.03718} and \parencites{2108.02818}{2307.03718}
+\citestyle{authoryear} \citetext{not a key} \cite{arXiv:2313.00001}
+\end{document}
+"""
+
+
+def test_cite_keys_that_are_arxiv_ids_carry_the_id() -> None:
+    """Every natbib/biblatex command; the key stays as written, the id is canonical; columns are the key's."""
+    records = scan_text(ID_KEYS_TEX, "paper.tex")
+    cites = [(r.key, r.arxiv_id, r.version, r.line, r.column) for r in records if r.role == "citation"]
+    assert cites == [
+        ("2108.02818", "2108.02818", None, 4, 13), ("2108.02818v2", "2108.02818", 2, 4, 47),
+        ("arXiv:2307.03718", "2307.03718", None, 4, 61),
+        ("arxiv:2108.02818", "2108.02818", None, 5, 9), ("hep-th/9901001", "hep-th/9901001", None, 5, 37),
+        ("arXiv:hep-th/9901001", "hep-th/9901001", None, 5, 61),
+        ("doi:10.48550/arXiv.2108.02818", "2108.02818", None, 6, 13), ("Agarwal2021", None, None, 6, 54),
+        ("2107.03374", "2107.03374", None, 6, 75),
+        ("2108.02818", "2108.02818", None, 7, 11), ("2108.02818", "2108.02818", None, 7, 39),
+        ("2108.02818", "2108.02818", None, 7, 60), ("2108.02818", "2108.02818", None, 7, 81),
+        ("2108.02818", "2108.02818", None, 8, 23), ("2307.03718", "2307.03718", None, 8, 38),
+        ("Agarwal2021", None, None, 10, 3), ("arXiv:2307.03718", "2307.03718", None, 11, 7),
+        ("2108.02818", "2108.02818", None, 11, 41), ("2307.03718", "2307.03718", None, 11, 53),
+        ("arXiv:2313.00001", None, None, 12, 51),
+    ]
+    lines = ID_KEYS_TEX.split("\n")
+    for key, _, _, line, column in cites:  # each (line, column) is where the key is written
+        assert lines[line - 1][column - 1:].startswith(key), (key, line, column)
+    bad = next(r for r in records if r.key == "arXiv:2313.00001")
+    assert bad.problems == ("invalid arXiv id '2313.00001': month 13 does not exist",)
+    # the ids inside keys are not also paper records, and nothing in the comment is read
+    assert [r for r in records if r.role == "paper"] == []
+
+
+def test_keys_that_only_look_like_ids_stay_keys() -> None:
+    text = "\\cite{2108.02818., x2108.02818, arXiv: 2108.02818, 2313.00001, chen2021}\n"
+    records = scan_text(text, "a.tex")
+    assert [(r.key, r.arxiv_id) for r in records if r.role == "citation"] == [
+        ("2108.02818.", None), ("x2108.02818", None), ("arXiv: 2108.02818", None), ("2313.00001", None),
+        ("chen2021", None)]

@@ -151,6 +151,12 @@ def test_latex_to_text_keeps_math_and_drops_commands() -> None:
         r"The GPT model of $O(n \log n)$ and more & R&D")
 
 
+def test_latex_to_text_keeps_the_names_of_tex_logos() -> None:
+    """``The {\\TeX}book`` (a kept .bib entry's title in CSL-JSON and RIS) is not ``The book``."""
+    assert latex_to_text("The {\\TeX}book") == "The TeXbook"
+    assert latex_to_text("{\\LaTeX} with \\BibTeX{} and \\emph{emphasis}") == "LaTeX with BibTeX and emphasis"
+
+
 def test_raw_value_keeps_balanced_tex_and_escapes_the_rest() -> None:
     assert raw_value("Codex {HumanEval}") == "Codex {HumanEval}"
     assert raw_value("a } b") == "a \\textbraceright{} b"

@@ -121,6 +121,74 @@ def test_same_title_with_typos_forgives_typos_and_dropped_subtitles() -> None:
     assert not textnorm.same_title("Language Models are Few-Shot Learners", arxivs, typos=True)
 
 
+#: Pairs of titles of two different papers (real papers, titles as published): the
+#: entry's title against arXiv's. Most share a long prefix or most of their words.
+DIFFERENT_PAPERS = [
+    ("Language Models are Few-Shot Learners", "Language Models are Zero-Shot Reasoners"),
+    ("Attention Is All You Need", "Attention Is Not All You Need"),
+    ("Attention Is All You Need",
+     "Attention is Not All You Need: Pure Attention Loses Rank Doubly Exponentially with Depth"),
+    ("Attention Is All You Need", "Attention is All You Need in Speech Separation"),
+    ("Denoising Diffusion Probabilistic Models", "Denoising Diffusion Implicit Models"),
+    ("Denoising Diffusion Probabilistic Models", "Improved Denoising Diffusion Probabilistic Models"),
+    ("Scaling Laws for Neural Language Models", "Scaling Laws for Autoregressive Generative Modeling"),
+    ("Language Models are Unsupervised Multitask Learners", "Language Models are Few-Shot Learners"),
+    ("Llama 2: Open Foundation and Fine-Tuned Chat Models", "LLaMA: Open and Efficient Foundation Language Models"),
+    ("GPT-4 Technical Report", "GPT-4o System Card"),
+    ("Language Models are Few-Shot Learners",
+     "Evaluating CLIP: Towards Characterization of Broader Capabilities and Downstream Implications"),
+    ("Deep Residual Learning for Image Recognition", "Identity Mappings in Deep Residual Networks"),
+]
+
+#: Pairs that name the same paper: how .bib entries write arXiv's titles (case, braces,
+#: TeX accents, punctuation, a dropped subtitle or article, a misspelling, a joined word).
+SAME_PAPER = [
+    ("Language models are few-shot learners.", "Language Models are Few-Shot Learners"),
+    ("{L}anguage {M}odels are {F}ew-{S}hot {L}earners", "Language Models are Few-Shot Learners"),
+    ("Machine Unlearning Doesn't Do What You Think",
+     "Machine Unlearning Doesn't Do What You Think: Lessons for Generative AI Policy, Research, and Practice"),
+    ("Machine Unlearning Doesn{\\textquoteright}t Do What You Think: Lessons for Generative {AI} Policy, "
+     "Research, and Practice",
+     "Machine Unlearning Doesn't Do What You Think: Lessons for Generative AI Policy, Research, and Practice"),
+    ("Accounting for the neglected dimensions of {AI} progress",
+     "Accounting for the Neglected Dimensions of AI Progress"),
+    ("Accounting for the Neglected Dimensions of {AI} Progress", "Accounting for the Neglected Dimensions of AI Progress"),
+    ("Evaluating Large Langauge Models Trained on Code", "Evaluating Large Language Models Trained on Code"),
+    ("{BERT}: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+     "BERT: Pretraining of Deep Bidirectional Transformers for Language Understanding"),
+    ("A Survey on Large Language Models", "A Survey of Large Language Models"),
+    ("Role of Cooperation in Responsible {AI} Development", "The Role of Cooperation in Responsible AI Development"),
+    ("Point-{E}: A System for Generating {3D} Point Clouds from Complex Prompts",
+     "Point-E: A System for Generating 3D Point Clouds from Complex Prompts"),
+    ("{WebGPT}: Browser-assisted question-answering with human feedback",
+     "WebGPT: Browser-assisted question answering with human feedback"),
+    ("Mart{\\'\\i}nez-Plumed's {AI} progress", "Martínez-Plumed\u2019s AI Progress"),
+]
+
+
+@pytest.mark.parametrize(("ours", "theirs"), DIFFERENT_PAPERS, ids=[f"{a[:22]}|{b[:22]}" for a, b in DIFFERENT_PAPERS])
+def test_same_title_with_typos_tells_papers_sharing_a_prefix_apart(ours: str, theirs: str) -> None:
+    assert not textnorm.same_title(ours, theirs, typos=True)
+    assert not textnorm.same_title(theirs, ours, typos=True)
+
+
+@pytest.mark.parametrize(("ours", "theirs"), SAME_PAPER, ids=[a[:30] for a, _ in SAME_PAPER])
+def test_same_title_with_typos_accepts_how_entries_write_a_title(ours: str, theirs: str) -> None:
+    assert textnorm.same_title(ours, theirs, typos=True)
+    assert textnorm.same_title(theirs, ours, typos=True)
+
+
+def test_same_title_retitled_accepts_a_renamed_work_only() -> None:
+    """The published title beside arXiv's (Goodfellow et al., NeurIPS 2014 / arXiv:1406.2661): a
+    renaming, not a typo; only ``retitled`` (asked when the first author agrees) forgives it."""
+    published, arxivs = "Generative Adversarial Nets", "Generative Adversarial Networks"
+    assert not textnorm.same_title(published, arxivs, typos=True)
+    assert textnorm.same_title(published, arxivs, retitled=True)
+    assert not textnorm.same_title("Point-E: A System for Generating 3D Point Clouds from Complex Prompts",
+                                   "GLIDE: Towards Photorealistic Image Generation and Editing with "
+                                   "Text-Guided Diffusion Models", retitled=True)
+
+
 def test_same_title_tells_every_shipped_paper_from_the_others() -> None:
     titles = [p.title for p in parse_feed(ALL_XML.read_bytes()).papers]
     for i, ours in enumerate(titles):

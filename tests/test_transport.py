@@ -11,7 +11,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from arxref.transport import CHUNK, INFLATE_PIECE, DeadlineExceeded, ResponseTooLarge, TransportError, send
+from arxref.transport import (CHUNK, INFLATE_PIECE, DeadlineExceeded, ResponseTooLarge, TransportError, Unreachable,
+                              send)
 
 Behaviour = Callable[[BaseHTTPRequestHandler], None]
 
@@ -130,12 +131,37 @@ def test_dripped_headers_are_cut_off_at_the_deadline(serve: Callable[[Behaviour]
     assert time.monotonic() - started < 2.0
 
 
-def test_a_refused_connection_is_a_transport_error() -> None:
+def test_a_refused_connection_is_unreachable() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(TransportError, match="connection failed"):
+    with pytest.raises(Unreachable, match=f"^cannot reach 127.0.0.1:{port}: connection refused$"):
         send("GET", f"http://127.0.0.1:{port}/api/query", timeout=5, max_bytes=1 << 20)
+    assert issubclass(Unreachable, TransportError)
+
+
+def test_a_name_that_does_not_resolve_is_unreachable() -> None:
+    """.invalid never resolves (RFC 6761), with or without a network."""
+    with pytest.raises(Unreachable, match=r"^cannot reach nonexistent\.invalid: the name does not resolve"):
+        send("GET", "http://nonexistent.invalid/api/query", timeout=10, max_bytes=1 << 20)
+
+
+def test_a_name_lookup_that_hangs_ends_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """getaddrinfo cannot be interrupted: the connection is waited for only until the deadline."""
+    release = threading.Event()
+
+    def hanging_lookup(*args: object, **kwargs: object) -> list[object]:
+        release.wait(10)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging_lookup)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeadlineExceeded, match="no answer within 0.5 s"):
+            send("GET", "http://slow-resolver.invalid/api/query", timeout=0.5, max_bytes=1 << 20)
+        assert time.monotonic() - started < 2.0
+    finally:
+        release.set()
 
 
 def test_a_truncated_gzip_body_is_damaged(serve: Callable[[Behaviour], str]) -> None:

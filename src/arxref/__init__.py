@@ -5,10 +5,15 @@ The library API mirrors the command line; heavy modules load on first use.
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from typing import Any
 
 __version__ = "0.1.0"
+
+# A library logs (arXiv retries, rejected searches) and lets the application decide where to:
+# the command line prints them on stderr (-v/-q); a script configures logging as it likes.
+logging.getLogger("arxref").addHandler(logging.NullHandler())
 
 _LAZY = {
     "scan_paths": "arxref.scan",

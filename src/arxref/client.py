@@ -21,8 +21,8 @@ Everything here is synchronous. Each request goes through :func:`arxref.transpor
 :class:`arxref.ratelimit.RequestGate`: a lock file beside the cache, so no two requests
 from any arxref process on the machine overlap and they start at least
 ``settings.request_interval`` seconds apart. A run makes ONE client and hands it to
-every stage (fetch and resolve share it). :class:`RequestInterval` is the in-process
-variant, for callers (and tests) that bring their own clock.
+every stage (fetch and resolve share it). :class:`~arxref.ratelimit.RequestInterval` is the
+in-process variant, for callers (and tests) that bring their own clock.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ from .config import PROJECT_URL, Settings
 from .errors import InvalidIdError, OfflineError, VerifyError
 from .ids import parse as parse_id
 from .model import Paper
-from .ratelimit import RequestGate
-from .transport import DeadlineExceeded, TransportError, send
+from .ratelimit import RequestGate, RequestInterval
+from .transport import DeadlineExceeded, TransportError, Unreachable, send
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,12 @@ MAX_RETRY_AFTER = 300.0
 MAX_BACKOFF = 120.0
 #: Smallest backoff step; keeps retries spaced even with request_interval 0 (tests).
 MIN_BACKOFF = 0.01
+#: An API host that cannot be reached at all (refused, name not resolving) is tried this many
+#: more times, after QUICK_RETRY seconds (and the request interval): seconds, not minutes.
+UNREACHABLE_RETRIES = 1
+QUICK_RETRY = 1.0
+#: After that, the run's later requests fail at once for this long instead of knocking again.
+UNREACHABLE_MEMORY = 60.0
 
 #: Ids that exist on arXiv, used as the witness of an empty answer when the run knows none
 #: yet: two long-standing papers (Codex, GPT-3), the second for a batch that asks for the first.
@@ -103,11 +109,17 @@ class RejectedRequest(VerifyError):
 
 
 class _Retryable(Exception):
-    """A failure worth retrying (throttling, 5xx, network, damaged feed)."""
+    """A failure worth retrying (throttling, 5xx, network, damaged feed).
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    ``said`` is how the retry line on stderr names it ("arXiv answered 503"); ``unreachable``
+    marks a host nothing answers at (retried once, quickly: see UNREACHABLE_RETRIES)."""
+
+    def __init__(self, message: str, retry_after: float | None = None, *, said: str | None = None,
+                 unreachable: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.said = said or message
+        self.unreachable = unreachable
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -148,39 +160,6 @@ def query_string(query: str, id_list: Sequence[str], start: int, max_results: in
     })
 
 
-class RequestInterval:
-    """Decides when a request may start: ``interval`` seconds after the previous one *ended*.
-
-    Measured from the end of the previous response, so the server never sees two
-    requests closer than the interval. It holds only for the requests made through it
-    (tests hand one to several clients); the clients' default is the machine-wide
-    :class:`arxref.ratelimit.RequestGate`, which has the same :meth:`turn`.
-    """
-
-    def __init__(self, interval: float, *, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = float(interval)
-        self._sleep = sleep
-        self._clock = clock
-        self._last_end: float | None = None
-
-    @contextmanager
-    def turn(self, at_least: float = 0.0) -> Iterator[None]:
-        """Wait for the interval (and at least ``at_least`` seconds), then hold the turn.
-
-        Leaving the block, however it is left, records the end of the request.
-        """
-        wait = at_least
-        if self._last_end is not None:
-            wait = max(wait, self.interval - (self._clock() - self._last_end))
-        if wait > 0:
-            self._sleep(wait)
-        try:
-            yield
-        finally:
-            self._last_end = self._clock()
-
-
 class ArxivClient:
     """Synchronous arXiv API client (see the module docstring for the why).
 
@@ -209,6 +188,9 @@ class ArxivClient:
             settings.cache_path.parent, settings.api_url, settings.request_interval, sleep=sleep,
             clock=time.time if clock is time.monotonic else clock)
         self.closed = False
+        self._clock = clock
+        self._unreachable: tuple[float, str] | None = None
+        """(when, why) the API host was last found unreachable for good (see UNREACHABLE_MEMORY)."""
         self.witness: str | None = None
         """An id known to exist, added to the re-check of an empty answer (see _fetch_matched)."""
         self._gave_up = False
@@ -249,10 +231,12 @@ class ArxivClient:
         """
         url, body = self._build(query, id_list, start, max_results)
         headers = {"User-Agent": USER_AGENT}
+        method = "POST" if len(url) > MAX_GET_URL else "GET"
         with self.interval.turn(at_least):
             self.requests_made += 1
+            started = time.monotonic()
             try:
-                if len(url) > MAX_GET_URL:
+                if method == "POST":
                     headers["Content-Type"] = "application/x-www-form-urlencoded"
                     answer = send("POST", self.settings.api_url, body=body.encode("ascii"), headers=headers,
                                   timeout=self.settings.timeout, max_bytes=self.settings.max_response_bytes)
@@ -260,10 +244,24 @@ class ArxivClient:
                     answer = send("GET", url, headers=headers, timeout=self.settings.timeout,
                                   max_bytes=self.settings.max_response_bytes)
             except DeadlineExceeded:
-                raise _Retryable(f"no answer within {self.settings.timeout:g} s") from None
+                self._log_request(method, url, f"no answer within {self.settings.timeout:g} s", started)
+                raise _Retryable(f"no answer within {self.settings.timeout:g} s",
+                                 said=f"arXiv did not answer within {self.settings.timeout:g} s") from None
+            except Unreachable as exc:
+                self._log_request(method, url, str(exc), started)
+                raise _Retryable(str(exc), unreachable=True) from None
             except TransportError as exc:
-                raise _Retryable(str(exc)) from None
+                self._log_request(method, url, str(exc), started)
+                raise _Retryable(str(exc), said=f"arXiv's answer failed: {exc}") from None
+        self._log_request(method, url, f"HTTP {answer.status}, {len(answer.content):,} bytes", started)
         return self._check_response(answer.status, answer.headers, answer.content)
+
+    def _log_request(self, method: str, url: str, outcome: str, started: float) -> None:
+        """One line per request (the CLI shows them with -v)."""
+        if log.isEnabledFor(logging.INFO):
+            shown = url if len(url) <= 160 else url[:157] + "..."
+            log.info("arXiv request %d: %s %s -> %s in %.2f s", self.requests_made, method, shown, outcome,
+                     time.monotonic() - started)
 
     @staticmethod
     def _check_response(status: int, headers: Mapping[str, str], content: bytes) -> Feed:
@@ -274,7 +272,8 @@ class ArxivClient:
         """
         if is_html(headers, content):
             retry_after = parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
-            raise _Retryable(f"server sent HTML, not an Atom feed (status {status})", retry_after)
+            raise _Retryable(f"server sent HTML, not an Atom feed (status {status})", retry_after,
+                             said=f"arXiv answered {status} with an HTML page, not a feed")
         if status == 400:
             try:
                 detail = parse_feed(content).api_error
@@ -283,13 +282,13 @@ class ArxivClient:
             raise RejectedRequest(f"arXiv rejected the request (HTTP 400): {detail or 'bad request'}", detail)
         if status in _RETRY_STATUSES or 500 <= status < 600:
             retry_after = parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
-            raise _Retryable(f"HTTP {status}", retry_after)
+            raise _Retryable(f"HTTP {status}", retry_after, said=f"arXiv answered {status}")
         if status != 200:
             raise VerifyError(f"unexpected HTTP {status} from the arXiv API")
         try:
             feed = parse_feed(content)
         except FeedError as exc:
-            raise _Retryable(f"damaged response ({exc})") from None
+            raise _Retryable(f"damaged response ({exc})", said=f"arXiv's answer was damaged ({exc})") from None
         if feed.api_error:
             raise _Retryable(f"arXiv reported an error: {feed.api_error}")
         return feed
@@ -297,12 +296,18 @@ class ArxivClient:
     def _request(self, query: str, id_list: Sequence[str], start: int, max_results: int) -> Feed:
         """Send with rate limiting and retries; VerifyError once retries are exhausted.
 
-        After one request has exhausted its retries, later ones get a single
-        attempt each until one succeeds: a dead endpoint then costs one backoff
-        cycle per run, not one per batch (CI jobs fail in seconds, not hours).
+        Throttling, 5xx answers, timeouts and damaged answers are retried with backoff
+        (``settings.max_retries`` times); a host that cannot be reached at all (refused,
+        a name that does not resolve) once, after QUICK_RETRY seconds, and then the run's
+        later requests fail at once for UNREACHABLE_MEMORY seconds. After one request has
+        exhausted its retries, later ones get a single attempt each until one succeeds: a
+        dead endpoint then costs one backoff cycle per run, not one per batch (CI jobs
+        fail in seconds, not hours). Each retry is announced on the ``arxref.client``
+        logger at WARNING (the CLI prints it; ``-q`` silences it).
         """
         if self.settings.offline:
             raise OfflineError("network access needed but offline mode is on (--offline / ARXREF_OFFLINE)")
+        self._refuse_if_unreachable()
         degraded = self._gave_up
         retries = 0 if degraded else self.settings.max_retries
         attempt = 0
@@ -314,19 +319,37 @@ class ArxivClient:
                 self._gave_up = False  # arXiv is answering; it just refuses this request
                 raise
             except _Retryable as exc:
-                if attempt >= retries:
+                allowed = min(retries, UNREACHABLE_RETRIES) if exc.unreachable else retries
+                if attempt >= allowed:
                     self._gave_up = True
+                    if exc.unreachable:
+                        self._unreachable = (self._clock(), str(exc))
                     raise VerifyError(
                         f"could not verify against {self.settings.api_url}: {exc} "
                         f"(gave up after {attempt + 1} attempt{'s' if attempt else ''}"
                         f"{'; arXiv already failed to answer in this run' if degraded else ''})"
                     ) from None
-                delay = self._backoff(attempt, exc.retry_after)
-                log.info("arXiv request failed (%s); retrying in %.2f s", exc, delay)
+                if exc.unreachable:
+                    delay = max(QUICK_RETRY, float(self.settings.request_interval))
+                else:
+                    delay = self._backoff(attempt, exc.retry_after)
                 attempt += 1
+                log.warning("%s; retrying in %s (%d of %d)", exc.said, _seconds(delay), attempt, allowed)
             else:
                 self._gave_up = False
+                self._unreachable = None
                 return feed
+
+    def _refuse_if_unreachable(self) -> None:
+        """VerifyError without a request while the host was found unreachable a moment ago."""
+        if self._unreachable is None:
+            return
+        when, why = self._unreachable
+        if self._clock() - when >= UNREACHABLE_MEMORY:
+            self._unreachable = None
+            return
+        raise VerifyError(f"could not verify against {self.settings.api_url}: {why} "
+                          f"(arXiv could not be reached earlier in this run; not asked again)")
 
     # -- public API ---------------------------------------------------------
 
@@ -423,6 +446,13 @@ def use_client(settings: Settings, client: ArxivClient | None = None) -> Iterato
         return
     with ArxivClient(settings) as own:
         yield own
+
+
+def _seconds(delay: float) -> str:
+    """A wait as the retry line shows it: "12 s", "3.4 s", "0.01 s"."""
+    if delay >= 10:
+        return f"{delay:.0f} s"
+    return f"{delay:.1f} s" if delay >= 0.1 else f"{delay:.2f} s"
 
 
 def is_html(headers: Mapping[str, str], content: bytes) -> bool:

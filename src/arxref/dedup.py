@@ -7,14 +7,25 @@ all one entry. Papers that come from no input file (arxiv.py search results hand
 to ``export`` or to a writer) join that entry too, or make one of their own.
 
 Keys: an existing .bib entry's key is kept (documents already ``\\cite`` it) unless
-``rekey=True``; every other paper gets a generated key (:mod:`arxref.keys`). When
+``rekey=True``; a paper a document cites by its id (``\\cite{2108.02818}``, ``[@arxiv:2108.02818]``)
+is keyed by the key as written, the first in input order; every other paper gets a generated
+key (:mod:`arxref.keys`). Its other cited keys (``arXiv:2108.02818`` beside ``2108.02818``), and
+every cited key beside a kept .bib key, must resolve too: ``cite_aliases="ids"`` writes them in
+the entry's biblatex ``ids`` field (one entry; biber resolves them), ``cite_aliases="entries"``
+writes one entry per key (bibtex, pandoc and CSL-JSON have no aliases). A cited key that a
+kept .bib entry or ``existing_keys`` already defines is the user's and is never written. When
 two .bib entries name the same paper, the first one in (file, line, key) order keeps
 its key and the others become aliases, written as biblatex's ``ids`` field (so
 ``\\cite{other}`` still works with biber) and reported in ``Entry.changes``. With
 ``rekey=True`` the old keys become aliases the same way. Keys in the output are
 unique, and generated keys never take a kept or ``existing_keys`` key.
 
-Corrections: a .bib entry's title, authors, year and eprint are replaced by arXiv's;
+Published versions: a .bib entry that cites the published work (a venue, a DOI that is
+not arXiv's, a publication's type: :func:`arxref.preprint.published_version`) keeps its
+type and every field as written; only arXiv's eprint is added (``Entry.bib_type``), never
+arXiv's DOI.
+
+Corrections: a preprint .bib entry's title, authors, year and eprint are replaced by arXiv's;
 each difference is one human-readable line in ``Entry.changes``. Its fields that
 arXiv does not provide (``note``, ``keywords``, a journal ``doi``...) are kept in
 ``Entry.bib_fields``; fields that only restate the arXiv record (``journal = {arXiv
@@ -28,7 +39,7 @@ import operator
 import re
 from typing import Collection, Iterable
 
-from . import ids, keys
+from . import ids, keys, preprint
 from .errors import InvalidIdError
 from .tex import clean_text, latex_to_text
 from .model import Entry, Paper, Record
@@ -39,8 +50,8 @@ ARXIV_FIELDS = frozenset(
     """title author year month date eprint archiveprefix primaryclass eprinttype eprintclass
     url abstract arxivid arxiv""".split()
 )
-_ARXIV_TEXT_RE = re.compile(r"arxiv|^\s*corr\s*$", re.IGNORECASE)
-_ARXIV_DOI_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/)?10\.48550/arxiv\.", re.IGNORECASE)
+#: A published entry's fields that the writer makes from arXiv's id (in the output's flavor).
+EPRINT_FIELDS = frozenset("eprint archiveprefix primaryclass eprinttype eprintclass".split())
 
 
 def canonical_id(paper: Paper) -> str:
@@ -76,38 +87,46 @@ def build_entries(
     rekey: bool = False,
     existing_keys: Collection[str] = (),
     year_mode: str = "first",
+    cite_aliases: str = "ids",
 ) -> list[Entry]:
-    """One Entry per paper across all inputs, sorted by key.
+    """One Entry per paper across all inputs (per cited key with ``cite_aliases="entries"``), sorted by key.
 
     ``items`` are (record, paper) pairs from input files; ``papers`` come from no file
     (arxiv.py results, a caller's own Papers) and join the entry of the same paper, or
     make one with a generated key and no sources. ``existing_keys`` are keys defined
     elsewhere (another .bib the user keeps) that a generated key must not take.
     ``year_mode`` (``first``/``latest``) is the year used in generated keys and in year
-    corrections; it should match the writers' option.
+    corrections; it should match the writers' option. ``cite_aliases`` (``ids``/``entries``):
+    how a paper's further cited keys are written (see the module docstring).
     """
-    alone: dict[str, tuple[Record, Paper]] = {}
+    if cite_aliases not in CITE_ALIASES:
+        raise ValueError(f"cite_aliases must be one of {', '.join(CITE_ALIASES)}, not {cite_aliases!r}")
+    alone: dict[str, tuple[Record, Paper]] = {}  # papers met once, as the pair given (the common case)
     groups: dict[str, tuple[list[Record], list[Paper]]] = {}
+    cited: set[str] = set()  # papers some document cites by id: only these can be keyed as cited
     known = _CANONICAL
     for item in items:
-        paper = item[1]
+        record, paper = item
         arxiv_id = known.get(paper.arxiv_id) or _canonical(paper.arxiv_id)
         group = groups.get(arxiv_id)
         if group is not None:
-            group[0].append(item[0])
+            group[0].append(record)
             group[1].append(paper)
-        elif arxiv_id in alone:  # met again: now a group (the order of mentions is kept)
-            first_record, first_paper = alone.pop(arxiv_id)
-            groups[arxiv_id] = ([first_record, item[0]], [first_paper, paper])
+        elif arxiv_id in alone or record.role == "citation":  # met again, or cited: a group (mentions in order)
+            first = alone.pop(arxiv_id, None)
+            groups[arxiv_id] = ([record], [paper]) if first is None else ([first[0], record], [first[1], paper])
         else:
             alone[arxiv_id] = item
+        if record.role == "citation":
+            cited.add(arxiv_id)
     for paper in papers:
         arxiv_id = canonical_id(paper)
-        if arxiv_id in alone:
-            first_record, first_paper = alone.pop(arxiv_id)
-            groups[arxiv_id] = ([first_record], [first_paper])
+        first = alone.pop(arxiv_id, None)
+        if first is not None:
+            groups[arxiv_id] = ([first[0]], [first[1]])
         groups.setdefault(arxiv_id, ([], []))[1].append(paper)
-    return _entries(alone, groups, rekey=rekey, existing_keys=existing_keys, year_mode=year_mode)
+    return _entries(alone, groups, rekey=rekey, existing_keys=existing_keys, year_mode=year_mode,
+                    cite_aliases=cite_aliases, cited=cited)
 
 
 def _entries(
@@ -117,6 +136,8 @@ def _entries(
     rekey: bool,
     existing_keys: Collection[str],
     year_mode: str,
+    cite_aliases: str = "ids",
+    cited: Collection[str] = (),
 ) -> list[Entry]:
     """Entries from the papers met once (``{arxiv_id: (record, paper)}``) and the others
     (``{arxiv_id: (records, papers)}``): keys first, then each frozen Entry at once.
@@ -137,10 +158,16 @@ def _entries(
             bib_records[arxiv_id] = found
     kept, key_changes = _kept_keys(bib_records, rekey)
     taken = set(existing_keys) | set(kept.values())
+    cited_keys_of = _cited_keys({arxiv_id: groups[arxiv_id][0] for arxiv_id in cited}, taken)
+    for arxiv_id, cited_keys in cited_keys_of.items():
+        if arxiv_id not in kept:
+            kept[arxiv_id] = cited_keys.pop(0)
+        taken.update(cited_keys)
+    taken.update(kept.values())
     base_of = functools.partial(_generated_base, year_mode=keys.check_year_mode(year_mode))
     bases = {arxiv_id: base_of(paper) for arxiv_id, paper in best.items() if arxiv_id not in kept}
     generated = keys.assign_keys(bases, taken)
-    special = bib_records.keys() | key_changes.keys()
+    special = bib_records.keys() | key_changes.keys() | cited_keys_of.keys()
     entries: list[Entry] = []
     for arxiv_id, (record, paper) in alone.items():
         if arxiv_id in special:  # a .bib entry, or a key that could not be kept: the general path below
@@ -150,13 +177,50 @@ def _entries(
     for arxiv_id, (records, _) in groups.items():
         key = kept.get(arxiv_id) or generated[arxiv_id]
         paper = best[arxiv_id]
-        if arxiv_id not in special:
+        bib = bib_records.get(arxiv_id)
+        aliases = cited_keys_of.get(arxiv_id)
+        if aliases and cite_aliases == "entries":
+            entries.extend(Entry(alias, paper, tuple(r for r in records if r.key == alias and r.role == "citation"))
+                           for alias in aliases)
+            aliases = None
+        if bib is None and arxiv_id not in key_changes and not aliases:
             entries.append(Entry(key, paper, tuple(records)))
             continue
-        bib_fields, changes = _merge_bib_records(bib_records.get(arxiv_id, []), key, paper, year_mode, rekey)
-        entries.append(Entry(key, paper, tuple(records), bib_fields, tuple(key_changes.get(arxiv_id, []) + changes)))
+        bib_fields, changes, bib_type = _merge_bib_records(bib or [], key, paper, year_mode, rekey)
+        if aliases:
+            bib_fields["ids"] = ", ".join(dict.fromkeys([*_split_ids(bib_fields.get("ids", "")), *aliases]))
+        entries.append(Entry(key, paper, tuple(records), bib_fields, tuple(key_changes.get(arxiv_id, []) + changes),
+                             bib_type))
     entries.sort(key=_entry_key)
     return entries
+
+
+#: How a paper's further cited keys are written: biblatex ``ids`` aliases, or an entry per key.
+CITE_ALIASES = ("ids", "entries")
+
+
+def _split_ids(value: str) -> list[str]:
+    """The keys of a biblatex ``ids`` field (``a, b``)."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _cited_keys(groups: dict[str, list[Record]], taken: set[str]) -> dict[str, list[str]]:
+    """arxiv_id -> the keys documents cite it by (input order; keys already defined left out).
+
+    Only citations written as the paper's id count (``\\cite{2108.02818}``): a citation
+    that names a .bib key is that entry's, and the entry has its key already.
+    """
+    cited: dict[str, list[str]] = {}
+    for arxiv_id, records in groups.items():
+        found: dict[str, None] = {}
+        for record in records:
+            key = record.key
+            if record.role == "citation" and key and record.arxiv_id and key not in taken \
+                    and keys.is_valid_key(key):
+                found.setdefault(key)
+        if found:
+            cited[arxiv_id] = list(found)
+    return cited
 
 
 #: An entry's sort key (keys are unique, so the key alone orders the entries).
@@ -214,30 +278,55 @@ def _generated_base(paper: Paper, year_mode: str) -> str:
 
 def _merge_bib_records(
     records: list[Record], key: str, paper: Paper, year_mode: str, rekey: bool
-) -> tuple[dict[str, str], list[str]]:
-    """The entry's kept .bib fields and its changes, from its .bib records (first record wins per field)."""
+) -> tuple[dict[str, str], list[str], str | None]:
+    """The entry's kept .bib fields, its changes and, for a published version, its type,
+    from its .bib records (the first record decides; for a preprint, first record wins per field)."""
     bib_fields: dict[str, str] = {}
     changes: list[str] = []
     if not records:
-        return bib_fields, changes
+        return bib_fields, changes, None
     aliases = [r.key for r in records if r.key and r.key != key and keys.is_valid_key(r.key)]
     aliases = list(dict.fromkeys(aliases))
     for alias in aliases:
         why = "--rekey" if rekey else f"same paper, arXiv:{paper.arxiv_id}"
         changes.append(f"key: {alias!r} -> {key!r} ({why}); {alias!r} kept as an alias in ids")
     first = records[0]
-    changes.extend(_corrections({k.lower(): v for k, v in first.fields.items()}, paper, year_mode))
-    for record in records:
-        for name, value in record.fields.items():
-            name = name.lower()
-            if name in bib_fields or _provided_by_arxiv(name, value):
-                continue
-            bib_fields[name] = value
+    fields = {k.lower(): v for k, v in first.fields.items()}
+    bib_type = first.entry_type if first.entry_type and preprint.published_version(first.entry_type, fields) else None
+    if bib_type is not None:
+        bib_fields, published = _published_fields(fields, paper)
+        changes.extend(published)
+    else:
+        changes.extend(_corrections(fields, paper, year_mode))
+        for record in records:
+            for name, value in record.fields.items():
+                name = name.lower()
+                if name in bib_fields or _provided_by_arxiv(name, value):
+                    continue
+                bib_fields[name] = value
     if aliases:
         existing = [a.strip() for a in bib_fields.get("ids", "").split(",") if a.strip()]
         merged = [a for a in dict.fromkeys(existing + aliases) if a != key]
         bib_fields["ids"] = ", ".join(merged)
-    return bib_fields, changes
+    return bib_fields, changes, bib_type
+
+
+def _published_fields(fields: dict[str, str], paper: Paper) -> tuple[dict[str, str], list[str]]:
+    """A published entry's fields as written, less those the writer makes from arXiv's id, and
+    arXiv's DOI (it names the preprint, not the work cited); what changed, one line each."""
+    kept = {name: value for name, value in fields.items() if name not in EPRINT_FIELDS}
+    changes = []
+    eprint = fields.get("eprint", "").strip()
+    if not eprint:
+        changes.append(f"added eprint {paper.arxiv_id} (the published version is kept as written)")
+    elif eprint != paper.arxiv_id:
+        changes.append(f"eprint: {eprint!r} -> {paper.arxiv_id!r}")
+    doi = kept.get("doi", "")
+    if doi and preprint.is_arxiv_doi(doi):
+        del kept["doi"]
+        changes.append(f"doi: {doi.strip()!r} dropped (arXiv's DOI names the preprint; the entry cites the "
+                       "published version)")
+    return kept, changes
 
 
 def _provided_by_arxiv(name: str, value: str) -> bool:
@@ -245,9 +334,9 @@ def _provided_by_arxiv(name: str, value: str) -> bool:
     if name in ARXIV_FIELDS:
         return True
     if name == "doi":
-        return bool(_ARXIV_DOI_RE.match(value.strip()))
+        return preprint.is_arxiv_doi(value)
     if name in ("journal", "journaltitle", "publisher", "howpublished"):
-        return bool(_ARXIV_TEXT_RE.search(value))
+        return preprint.is_arxiv_venue(value)
     if name == "volume":
         return value.strip().lower().startswith("abs/")
     return False

@@ -14,7 +14,8 @@ class ExitCode(IntEnum):
     USAGE = 2
     """Bad option, missing path, impossible request."""
     UNVERIFIED = 3
-    """arXiv (or the cache) could not answer, so results could not be verified."""
+    """arXiv (or the cache) could not answer, so results could not be verified; for
+    ``zotero push``, also Zotero could not be reached."""
     CACHE = 4
     """The cache file is unusable (corrupt, unwritable, disk full): the message names it."""
     HANGUP = 129

@@ -42,6 +42,12 @@ class FetchReport:
     """Id -> why it could not be checked (network, throttling, damaged answers)."""
     uncached: set[str] = field(default_factory=set)
     """Offline mode: ids not in the cache (and not known to be missing)."""
+    missing_versions: dict[str, int] = field(default_factory=dict)
+    """Base -> the version asked for that arXiv does not have; ``papers[base]`` is then its
+    latest version, which callers use instead (users mistype versions; the paper is the same)."""
+    unchecked_versions: dict[str, int] = field(default_factory=dict)
+    """Offline mode: base -> a version asked for beyond the cached paper's, which ``papers[base]``
+    holds (arXiv was not asked whether that version exists)."""
     requests: int = 0
 
 
@@ -122,7 +128,12 @@ def _satisfies(paper: Paper, wanted: ArxivId) -> bool:
 
 def _from_cache(wanted: dict[str, ArxivId], settings: Settings, cache: "Cache",
                 report: FetchReport) -> dict[str, ArxivId]:
-    """Answer what the cache can; return what still needs the API."""
+    """Answer what the cache can; return what still needs the API.
+
+    A version beyond the cached paper's is answered by the cached paper when arXiv said
+    lately that the version does not exist (remembered as a not-found ``XvN``), or, offline,
+    with the version left unchecked; otherwise the base id is asked again.
+    """
     if settings.refresh:
         return dict(wanted)
     cached = cache.get_many(list(wanted))
@@ -135,15 +146,45 @@ def _from_cache(wanted: dict[str, ArxivId], settings: Settings, cache: "Cache",
             from_cache.add(base)
         else:
             todo[base] = parsed
-    if todo:
-        cutoff = datetime.now(timezone.utc) - NOT_FOUND_TTL
-        for base, when in cache.not_found(list(todo)).items():
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
-            if when >= cutoff and base not in cached:
-                report.not_found.add(base)
-                del todo[base]
+    if not todo:
+        return todo
+    beyond = {parsed.versioned: base for base, parsed in todo.items() if base in cached}
+    cutoff = datetime.now(timezone.utc) - NOT_FOUND_TTL
+    for key, when in cache.not_found([*todo, *beyond]).items():
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        if when < cutoff:
+            continue
+        if key in beyond:  # arXiv lately had no such version: the cached paper is its latest
+            base = beyond[key]
+            _use_latest(report, cached[base], todo.pop(base))
+            report.from_cache.add(base)
+        elif key in todo and key not in cached:
+            report.not_found.add(key)
+            del todo[key]
+    if settings.offline:
+        for base in [b for b in todo if b in cached]:
+            report.papers[base] = cached[base]
+            report.from_cache.add(base)
+            report.unchecked_versions[base] = todo.pop(base).version or 0
     return todo
+
+
+def _use_latest(report: FetchReport, paper: Paper, wanted: ArxivId) -> None:
+    """``paper`` (the latest version) answers a request for a version arXiv does not have."""
+    report.papers[paper.arxiv_id] = paper
+    report.missing_versions[paper.arxiv_id] = wanted.version or 0
+
+
+def version_message(base: str, asked: int, latest: int, confirmed: bool = True, done: str | None = "wrote") -> str:
+    """The one wording of a version beyond a paper's latest, e.g. ``1409.7781v3: no such version;
+    arXiv has v2; wrote 1409.7781v2`` (``done`` None: without the last part; not ``confirmed``:
+    offline, the cache's copy is older and arXiv was not asked)."""
+    if confirmed:
+        message = f"{base}v{asked}: no such version; arXiv has v{latest}"
+    else:
+        message = f"{base}v{asked}: not in the cache (offline: not checked on arXiv); the cache has v{latest}"
+    return f"{message}; {done} {base}v{latest}" if done else message
 
 
 def _fetch_batch(batch: list[str], wanted: dict[str, ArxivId], client: "ArxivClient",
@@ -163,15 +204,16 @@ def _fetch_batch(batch: list[str], wanted: dict[str, ArxivId], client: "ArxivCli
         cache.put_papers(found, fetched_at=now)  # one transaction; also forgets their not-found records
     # The client reports as missing only what arXiv confirmed (an answer that looked
     # the ids up); an empty answer leaves them unverified, and nothing is remembered.
-    if result.missing:
-        cache.mark_not_found(result.missing, when=now)
+    absent = [wanted[p.arxiv_id].versioned for p in found if not _satisfies(p, wanted[p.arxiv_id])]
+    if result.missing or absent:  # a version beyond the latest is remembered as missing too
+        cache.mark_not_found([*result.missing, *absent], when=now)
     for paper in found:
         parsed = wanted[paper.arxiv_id]
+        report.fetched.add(paper.arxiv_id)
         if _satisfies(paper, parsed):
             report.papers[paper.arxiv_id] = paper
-            report.fetched.add(paper.arxiv_id)
         else:
-            report.not_found.add(parsed.versioned)
+            _use_latest(report, paper, parsed)
     report.not_found.update(result.missing)
     report.invalid.update(result.invalid)
     report.unverified.update(result.unverified)

@@ -5,6 +5,12 @@ Two schemes exist (https://info.arxiv.org/help/arxiv_identifier.html):
 * new style ``YYMM.NNNN`` (0704-1412) and ``YYMM.NNNNN`` (1501 on), optional ``vN``;
 * old style ``archive/YYMMNNN`` or ``archive.SC/YYMMNNN`` (9107-0703).
 
+Around them users and tools write more: a category after the id as arXiv's listings
+print it (``0706.0001v1 [q-bio.CB]``), an archive in front of a new-style id as INSPIRE
+does (``hep-th/1601.07616``), OAI-PMH names (``oai:arXiv.org:cs/0007002``) and arXiv's
+addresses. These name the same paper; what they add is kept as a hint
+(:attr:`ArxivId.category`), an info note, or a warning for an invented subject class.
+
 The API itself accepts impossible ids (month 13 passes its lenient regex) and
 matches ids verbatim (``math.GT/0309136`` finds nothing), so this module is the
 gate: only canonical, possible ids ever leave it.
@@ -14,23 +20,24 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterator
 
+from . import taxonomy
 from .errors import InvalidIdError
+from .lookalike import is_look_alike
+from .taxonomy import OLD_ARCHIVES
 
-#: Archives that ever had old-style identifiers (current and retired).
-OLD_ARCHIVES = frozenset(
-    """
-    acc-phys adap-org alg-geom ao-sci astro-ph atom-ph bayes-an chao-dyn chem-ph cmp-lg
-    comp-gas cond-mat cs dg-ga funct-an gr-qc hep-ex hep-lat hep-ph hep-th math math-ph
-    mtrl-th nlin nucl-ex nucl-th patt-sol physics plasm-ph q-alg q-bio q-fin quant-ph
-    solv-int stat supr-con
-    """.split()
-)
+__all__ = ["OLD_ARCHIVES", "UNKNOWN_CLASS", "ArxivId", "IdMatch", "InvalidIdError", "canonical", "check_new_style",
+           "check_old_style", "find_ids", "is_valid", "match_at", "parse"]
 
-_ARCHIVE_ALT = "|".join(sorted((re.escape(a) for a in OLD_ARCHIVES), key=len, reverse=True))
+#: Every warning an id carries starts so (``unknown subject class math.ACS``): the id is read,
+#: but the class written with it does not exist.
+UNKNOWN_CLASS = "unknown subject class"
+
+#: Every archive a category may start with (old-style ones, econ, eess), longest first for the regexes.
+_ARCHIVE_ALT = "|".join(sorted((re.escape(a) for a in taxonomy.ARCHIVES), key=len, reverse=True))
 
 
 @dataclass(frozen=True, order=True)
@@ -46,14 +53,26 @@ class ArxivId:
     version: int | None = None
     subject_class: str | None = None
     """``GT`` for ``math.GT/0309136``; never part of ``base``."""
+    category: str | None = field(default=None, compare=False)
+    """The primary-class hint written with the id, as arXiv spells it: ``q-bio.CB`` from
+    ``0706.0001v1 [q-bio.CB]``, ``math.GT`` from ``math.GT/0309136``, ``hep-th`` from
+    ``hep-th/1601.07616``; None when none was written or it is no real category."""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    """How the id was written that is worth saying but no problem (an archive before a new-style id)."""
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    """What is wrong beside the id, which is still read (each starts with :data:`UNKNOWN_CLASS`)."""
 
-    def __init__(self, base: str, version: int | None = None, subject_class: str | None = None) -> None:
+    def __init__(self, base: str, version: int | None = None, subject_class: str | None = None,
+                 category: str | None = None, notes: tuple[str, ...] = (), warnings: tuple[str, ...] = ()) -> None:
         """The fields as declared above, set by hand: the frozen dataclass's own ``__init__`` goes
         through ``object.__setattr__`` (slower), and a dump builds one ArxivId per distinct id."""
         values = self.__dict__
         values["base"] = base
         values["version"] = version
         values["subject_class"] = subject_class
+        values["category"] = category
+        values["notes"] = notes
+        values["warnings"] = warnings
 
     def __str__(self) -> str:
         return self.versioned if self.version else self.base
@@ -101,7 +120,7 @@ def check_new_style(yymm: str, number: str) -> str | None:
 def check_old_style(archive: str, digits: str) -> str | None:
     """Why ``archive/digits`` cannot be an old-style id, or None when it can."""
     if archive not in OLD_ARCHIVES:
-        return f"{archive!r} is not an arXiv archive"
+        return _unknown_archive(archive)
     yy, mm, seq = int(digits[:2]), int(digits[2:4]), int(digits[4:])
     if not 1 <= mm <= 12:
         return f"month {mm:02d} does not exist"
@@ -113,18 +132,39 @@ def check_old_style(archive: str, digits: str) -> str | None:
     return None
 
 
-_VERSION = r"(?:v(?P<version>[1-9]\d{0,3}))?"
-_NEW_CORE = r"(?P<yymm>\d{4})\.(?P<number>\d{4,5})"
-_OLD_CORE = rf"(?P<archive>{_ARCHIVE_ALT})(?:\.(?P<subject>[A-Za-z][A-Za-z-]{{0,15}}))?/(?P<digits>\d{{7}})"
+def _unknown_archive(archive: str) -> str:
+    """Why ``archive`` makes an id impossible, naming the real archive it most likely misspells."""
+    near = taxonomy.closest_archive(archive)
+    if near is not None:
+        return f"{archive!r} is not an arXiv archive; did you mean {near}?"
+    return f"not an arXiv identifier ({archive!r} is not an arXiv archive)"
 
-_STRICT_RE = re.compile(rf"(?:{_NEW_CORE}|{_OLD_CORE}){_VERSION}", re.IGNORECASE)
+
+_VERSION = r"(?:v(?P<version>[1-9]\d{0,3}))?"
+_SUBJECT = r"[A-Za-z][A-Za-z-]{0,15}"
+# One core for both schemes: an archive word (any: an unknown one is reported with the nearest
+# real archive), then YYMM.NNNNN or, only after an archive, YYMMNNN. A new-style id may stand
+# after an archive too (INSPIRE: hep-th/1601.07616); the archive is no part of it. One word
+# pattern for both keeps the finder's window search as cheap as a single archive alternation.
+_CORE = (rf"(?:(?P<archive>[A-Za-z][A-Za-z-]{{0,15}})(?:\.(?P<subject>{_SUBJECT}))?/)?"
+         r"(?:(?P<yymm>\d{4})\.(?P<number>\d{4,5})|(?(archive)(?P<digits>\d{7})|(?!)))")
+# The category arXiv's listings print after an id: "0706.0001v1 [q-bio.CB]", "1406.1599v2[physics.ins-det]".
+_CATEGORY = rf"(?P<cat>(?:{_ARCHIVE_ALT})(?:\.{_SUBJECT})?)"
+
+# The closing bracket is optional here: parse strips trailing brackets with the other punctuation.
+_STRICT_RE = re.compile(rf"{_CORE}{_VERSION}(?:[ \t\xa0]*\[{_CATEGORY}\]?)?", re.IGNORECASE)
+
+_ARXIV_PATHS = r"(?:abs|pdf|html|ps|format|src|bibtex|e-print)"
+# arXiv's own hosts (arxiv.org, export., www., mirrors, the original xxx.lanl.gov), a path, slashes doubled or not.
+_ARXIV_URL = rf"(?:https?://)?(?:(?:[a-z]+\.)?arxiv\.org|xxx\.lanl\.gov)/{{1,3}}{_ARXIV_PATHS}/{{1,3}}"
 
 # Wrappers around a bare id, stripped by `parse`.
 _WRAPPER_RE = re.compile(
-    r"""^\s*(?:
-        (?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|ps|format|src)/
+    rf"""^\s*(?:
+        (?P<url>{_ARXIV_URL})
       | (?:https?://)?(?:dx\.)?doi\.org/10\.48550/arxiv\.
       | (?:doi:\s*)?10\.48550/arxiv\.
+      | oai:arxiv\.org:
       | arxiv\s*:\s*(?:abs/|pdf/|html/)?
       | arxiv\s+
       | abs/ | pdf/ | html/
@@ -153,22 +193,59 @@ def _build(match: re.Match[str]) -> ArxivId:
         if reason:
             raise InvalidIdError(match.group(0), reason)
         base = f"{yymm}.{number}"
-        if version is None:  # what :func:`parse` gives for the base: the later stages parse it again
-            known = _BASES.get(base)
-            if known is not None:
-                return known
-            if len(_BASES) >= _BASES_MAX:
-                _BASES.clear()
-            parsed = _BASES[base] = ArxivId(base)
-            return parsed
-        return ArxivId(base, version)
+        archive = match.group("archive")
+        if archive is None and match.group("cat") is None:
+            if version is None:  # what :func:`parse` gives for the base: the later stages parse it again
+                known = _BASES.get(base)
+                if known is not None:
+                    return known
+                if len(_BASES) >= _BASES_MAX:
+                    _BASES.clear()
+                parsed = _BASES[base] = ArxivId(base)
+                return parsed
+            return ArxivId(base, version)
+        if archive is not None and archive.lower() not in taxonomy.ARCHIVES:
+            raise InvalidIdError(match.group(0), _unknown_archive(archive.lower()))
+        return _with_extras(match, base, version, None, None)
     raw = match.group(0)
-    archive = match.group("archive").lower()
-    subject = match.group("subject")
+    written_archive = match.group("archive")
+    archive = written_archive.lower()
     reason = check_old_style(archive, match.group("digits"))
     if reason:
         raise InvalidIdError(raw, reason)
-    return ArxivId(f"{archive}/{match.group('digits')}", version, subject)
+    base = f"{archive}/{match.group('digits')}"
+    subject = match.group("subject")
+    if subject is None:
+        hint = taxonomy.category(archive)
+    else:
+        spelled = taxonomy.subject_class(archive, subject)
+        if spelled is None:
+            return _with_extras(match, base, version, subject, None,
+                                (f"{UNKNOWN_CLASS} {written_archive}.{subject}",))
+        subject, hint = spelled, f"{archive}.{spelled}"
+    if match.group("cat") is None:
+        return ArxivId(base, version, subject, hint)
+    return _with_extras(match, base, version, subject, hint)
+
+
+def _with_extras(match: re.Match[str], base: str, version: int | None, subject: str | None, hint: str | None,
+                 warnings: tuple[str, ...] = ()) -> ArxivId:
+    """The id with what was written around it: an archive before a new-style id, a category after any id."""
+    notes: tuple[str, ...] = ()
+    archive = match.group("archive") if match.group("yymm") else None
+    if archive is not None:
+        written = archive + (f".{match.group('subject')}" if match.group("subject") else "")
+        hint = taxonomy.category(written)
+        unknown = "" if hint else f" ({written} is no arXiv category)"
+        notes = (f"{written}/{base} read as {base}: new-style ids carry no archive{unknown}",)
+    written_category = match.group("cat")
+    if written_category is not None:
+        spelled = taxonomy.category(written_category)
+        if spelled is None:
+            warnings += (f"{UNKNOWN_CLASS} {written_category}",)
+        else:
+            hint = spelled  # the category arXiv printed with the id is its primary class
+    return ArxivId(base, version, subject, hint, notes, warnings)
 
 
 def _parse_base(value: str) -> ArxivId | None:
@@ -192,7 +269,7 @@ def _parse_base(value: str) -> ArxivId | None:
 
 
 def parse(value: str) -> ArxivId:
-    """Parse one id in any accepted form (``arXiv:``, URL, DOI, eprint field...).
+    """Parse one id in any accepted form (``arXiv:``, URL, DOI, OAI name, eprint field, ``[category]``...).
 
     Raises InvalidIdError when the string is not exactly one possible id.
     """
@@ -200,12 +277,18 @@ def parse(value: str) -> ArxivId:
     if base is not None:
         return base
     text = _LEADING_PUNCT_RE.sub("", value)
-    stripped = _WRAPPER_RE.sub("", text, count=1)
+    wrapper = _WRAPPER_RE.match(text)
+    stripped = text[wrapper.end():] if wrapper else text
     # a URL's query or fragment (ids never contain ? or #)
     stripped = stripped.split("?", 1)[0].split("#", 1)[0]
     # trailing punctuation and a ".pdf" suffix are never part of an id
     stripped = _TRAILING_RE.sub("", stripped)
     match = _STRICT_RE.fullmatch(stripped)
+    if match is None and wrapper is not None and wrapper.group("url"):
+        # arxiv.org/abs/hep-th/9901001/anything: a path after the id in an arXiv address
+        match = _STRICT_RE.match(stripped)
+        if match is not None and stripped[match.end():match.end() + 1] != "/":
+            match = None
     if not match:
         raise InvalidIdError(value, "not an arXiv identifier")
     return _build(match)
@@ -229,18 +312,19 @@ def is_valid(value: str) -> bool:
 _FIND_RE = re.compile(
     rf"""
     (?:(?P<prefix>
-        (?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|ps|format|src)/
+        {_ARXIV_URL}
       | (?:https?://)?(?:dx\.)?doi\.org/10\.48550/arxiv\.
       | 10\.48550/arxiv\.
+      | \boai:arxiv\.org:
       | \barxiv\s?:\s?(?:abs/|pdf/|html/)?
       | \barxiv\s
       | (?<![\w./])(?:abs|pdf|html)/
     )
     |(?<![\w.\-/+])
     )
-    (?:{_NEW_CORE}|{_OLD_CORE})
+    {_CORE}
     {_VERSION}
-    (?P<pdf>\.pdf)?
+    (?:(?P<pdf>\.pdf)|[ \t\xa0]?\[{_CATEGORY}\])?
     (?![\d])
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -251,21 +335,11 @@ _FIND_RE = re.compile(
 _ANCHOR_NEW_RE = re.compile(r"\.\d{4}")
 _ANCHOR_OLD_RE = re.compile(r"/\d{7}")
 #: Longest prefix + archive + subject class that can precede an anchor.
-_LOOKBACK = 72
-#: Longest tail after an anchor: 5th digit, v9999, .pdf, and the lookahead.
-_LOOKAHEAD = 16
+_LOOKBACK = 96
+#: Longest tail after an anchor: 5th digit, v9999, .pdf or a [category], and the lookahead.
+_LOOKAHEAD = 40
 
-# Context that marks a bare NNNN.NNNN as a measurement, phone, room or version number.
-_UNIT_AFTER_RE = re.compile(
-    r"\s?(?:ms|s|sec|seconds?|min|h|hz|khz|mhz|ghz|kb|mb|gb|tb|kg|g|mg|m|km|cm|mm|nm|%|"
-    r"eur|usd|\$|€|dollars?|euros?|points?|px|pt|k|ev|kev|mev|gev|tev|v|mv|w|kw|db)(?![\w'-])",
-    re.IGNORECASE,
-)
-_CONTEXT_BEFORE_RE = re.compile(
-    r"(?:\b(?:room|rm|tel|phone|fax|ext|version|ver|v|release|build|no|nr|call|dial|mobile|cell)\.?:?|[$€£+#])\s*$",
-    re.IGNORECASE,
-)
-_CORE_IN_RAW_RE = re.compile(rf"(?:{_NEW_CORE}|{_OLD_CORE}){_VERSION}", re.IGNORECASE)
+_CORE_IN_RAW_RE = re.compile(rf"(?<![A-Za-z-]){_CORE}{_VERSION}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -299,20 +373,14 @@ class IdMatch:
         return found.group(0) if found else self.raw
 
 
-def _is_look_alike(text: str, match: re.Match[str]) -> bool:
-    """True when a bare new-style number is a date, version, measurement or phone/room number."""
-    end = match.end()
-    after = text[end : end + 2]
-    if len(after) == 2 and after[0] == "." and after[1].isdigit():
-        return True  # 2024.03.15, 1.2345.6789
-    if _UNIT_AFTER_RE.match(text, end, end + 12):
-        return True
-    core_start = match.start("yymm")
-    if _CONTEXT_BEFORE_RE.search(text, max(0, core_start - 12), core_start):
-        return True
-    # 1234.5678 (no year-month) is a plain number; 2313.00001 has an id's shape
-    mm = int(match.group("yymm")[2:])
-    return not 1 <= mm <= 12 and len(match.group("number")) != 5
+def _is_stray_path(match: re.Match[str]) -> bool:
+    """True when a bare ``word/NNNNNNN`` or ``word/YYMM.NNNNN`` names no archive, nor misspells one (a path)."""
+    archive = match.group("archive").lower()
+    old_style = match.group("yymm") is None
+    if archive in (OLD_ARCHIVES if old_style else taxonomy.ARCHIVES):
+        return False
+    near = taxonomy.closest_archive(archive, cutoff=0.8)
+    return near is None or old_style and check_old_style(near, match.group("digits")) is not None
 
 
 def _next_new_anchor(text: str, pos: int) -> int:
@@ -426,7 +494,21 @@ def find_ids(text: str) -> Iterator[IdMatch]:
         # (unless the window reached the end of the text: then it cut nothing)
         match = window if limit >= size else _FIND_RE.match(text, window.start()) or window
         floor = scan_from = match.end()
-        yymm, prefix = match.group("yymm", "prefix")
-        if yymm and not prefix and _is_look_alike(text, match):
+        if not match.group("prefix") and _is_not_an_id(text, match):
             continue
         yield _to_match(match)
+
+
+def _is_not_an_id(text: str, match: re.Match[str]) -> bool:
+    """True when a bare (unprefixed) match is something else: letters glued on, a path, a look-alike number."""
+    end = match.end()
+    if end < len(text) and text[end].isalpha():
+        return True  # 0707.2096va, 1605.08386w1: a "v" with digits is a version, any other letter no id
+    archive, yymm, category = match.group("archive", "yymm", "cat")
+    if archive is not None:
+        return _is_stray_path(match)  # hep-th/1601.07616: the archive says it is an id, unless it names none
+    if yymm is None:
+        return False
+    if category is not None:
+        return False  # 0706.0001 [q-bio.CB]: the category says it is an id
+    return is_look_alike(text, match, _now_yymm)

@@ -244,3 +244,15 @@ def family_word(name: str) -> str:
         return name.split(",", 1)[0].strip()
     words = [w for w in name.split() if w.rstrip(".").lower() not in _FAMILY_SKIP]
     return words[-1] if words else ""
+
+
+def short_label(authors: list[str], year: int) -> str:
+    """How a message names a paper for people: ``Agarwal et al. 2021``, ``Chen and Li 2020``, ``OpenAI 2023``."""
+    families = [split_name(name).full_family or name for name in authors[:3]]
+    if not families:
+        return str(year)
+    if len(authors) == 1:
+        return f"{families[0]} {year}"
+    if len(authors) == 2:
+        return f"{families[0]} and {families[1]} {year}"
+    return f"{families[0]} et al. {year}"

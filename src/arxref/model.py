@@ -57,15 +57,24 @@ class Record:
     """For .bib records: the entry type (``misc``, ``article``...)."""
     role: str = "paper"
     """``paper`` (a reference to a paper) or ``citation`` (a ``\\cite{key}`` use in .tex)."""
+    category: str | None = None
+    """The primary-class hint written with the id (``q-bio.CB`` in ``0706.0001v1 [q-bio.CB]``,
+    ``math.GT`` in ``math.GT/0309136``, ``hep-th`` in ``hep-th/1601.07616``), as arXiv spells it."""
+    notes: tuple[str, ...] = ()
+    """Findings about how the id was written that are no problem (``check`` shows them as info)."""
+    year: int | None = None
+    """The year a reference without an id gives (a reading-list item, a ``\\bibitem``), or None."""
 
     def __init__(self, source: str, line: int, kind: str, arxiv_id: str | None = None, version: int | None = None,
                  title: str | None = None, text: str | None = None, authors: tuple[str, ...] = (),
                  mentions: tuple[str, ...] = (), key: str | None = None, problems: tuple[str, ...] = (),
                  column: int | None = None, subject_class: str | None = None, comment: str | None = None,
-                 fields: Mapping[str, str] | None = None, entry_type: str | None = None, role: str = "paper") -> None:
+                 fields: Mapping[str, str] | None = None, entry_type: str | None = None, role: str = "paper",
+                 category: str | None = None, notes: tuple[str, ...] = (),
+                 year: int | None = None) -> None:
         """The fields as declared above (same order and defaults; a test holds them in step).
 
-        Written by hand because the frozen dataclass's own ``__init__`` sets each of the 17
+        Written by hand because the frozen dataclass's own ``__init__`` sets each of the 20
         fields through ``object.__setattr__``: three times slower, and the scanner makes one
         Record per abstract (bench_scan lost about a fifth of its throughput).
         """
@@ -87,6 +96,9 @@ class Record:
         values["fields"] = {} if fields is None else fields
         values["entry_type"] = entry_type
         values["role"] = role
+        values["category"] = category
+        values["notes"] = notes
+        values["year"] = year
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object `scan --format jsonl` prints (stable field names, in field order; lists, not tuples)."""
@@ -219,9 +231,15 @@ class Entry:
     """Fields of an existing .bib entry that arXiv does not provide (kept on output)."""
     changes: tuple[str, ...] = ()
     """What was corrected from arXiv metadata in an existing .bib entry."""
+    bib_type: str | None = None
+    """The type of the user's .bib entry when it cites the published version (``inproceedings``,
+    ``article`` in a journal...; :func:`arxref.preprint.published_version`): the entry is then
+    written as the user wrote it (``bib_fields`` holds all its fields, in order) with arXiv's
+    eprint added, never arXiv's DOI, title or authors."""
 
     def __init__(self, key: str, paper: Paper, sources: tuple[Record, ...] = (),
-                 bib_fields: dict[str, str] | None = None, changes: tuple[str, ...] = ()) -> None:
+                 bib_fields: dict[str, str] | None = None, changes: tuple[str, ...] = (),
+                 bib_type: str | None = None) -> None:
         """By hand, as :class:`Record`'s (``bib_fields`` left out is a fresh dict): one Entry per paper."""
         values = self.__dict__
         values["key"] = key
@@ -229,3 +247,27 @@ class Entry:
         values["sources"] = sources
         values["bib_fields"] = {} if bib_fields is None else bib_fields
         values["changes"] = changes
+        values["bib_type"] = bib_type
+
+
+@dataclass(frozen=True)
+class KeptBib:
+    """What ``export`` writes as the user wrote it: every .bib it read, less the entries arxref rewrote.
+
+    Built by :func:`arxref.passthrough.kept_bib`; the writers put it before the arXiv entries
+    (:func:`arxref.formats.write_formats`): the .bib text itself (comments, ``@string``,
+    ``@preamble`` and the kept entries byte for byte), and the kept entries converted to
+    CSL-JSON and RIS as faithfully as their fields allow.
+    """
+
+    sources: tuple[str, ...] = ()
+    """The .bib files read, in input order (each once)."""
+    rewritten: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """File -> lines where an entry starts that arxref writes itself (an arXiv paper it resolved)."""
+    records: tuple[Record, ...] = ()
+    """The entries written as they are (not arXiv papers, conflicts, entries not found), in input order."""
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The citation keys the kept entries define (generated keys must not take them)."""
+        return frozenset(r.key for r in self.records if r.key)

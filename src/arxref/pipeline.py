@@ -8,17 +8,18 @@ parses options and prints what these return.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
+from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
 
-from .atomic import write_atomically_many
 from .collector import bulk
 from .config import Settings
-from .errors import ArxrefError, ExitCode, UsageError
+from .errors import ArxrefError, UsageError
 from .mentions import Repeats, distinct_papers
-from .model import Entry, Paper, Record
+from .model import Paper, Record
+from .outputs import prepare_outputs, write_outputs
+from .paths import require_existing
+from .reports import CheckReport, ExportReport, Problem, ResolveReport
 
 if TYPE_CHECKING:
     from .resolve import Resolution
@@ -31,131 +32,6 @@ FORMAT_SUFFIXES = {"bib": ".bib", "json": ".json", "ris": ".ris"}
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances. Stages: 'resolve' (records), 'fetch'
 (ids from arXiv; 'fetch (waiting N s ...)' while arXiv's interval holds it back), 'write' (files)."""
-
-
-@dataclass
-class Problem:
-    """A finding about one place in one input file."""
-
-    source: str
-    line: int
-    column: int
-    level: str
-    """'error' (fails check / export) or 'warning'."""
-    code: str
-    """Stable machine-readable kind: unmatched, ambiguous, not_found, invalid, unverified,
-    undefined_citation, title_mismatch, unreadable."""
-    message: str
-
-    def format_text(self) -> str:
-        return f"{self.source}:{self.line}:{self.column}: {self.level}: {self.message}"
-
-    def format_github(self) -> str:
-        def esc(value: str) -> str:
-            return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-        props = f"file={esc(self.source).replace(',', '%2C').replace(':', '%3A')},line={self.line},col={self.column}"
-        return f"::{self.level} {props},title=arxref {self.code}::{esc(self.message)}"
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "file": self.source,
-            "line": self.line,
-            "column": self.column,
-            "level": self.level,
-            "code": self.code,
-            "message": self.message,
-        }
-
-
-@dataclass
-class ExportReport:
-    """What `export` did: files written, counts, and every problem with its file:line."""
-
-    files: list[Path] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)
-    records: int = 0
-    from_cache: int = 0
-    fetched: int = 0
-    resolved: int = 0
-    unresolved: int = 0
-    ambiguous: int = 0
-    not_found: int = 0
-    invalid: int = 0
-    unverified: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    changes: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> ExitCode:
-        if self.unverified:
-            return ExitCode.UNVERIFIED
-        if self.unresolved or self.ambiguous or self.not_found or self.invalid:
-            return ExitCode.PROBLEMS
-        return ExitCode.OK
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.entries)} papers written ({self.from_cache} from cache, {self.fetched} fetched); "
-            f"{self.unresolved} unresolved, {self.ambiguous} ambiguous, {self.not_found} not found, "
-            f"{self.invalid} invalid, {self.unverified} could not be verified"
-        )
-
-
-@dataclass
-class CheckReport:
-    """Findings of `check`; `exit_code` tells 'your citation is wrong' (1) from 'arXiv is down' (3)."""
-
-    problems: list[Problem] = field(default_factory=list)
-    ids_checked: int = 0
-    citations_checked: int = 0
-    files: int = 0
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "error"]
-
-    @property
-    def exit_code(self) -> ExitCode:
-        if any(p.code != "unverified" for p in self.errors):
-            return ExitCode.PROBLEMS
-        if any(p.code == "unverified" for p in self.errors):
-            return ExitCode.UNVERIFIED
-        return ExitCode.OK
-
-
-@dataclass(frozen=True)
-class ResolveReport:
-    """What `resolve` found: one Resolution per record (input order) and the unreadable inputs."""
-
-    resolutions: tuple[Resolution, ...]
-    warnings: tuple[ScanProblem, ...] = ()
-    """Inputs that could not be read, with file and line, in the order met."""
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Records per status: every status, in :data:`arxref.resolve.STATUSES` order."""
-        from .resolve import STATUSES
-
-        counts = {status: 0 for status in STATUSES}
-        for res in self.resolutions:
-            counts[res.status] = counts.get(res.status, 0) + 1
-        return counts
-
-    @property
-    def problems(self) -> list[Resolution]:
-        """The records that did not get their paper (reported with file:line)."""
-        return [res for res in self.resolutions if not res.settled]
-
-    @property
-    def exit_code(self) -> ExitCode:
-        """As export: UNVERIFIED when arXiv could not answer, else PROBLEMS when a record did not get its paper."""
-        if self.counts["unverified"]:
-            return ExitCode.UNVERIFIED
-        return ExitCode.PROBLEMS if self.problems else ExitCode.OK
-
-    def summary(self) -> str:
-        return ", ".join(f"{status} {n}" for status, n in self.counts.items())
 
 
 def _collect(paths: Sequence[str | os.PathLike[str]], problems: list[Problem]) -> list[Record]:
@@ -193,6 +69,16 @@ def _problem(record: Record, level: str, code: str, message: str) -> Problem:
     return Problem(record.source, record.line, record.column or 1, level, code, message)
 
 
+def _id_findings(record: Record, level: str) -> list[Problem]:
+    """What the record's id brings beside itself: an unknown subject class at ``level``
+    (``unknown subject class math.ACS``; the id is still read)."""
+    from .ids import UNKNOWN_CLASS
+
+    if not record.problems or not record.arxiv_id:
+        return []
+    return [_problem(record, level, "unknown_subject_class", p) for p in record.problems if p.startswith(UNKNOWN_CLASS)]
+
+
 def _snippet(record: Record) -> str:
     """How a problem message names a record: its title, text or key, cut to one short line."""
     from .textnorm import snippet
@@ -228,10 +114,15 @@ def _resolve(records: list[Record], settings: Settings, min_score: float | None,
         )
 
 
+def resolve_batch(records: list[Record], settings: Settings, progress: Progress | None = None) -> list[Resolution]:
+    """Resolve ``records`` through the run's one cache connection and one arXiv client (as export and check do)."""
+    return _resolve(records, settings, None, progress)
+
+
 @bulk  # an export holds a few objects per paper: no full garbage collection re-reads them again and again
 def export(
     paths: Sequence[str | os.PathLike[str]],
-    out_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None,
     *,
     name: str = "references",
     formats: Iterable[str] = ("bib", "json", "ris"),
@@ -244,36 +135,86 @@ def export(
     rekey: bool = False,
     progress: Progress | None = None,
     results: Iterable[PaperLike] = (),
+    cite_aliases: str = "entries",
+    bib_abstracts: bool = False,
+    stream: IO[bytes] | None = None,
+    bib_flavor: str | None = None,
 ) -> ExportReport:
     """Scan, resolve, fetch, deduplicate and write ``out_dir/name.{bib,json,ris}``.
 
-    Files are written atomically; records that could not be resolved are left
-    out and reported (file:line) in the returned report. ``results`` are papers the
-    caller already holds (arxiv.py ``Result`` objects, e.g. search results, or
-    Papers): written as they are beside what ``paths`` resolve to, and ``paths`` may
-    then be empty.
+    Files are written atomically, never over an input (UsageError before any work);
+    records that could not be resolved are left out and reported (file:line) in the
+    returned report, except .bib entries: those arxref does not rewrite are written as
+    the user wrote them (:mod:`arxref.passthrough`). ``results`` are papers the caller already holds (arxiv.py
+    ``Result`` objects, e.g. search results, or Papers): written as they are beside
+    what ``paths`` resolve to, and ``paths`` may then be empty. With a binary
+    ``stream`` (``export -o -``: stdout), the one format in ``formats`` is written to it
+    instead of to files, and ``out_dir`` is not used. A paper cited by its id is keyed
+    as cited (``\\cite{2108.02818}`` gives the entry ``2108.02818``); ``cite_aliases`` says
+    how a second cited key of the same paper is written: ``entries`` (default: one entry
+    per key, for bibtex, pandoc and CSL-JSON) or ``ids`` (one entry, the other keys in
+    biblatex's ``ids``; see :mod:`arxref.dedup`). ``bib_flavor`` (``bibtex``/``biblatex``)
+    chooses the fields that name a preprint in the .bib
+    (:func:`arxref.preprint.bib_preprint_fields`); by default, what the first .tex among
+    ``paths`` loads, else ``bibtex``.
     """
-    from .dedup import build_entries
-    from .formats import WriteOptions, write_formats
-    from .results import paper_of
+    from .formats import WriteOptions
 
     formats = _check_formats(formats)
-    _check_stem(name)
+    require_existing(paths)
+    flavor = _bib_flavor(bib_flavor, paths)
+    settings = settings or Settings()
+    if stream is None:
+        _check_stem(name)
+    names = [f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
+    targets = prepare_outputs(paths, out_dir, names, settings.cache_path, stream)
+    report = gather(paths, settings=settings, year=year, min_score=min_score, rekey=rekey, progress=progress,
+                    results=results, cite_aliases=cite_aliases)
+    report.bib_flavor = flavor
+    options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors,
+                           bib_abstracts=bib_abstracts, bib_flavor=flavor)
+    write_outputs(report.entries, formats, options, targets, stream, progress, kept=report.kept_bib)
+    report.files.extend(targets)
+    return report
+
+
+@bulk
+def gather(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    settings: Settings | None = None,
+    year: str = "first",
+    min_score: float | None = None,
+    rekey: bool = False,
+    progress: Progress | None = None,
+    results: Iterable[PaperLike] = (),
+    cite_aliases: str = "ids",
+) -> ExportReport:
+    """Scan, resolve, fetch and deduplicate: the entries `export` writes, with its counts and
+    problems, and no file written (``report.files`` stays empty).
+
+    For commands that hand the papers somewhere else than files (``zotero push``); by
+    default one entry per paper (``cite_aliases="ids"``), whatever keys cite it.
+    """
+    from .dedup import build_entries
+    from .passthrough import kept_bib
+    from .results import paper_of
+
+    require_existing(paths)
     given = [paper_of(item) for item in results]
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot create output directory: {exc.strerror or exc}") from None
     settings = settings or Settings()
     report = ExportReport()
     started = datetime.now(timezone.utc)
-    pairs = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else []
-    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year)
+    pairs, bib = _resolve_paths(paths, settings, report, min_score, progress) if paths or not given else ([], [])
+    report.kept_bib = kept = kept_bib(bib)
+    entries = build_entries(pairs, papers=given, rekey=rekey, year_mode=year, cite_aliases=cite_aliases,
+                            existing_keys=kept.keys if kept is not None else ())
     report.entries = entries
+    counted: set[str] = set()
     for entry in entries:
-        if not entry.sources:
-            continue  # only from ``results``: neither read from the cache nor fetched
+        if not entry.sources or entry.paper.arxiv_id in counted:
+            continue  # only from ``results`` (neither read from the cache nor fetched), or a paper's second key
+        counted.add(entry.paper.arxiv_id)
         fetched_at = entry.paper.fetched_at
         if fetched_at is not None and fetched_at.tzinfo is None:
             fetched_at = fetched_at.replace(tzinfo=timezone.utc)
@@ -282,21 +223,16 @@ def export(
         else:
             report.from_cache += 1
     report.changes = [f"{e.key}: {change}" for e in entries for change in e.changes]
-    options = WriteOptions(year=year, prefer_published=prefer_published, ascii=ascii, max_authors=max_authors)
-    targets = [out / f"{name}{FORMAT_SUFFIXES[fmt]}" for fmt in formats]
-    if progress is not None:  # writing a big bibliography takes seconds: say so
-        progress("write", 0, len(targets))
-    write_atomically_many(targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options),
-                          binary=True)
-    if progress is not None:
-        progress("write", len(targets), len(targets))
-    report.files.extend(targets)
     return report
 
 
 def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, report: ExportReport,
-                   min_score: float | None, progress: Progress | None) -> list[tuple[Record, Paper]]:
+                   min_score: float | None, progress: Progress | None
+                   ) -> tuple[list[tuple[Record, Paper]], list[tuple[Record, bool]]]:
     """Scan the inputs and resolve their records; each outcome is counted into ``report``.
+
+    Returns the (record, paper) pairs to write, and every .bib record in input order
+    with whether it is one of them (the rest are written as the user wrote them).
 
     A bare id resolved once counts for each of its mentions, and its problem (if any) is
     reported at each kept place, all in input order, as if every mention were resolved.
@@ -306,27 +242,35 @@ def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, 
     resolutions = _resolve(papers.records, settings, min_score, progress)
     placed: list[tuple[int, Problem]] = []
     pairs: list[tuple[Record, Paper]] = []
+    bib: list[tuple[Record, bool]] = []
     for index, res in enumerate(resolutions):
-        if res.status == "given" and res.paper is not None:
-            pairs.append((res.record, res.paper))  # nothing to count or report, at any of its mentions
+        record = res.record
+        if (res.status == "given" and res.paper is not None and not res.missing_version and not record.problems
+                and record.kind != "bib"):
+            pairs.append((record, res.paper))  # an id found as written: nothing to count or report, at any mention
             continue
         _account_at(report, res, papers.orders[index], placed)
         repeats = papers.repeats.get(index)
         if repeats is not None:
             _account_repeats(report, res, repeats, placed)
-        if res.paper is not None and res.status in ("resolved", "given"):
-            pairs.append((res.record, res.paper))
+        written = res.paper is not None and (res.status in ("resolved", "given") or bool(res.missing_version))
+        if written:  # a mistyped version: the paper's latest is written
+            pairs.append((res.record, res.paper))  # type: ignore[arg-type]
+        if res.record.kind == "bib":
+            bib.append((res.record, written))
     placed.sort(key=lambda item: item[0])
     report.problems.extend(problem for _, problem in placed)
-    return pairs
+    return pairs, bib
 
 
 def _account_at(report: ExportReport, res: Resolution, order: int, placed: list[tuple[int, Problem]]) -> None:
-    """Count ``res`` into ``report``; its problem, if any, goes to ``placed`` with its input order."""
+    """Count ``res`` into ``report``; its problems, if any, go to ``placed`` with its input order."""
     before = len(report.problems)
+    report.problems.extend(_id_findings(res.record, "warning"))
     _account(report, res)
     if len(report.problems) > before:
-        placed.append((order, report.problems.pop()))
+        placed.extend((order, problem) for problem in report.problems[before:])
+        del report.problems[before:]
 
 
 def _account_repeats(report: ExportReport, res: Resolution, repeats: Repeats,
@@ -334,7 +278,7 @@ def _account_repeats(report: ExportReport, res: Resolution, repeats: Repeats,
     """The later mentions of a bare id: counted like the first, a problem at each kept place."""
     scratch = ExportReport()
     _account(scratch, res)
-    listed = repeats.places if scratch.problems else []
+    listed = repeats.places if scratch.problems or _id_findings(res.record, "warning") else []
     for order, source, line, column in listed:
         again = replace(res.record, source=source, line=line, column=column)
         _account_at(report, replace(res, record=again), order, placed)
@@ -345,10 +289,14 @@ def _account_repeats(report: ExportReport, res: Resolution, repeats: Repeats,
         placed[-1][1].message += f" (and {hidden} more mentions, not listed)"
 
 
-def _account(report: ExportReport, res: Resolution) -> None:
-    """Count one resolution into the report and record a problem for anything not usable."""
+def _account(report: ExportReport, res: Resolution, done: str | None = "wrote") -> None:
+    """Count one resolution into the report and record a problem for anything not usable (``done``:
+    what became of a paper cited with a version arXiv lacks, see :meth:`Resolution.version_message`)."""
     status = res.status
     record = res.record
+    if _kept_as_written(res):
+        report.kept += 1
+        return
     if status in ("resolved", "given"):
         if status == "resolved":
             report.resolved += 1
@@ -356,9 +304,15 @@ def _account(report: ExportReport, res: Resolution) -> None:
             report.unverified += 1
             report.problems.append(_problem(record, "error", "unverified",
                                             f"{res.arxiv_id}: metadata could not be fetched"))
+        elif res.missing_version:
+            report.problems.append(_problem(record, "warning", "no_such_version", res.version_message(done)))
         return
     reason = res.reason or ""
     arxiv_id = res.arxiv_id
+    if status == "unverified" and res.paper is not None and res.missing_version:
+        report.unverified += 1
+        report.problems.append(_problem(record, "error", "unverified", f"could not verify {res.version_message(done)}"))
+        return
     if status == "ambiguous":
         report.ambiguous += 1
         cands = ", ".join(f"{c[0]} ({c[1]:.2f})" for c in res.candidates[:5])
@@ -378,6 +332,24 @@ def _account(report: ExportReport, res: Resolution) -> None:
         report.unverified += 1
         report.problems.append(_problem(record, "error", "unverified",
                                         f"could not verify {arxiv_id or _snippet(record)!r}: {reason or 'arXiv unreachable'}"))
+    elif status == "conflict":
+        report.conflicts += 1
+        report.problems.append(_problem(record, "error", "conflict", f"conflict: {reason}"))
+
+
+def _kept_as_written(res: Resolution) -> bool:
+    """A .bib entry that is not an arXiv paper and was not found on arXiv: written as the user
+    wrote it, and no problem (only an entry that looks like a preprint must be found)."""
+    record = res.record
+    if record.kind != "bib" or record.arxiv_id:
+        return False
+    if res.status == "not_arxiv":
+        return True
+    if res.status not in ("unmatched", "ambiguous", "unverified"):
+        return False
+    from .preprint import looks_like_preprint
+
+    return not looks_like_preprint(record.fields)
 
 
 def _check_formats(formats: Iterable[str]) -> list[str]:
@@ -393,6 +365,19 @@ def _check_formats(formats: Iterable[str]) -> list[str]:
     if not chosen:
         raise UsageError("no output format chosen; use --formats bib,json,ris")
     return chosen
+
+
+def _bib_flavor(given: str | None, paths: Sequence[str | os.PathLike[str]]) -> str:
+    """The .bib flavor: ``given`` (checked), else what the .tex inputs load, else ``bibtex``."""
+    from .preprint import BIB_FLAVORS
+
+    if given is not None:
+        if given not in BIB_FLAVORS:
+            raise UsageError(f"unknown bib flavor {given!r}; choose from {', '.join(BIB_FLAVORS)}")
+        return given
+    from .scan import document_bib_flavor
+
+    return document_bib_flavor(paths) or "bibtex"
 
 
 def _check_stem(name: str) -> None:
@@ -414,13 +399,17 @@ def check(
     """Check that every arXiv id and every citation in the inputs resolves.
 
     * every arXiv id (any form) exists (cache first, then the API);
-    * every ``\\cite{key}`` in .tex is defined in the given or discovered .bib files;
-    * .bib entries with an ``eprint`` whose title disagrees with arXiv's are flagged;
+    * every ``\\cite{key}`` in .tex is defined in the given or discovered .bib files (biblatex
+      ``ids`` aliases count); a key that is an arXiv id and is not defined is a ``missing_entry``
+      when arXiv has the paper (``arxref sync`` adds it), else ``not_found`` or ``undefined_citation``;
+    * .bib entries whose title or first author names another paper than their id are
+      flagged as conflicts (:mod:`arxref.conflicts`);
     * invalid ids and ambiguous/unmatched id-less references are reported.
     """
     from .scan import find_bib_files
-    from .textnorm import clean_title, same_title
+    from .sync import cited_bibliographies, missing_citation
 
+    require_existing([*paths, *bib_files])
     settings = settings or Settings()
     report = CheckReport()
     problems = report.problems
@@ -429,31 +418,41 @@ def check(
     report.files = len({r.source for r in records})
     citations = [r for r in records if r.role == "citation"]
     papers = [r for r in records if r.role == "paper" and _needs_check(r)]
-    defined = {r.key for r in records if r.kind == "bib" and r.key} | {
-        r.key for r in records if r.kind == "tex" and r.role == "paper" and r.key
-    }
+    bibliographies = cited_bibliographies(citations, records)
+    defined = bibliographies.keys | {r.key for r in records if r.kind == "tex" and r.role == "paper" and r.key}
+    missing: list[Record] = []  # cited by an arXiv id no bibliography defines: is it a paper sync can add?
     for cite in citations:
         report.citations_checked += 1
-        if cite.key and cite.key not in defined:
+        if not cite.key or cite.key in defined:
+            continue
+        if cite.arxiv_id and not bibliographies.names.get(cite.source) and cite.kind == "markdown":
+            papers.append(cite)  # pandoc without a bibliography (arxref-pandoc): the id is the reference
+        elif cite.arxiv_id:
+            missing.append(cite)
+        else:
+            detail = "".join(f"; {p}" for p in cite.problems)
             problems.append(_problem(cite, "error", "undefined_citation",
-                                     f"citation '{cite.key}' is not defined in any .bib file or \\bibitem"))
-    for res in _resolve(papers, settings, min_score, progress):
+                                     f"citation '{cite.key}' is not defined in any .bib file or \\bibitem{detail}"))
+    resolutions = _resolve(papers + missing, settings, min_score, progress)
+    problems.extend(missing_citation(res, bibliographies.names.get(res.record.source, ()))
+                    for res in resolutions[len(papers):])
+    for res in resolutions[:len(papers)]:
         record = res.record
         if record.arxiv_id:
             report.ids_checked += 1
+            problems.extend(_problem(record, "info", "archive_prefix", note) for note in record.notes)
+            problems.extend(_id_findings(record, "error"))
         status = res.status
         if status in ("given", "resolved"):
             if res.paper is None:
                 problems.append(_problem(record, "error", "unverified",
                                          f"could not verify arXiv:{res.arxiv_id} (arXiv unreachable)"))
-            elif record.kind == "bib" and record.title and not same_title(record.title, res.paper.title, typos=True):
-                problems.append(_problem(
-                    record, "error", "title_mismatch",
-                    f"entry '{record.key}' cites arXiv:{res.arxiv_id} but its title {clean_title(record.title)!r} "
-                    f"disagrees with arXiv's {res.paper.title!r} (wrong paper cited?)"))
+                continue
+            if res.missing_version:
+                problems.append(_problem(record, "error", "no_such_version", res.version_message()))
             continue
         tmp = ExportReport()
-        _account(tmp, res)
+        _account(tmp, res, None)
         problems.extend(tmp.problems)
     problems.sort(key=lambda p: (p.source, p.line, p.column, p.code))
     return report
@@ -466,8 +465,9 @@ def _needs_check(record: Record) -> bool:
     if record.kind in ("abstract", "listing", "search_page"):
         return True
     if record.kind == "bib":
-        fields = {k.lower(): v.lower() for k, v in record.fields.items()}
-        return "arxiv" in fields.get("archiveprefix", "") + fields.get("eprinttype", "") + fields.get("journal", "")
+        from .preprint import looks_like_preprint
+
+        return looks_like_preprint(record.fields)
     return False
 
 
@@ -501,6 +501,7 @@ def resolve(
 
     if not paths:
         raise UsageError("no input paths given")
+    require_existing(paths)
     settings = settings or Settings()
     warnings: list[ScanProblem] = []
     stats = ScanStats()

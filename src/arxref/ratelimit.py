@@ -10,6 +10,9 @@ request ended, so the next one starts at least ``interval`` seconds later.
 Wall-clock time is used because the file outlives reboots (a monotonic clock restarts).
 A timestamp in the future (the clock was set back) is treated as "just now": the wait
 is never longer than one interval.
+
+:class:`RequestInterval` is the in-process variant with the same ``turn``, for callers (and
+tests) that bring their own clock and sleep.
 """
 
 from __future__ import annotations
@@ -130,3 +133,36 @@ class RequestGate:
             if self.on_wait is not None:
                 self.on_wait(wait)
             self._sleep(wait)
+
+
+class RequestInterval:
+    """Decides when a request may start: ``interval`` seconds after the previous one *ended*.
+
+    Measured from the end of the previous response, so the server never sees two
+    requests closer than the interval. It holds only for the requests made through it
+    (tests hand one to several clients); the clients' default is the machine-wide
+    :class:`arxref.ratelimit.RequestGate`, which has the same :meth:`turn`.
+    """
+
+    def __init__(self, interval: float, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = float(interval)
+        self._sleep = sleep
+        self._clock = clock
+        self._last_end: float | None = None
+
+    @contextmanager
+    def turn(self, at_least: float = 0.0) -> Iterator[None]:
+        """Wait for the interval (and at least ``at_least`` seconds), then hold the turn.
+
+        Leaving the block, however it is left, records the end of the request.
+        """
+        wait = at_least
+        if self._last_end is not None:
+            wait = max(wait, self.interval - (self._clock() - self._last_end))
+        if wait > 0:
+            self._sleep(wait)
+        try:
+            yield
+        finally:
+            self._last_end = self._clock()

@@ -28,12 +28,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from . import textnorm
 from .config import RESOLVE_MIN, Settings
 from .model import Paper, Record
+from .preprint import never_arxiv
 from .scoring import MARGIN, Decision, Query, decide, rank, score_paper, score_title, surname
 from .search import CLAUSE_KEY_PREFIX, Pending, Searcher, clauses_for
 
 if TYPE_CHECKING:
     from .cache import Cache
     from .client import ArxivClient
+    from .fetch import FetchReport
 
 #: Names kept importable from here (tests, benchmarks and users' code imported them before the split).
 _Query = Query
@@ -51,7 +53,11 @@ Progress = Callable[[int, int], None]
 
 
 #: Statuses a record can end in, in the order `arxref resolve` counts them in its summary.
-STATUSES = ("resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified")
+#: ``conflict``: a .bib entry whose title or first author names another paper than its id
+#: (:mod:`arxref.conflicts`); ``not_arxiv``: a .bib entry of a type arXiv never holds (a book,
+#: a thesis...) without an id, not searched (:func:`arxref.preprint.never_arxiv`).
+STATUSES = ("resolved", "given", "ambiguous", "unmatched", "not_found", "invalid", "unverified", "conflict",
+            "not_arxiv")
 
 
 @dataclass(frozen=True)
@@ -75,10 +81,14 @@ class Resolution:
     via: str | None = None
     """Where the answer came from: ``cache`` (local index), ``search`` (arXiv search,
     possibly as stored by an earlier run) or ``fetch`` (a given id fetched from arXiv)."""
+    missing_version: int | None = None
+    """The version the record cites when ``paper`` (its latest) is older: status ``given`` when
+    arXiv has no such version, ``unverified`` when offline and the cache's copy is older."""
 
     def __init__(self, record: Record, status: str, arxiv_id: str | None = None, score: float | None = None,
                  evidence: dict[str, float] | None = None, candidates: list[tuple[str, float]] | None = None,
-                 paper: Paper | None = None, reason: str | None = None, via: str | None = None) -> None:
+                 paper: Paper | None = None, reason: str | None = None, via: str | None = None,
+                 missing_version: int | None = None) -> None:
         """The fields as declared above (same order and defaults, a fresh dict and list for those left out).
 
         Written by hand, as :class:`~arxref.model.Record`'s: the frozen dataclass's own
@@ -95,6 +105,7 @@ class Resolution:
         values["paper"] = paper
         values["reason"] = reason
         values["via"] = via
+        values["missing_version"] = missing_version
 
     def to_json(self) -> dict[str, Any]:
         """The record's scan fields plus the outcome (the `resolve --format jsonl` contract)."""
@@ -108,6 +119,8 @@ class Resolution:
             reason=self.reason,
             via=self.via,
             matched_title=self.paper.title if self.paper is not None and self.status == "resolved" else None,
+            missing_version=self.missing_version,
+            latest_version=self.paper.version if self.paper is not None and self.missing_version else None,
         )
         return data
 
@@ -125,18 +138,30 @@ class Resolution:
             parts.append(f"({self.score:.2f})")
         if self.settled and self.paper is not None:
             parts.append(repr(self.paper.title))
+            if self.missing_version:
+                parts.append(f"(no version {self.missing_version}; v{self.paper.version} used)")
         else:
             parts.append(self._what())
         return " ".join(parts)
 
     def format_problem(self) -> str:
         """``file:line: unmatched: <snippet>`` plus the reason or the candidates."""
+        if self.status == "conflict" and self.reason:
+            return f"{self._where()}: conflict: {self.reason}"
         line = f"{self._where()}: {self.status}: {self._what()}"
         if self.status == "ambiguous" and self.candidates:
             line += " matches " + ", ".join(f"{cid} ({s:.2f})" for cid, s in self.candidates[:5])
         elif self.reason:
             line += f" ({self.reason})"
         return line
+
+    def version_message(self, done: str | None = None) -> str:
+        """For a cited version beyond the paper's latest (``missing_version``): :func:`arxref.fetch.version_message`."""
+        from .fetch import version_message
+
+        assert self.paper is not None and self.missing_version
+        return version_message(self.paper.arxiv_id, self.missing_version, self.paper.version,
+                               self.status == "given", done)
 
     def _where(self) -> str:
         return f"{self.record.source}:{self.record.line}"
@@ -174,7 +199,8 @@ def resolve_records(
     _report(progress, done, total)
     with use_client(settings, client) as api:
         given = [records[i] for i in with_id]
-        for index, resolution in zip(with_id, _verify_given(given, settings, cache, api, fetch_progress)):
+        verified = _with_conflicts(_verify_given(given, settings, cache, api, fetch_progress), cache)
+        for index, resolution in zip(with_id, verified):
             results[index] = resolution
         done += len(with_id)
         _report(progress, done, total)
@@ -206,6 +232,9 @@ def _sort_out(records: list[Record], results: list[Resolution | None]) -> tuple[
             with_id.append(index)
         elif _has_invalid_id(record):
             results[index] = Resolution(record, "invalid", reason="; ".join(_invalid_problems(record)))
+        elif record.kind == "bib" and never_arxiv(record.entry_type, record.fields):
+            results[index] = Resolution(record, "not_arxiv",
+                                        reason=f"a @{record.entry_type} entry is not an arXiv paper: not searched")
         else:
             query = Query.of(record)
             if query.empty:
@@ -234,45 +263,80 @@ def _has_invalid_id(record: Record) -> bool:
 
 def _verify_given(records: list[Record], settings: Settings, cache: Cache, client: ArxivClient,
                   progress: Progress | None = None) -> list[Resolution]:
-    """``given`` records, checked against the cache and arXiv by fetch_papers."""
+    """``given`` records, checked against the cache and arXiv by fetch_papers.
+
+    A version arXiv does not have gives the paper's latest version, marked with
+    ``missing_version`` (users mistype versions; the paper is the same).
+    """
     if not records:
         return []
     from .fetch import fetch_papers
 
-    wanted = list(dict.fromkeys(r.arxiv_id or "" for r in records))
-    on_fetch = (lambda done: progress(done, len(wanted))) if progress is not None else None
-    report = fetch_papers(wanted, settings, cache, client=client, progress=on_fetch)
-    papers = dict(report.papers)
-    # A version newer than the one known needs its own request (fetch_papers keeps one per id).
-    newer = [f"{r.arxiv_id}v{r.version}" for r in records
-             if r.version and r.arxiv_id in papers and papers[r.arxiv_id].version < r.version]
-    missing_versions: set[str] = set()
-    if newer:
-        second = fetch_papers(list(dict.fromkeys(newer)), settings, cache, client=client)
-        papers.update(second.papers)
-        missing_versions = set(second.not_found)
-        report.unverified.update(second.unverified)
-    out = []
-    from_cache = report.from_cache
+    # One id per paper, its highest version: the base's latest answers every version up to it.
+    highest: dict[str, int] = {}
     for record in records:
         rid = record.arxiv_id or ""
-        paper = papers.get(rid)
-        if paper is not None and missing_versions and f"{rid}v{record.version}" in missing_versions:
-            out.append(Resolution(record, "not_found", rid, reason=f"arXiv has no version {record.version} of {rid}"))
-        elif paper is not None and (not record.version or paper.version >= record.version):
-            # by position (the common case, once per paper of a dump): paper, then via
-            out.append(Resolution(record, "given", rid, None, None, None, paper, None,
-                                  "cache" if rid in from_cache else "fetch"))
-        elif rid in report.not_found:
-            out.append(Resolution(record, "not_found", rid, reason=f"arXiv has no paper {rid}"))
-        elif rid in report.invalid:
-            out.append(Resolution(record, "invalid", rid, reason=report.invalid[rid] or "arXiv rejected the id"))
-        elif rid in report.unverified:
-            out.append(Resolution(record, "unverified", rid, reason=report.unverified[rid] or "arXiv could not be reached"))
-        elif rid in report.uncached or paper is not None:
-            out.append(Resolution(record, "unverified", rid, reason="not in the cache (offline: not checked on arXiv)"))
-        else:
-            out.append(Resolution(record, "unverified", rid, reason="arXiv did not answer for this id"))
+        highest[rid] = max(highest.get(rid, 0), record.version or 0)
+    asked = {rid: f"{rid}v{version}" if version else rid for rid, version in highest.items()}
+    on_fetch = (lambda done: progress(done, len(asked))) if progress is not None else None
+    report = fetch_papers(list(asked.values()), settings, cache, client=client, progress=on_fetch)
+    return [_given(record, report, asked.get(record.arxiv_id or "", "")) for record in records]
+
+
+def _given(record: Record, report: FetchReport, asked: str) -> Resolution:
+    """What fetch_papers' report says of one record with an id (``asked``: what was asked for its paper)."""
+    rid = record.arxiv_id or ""
+    paper = report.papers.get(rid)
+    if paper is not None and record.version and paper.version < record.version:
+        if rid in report.missing_versions:
+            return Resolution(record, "given", rid, paper=paper, missing_version=record.version,
+                              via="cache" if rid in report.from_cache else "fetch",
+                              reason=f"arXiv has no version {record.version}; its latest is v{paper.version}")
+        return Resolution(record, "unverified", rid, paper=paper, missing_version=record.version, via="cache",
+                          reason=f"version {record.version} is not in the cache (offline: not checked on arXiv); "
+                                 f"the cache has v{paper.version}")
+    if paper is not None:  # by position (the common case, once per paper of a dump): paper, reason, via
+        return Resolution(record, "given", rid, None, None, None, paper, None,
+                          "cache" if rid in report.from_cache else "fetch")
+    if rid in report.not_found:
+        return Resolution(record, "not_found", rid, reason=f"arXiv has no paper {rid}")
+    why = report.invalid.get(rid, report.invalid.get(asked))
+    if why is not None:
+        return Resolution(record, "invalid", rid, reason=why or "arXiv rejected the id")
+    if rid in report.unverified:
+        return Resolution(record, "unverified", rid, reason=report.unverified[rid] or "arXiv could not be reached")
+    if rid in report.uncached:
+        return Resolution(record, "unverified", rid, reason="not in the cache (offline: not checked on arXiv)")
+    return Resolution(record, "unverified", rid, reason="arXiv did not answer for this id")
+
+
+def _with_conflicts(resolutions: list[Resolution], cache: Cache) -> list[Resolution]:
+    """``given`` .bib entries whose title or first author names another paper become ``conflict``.
+
+    The titles other versions had are read from the cache only for entries whose title
+    disagrees with arXiv's (a retitled paper is not another paper).
+    """
+    from .conflicts import conflict
+
+    found: dict[int, str] = {}
+    for index, res in enumerate(resolutions):
+        if res.status == "given" and res.paper is not None and res.record.kind == "bib":
+            reason = conflict(res.record, res.paper)
+            if reason is not None:
+                found[index] = reason
+    if not found:
+        return resolutions
+    others = cache.other_titles(resolutions[index].arxiv_id or "" for index in found)
+    out = list(resolutions)
+    for index, reason in found.items():
+        res = resolutions[index]
+        titles = others.get(res.arxiv_id or "")
+        if titles:
+            again = conflict(res.record, res.paper, titles) if res.paper is not None else reason
+            if again is None:
+                continue
+            reason = again
+        out[index] = replace(res, status="conflict", reason=reason)
     return out
 
 

@@ -200,6 +200,17 @@ def _math_is_safe(math: str) -> bool:
 
 
 _COMMAND_RE = re.compile(r"\\[A-Za-z]+\*?\s*|\\.")
+#: Logos written as commands in .bib titles (``The {\TeX}book``): their text, not nothing.
+_LOGOS = {"\\TeX": "TeX", "\\LaTeX": "LaTeX", "\\LaTeXe": "LaTeX2e", "\\BibTeX": "BibTeX", "\\XeTeX": "XeTeX",
+          "\\LuaTeX": "LuaTeX", "\\ConTeXt": "ConTeXt", "\\AmS": "AMS", "\\MF": "Metafont", "\\MP": "MetaPost"}
+
+
+def _command_text(match: re.Match[str]) -> str:
+    """What a command leaves in plain text: a logo's name, an escaped character, else nothing."""
+    command = match.group(0)
+    if command[1:2].isalpha():
+        return _LOGOS.get(command.rstrip(), "")
+    return command[1:]
 
 
 def latex_to_text(value: str) -> str:
@@ -221,7 +232,7 @@ def _plain_segment(text: str) -> str:
     """Text outside math as plain text: escapes decoded, other commands and braces dropped."""
     text = decode_tex_escapes(text)
     text = text.replace("~", " ")
-    text = _COMMAND_RE.sub(lambda m: "" if m.group(0)[1:2].isalpha() else m.group(0)[1:], text)
+    text = _COMMAND_RE.sub(_command_text, text)
     return text.replace("{", "").replace("}", "")
 
 

@@ -240,25 +240,102 @@ def title_forms(title: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
-def same_title(ours: str, theirs: str, *, typos: bool = False) -> bool:
-    """Whether two titles (TeX allowed) say the same: the one answer for dedup and check.
+def same_title(ours: str, theirs: str, *, typos: bool = False, retitled: bool = False) -> bool:
+    """Whether two titles (TeX allowed) say the same: the one answer for dedup, check and conflicts.
 
     By default the titles must be equal word for word once TeX is decoded and
     :func:`normalize` applied: ``dedup`` reports any other difference as a correction
-    of the user's .bib entry. ``typos=True`` is ``check``'s question, "is this the
-    paper the entry meant?": titles agree unless they differ beyond typos (character
-    ratio under 85, and no 95 partial match when both have 20 characters or more), and
-    a missing title never disagrees. The two thresholds answer different questions,
-    so both stay (outputs depend on each).
+    of the user's .bib entry.
+
+    ``typos=True`` asks "is this the paper the entry meant?" (``check`` and export's
+    conflicts): case, punctuation, TeX braces and accents, a dropped subtitle (one
+    title is the other's part before ``:``), words run together or split
+    (``pre-training``/``pretraining``), a dropped article and misspelt words (each
+    word at least 80 % alike) are forgiven; a missing title never disagrees. Any other
+    word added, dropped or changed makes another paper, however long the shared
+    prefix: ``Few-Shot Learners``/``Zero-Shot Reasoners``, ``Attention Is (Not) All
+    You Need``, ``GPT-3``/``GPT-4`` (numbers must agree).
+
+    ``retitled=True`` is looser still: the titles may be one work renamed (arXiv's
+    later retitling, or the published title beside the preprint's) when most of the
+    shorter title's content words are in the other. It is only asked when something
+    else (the first author) already says it is the same work.
     """
-    if not typos:
+    if not typos and not retitled:
         return normalize(plain(ours)) == normalize(plain(theirs))
+    a, b = normalize(plain(ours)), normalize(plain(theirs))
+    if not a or not b or a == b:
+        return True
+    if _same_words(a, b):
+        return True
+    mains_a, mains_b = title_forms(plain(ours))[1:], title_forms(plain(theirs))[1:]
+    if any(_same_words(main, b) for main in mains_a) or any(_same_words(a, main) for main in mains_b):
+        return True  # a dropped subtitle
+    return retitled and _shared_content(a, b) >= _RETITLED_SHARE
+
+
+#: Words a title may gain or lose and stay the same title.
+_FILLER_WORDS = frozenset(("a", "an", "the", "and"))
+#: Small words one hand writes for another (``a survey on``/``of``): a swap between two of them is forgiven.
+_SWAPPABLE_WORDS = frozenset("of on in for to with at by from towards toward into".split())
+#: How alike (rapidfuzz ratio) a misspelt word must be to the word it stands for.
+_TYPO_RATIO = 80
+#: Share of the shorter title's content words a renamed title keeps.
+_RETITLED_SHARE = 0.6
+_DIGITS_RE = re.compile(r"\d+")
+
+
+def _same_words(a: str, b: str) -> bool:
+    """Normalised titles equal but for typos, run-together words and articles (see :func:`same_title`)."""
+    from difflib import SequenceMatcher
+
+    left, right = a.split(), b.split()
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        ours, theirs = left[i1:i2], right[j1:j2]
+        if not ours or not theirs:  # words added or dropped: only articles may be
+            if not all(w in _FILLER_WORDS for w in ours + theirs):
+                return False
+        elif not _same_run(ours, theirs):
+            return False
+    return True
+
+
+def _same_run(ours: list[str], theirs: list[str]) -> bool:
+    """A run of words replaced by another: the same words misspelt, split or joined."""
     from rapidfuzz import fuzz
 
-    a, b = normalize(ours), normalize(theirs)
-    if not a or not b:
+    ours = [w for w in ours if w not in _FILLER_WORDS] or ours
+    theirs = [w for w in theirs if w not in _FILLER_WORDS] or theirs
+    joined_a, joined_b = "".join(ours), "".join(theirs)
+    if joined_a == joined_b:
         return True
-    return fuzz.ratio(a, b) >= 85 or (min(len(a), len(b)) >= 20 and fuzz.partial_ratio(a, b) >= 95)
+    if _DIGITS_RE.findall(joined_a) != _DIGITS_RE.findall(joined_b):
+        return False  # GPT-3 is not GPT-4
+    if len(ours) == len(theirs):
+        return all(_same_word(x, y) for x, y in zip(ours, theirs))
+    return min(len(joined_a), len(joined_b)) > 3 and fuzz.ratio(joined_a, joined_b) >= _TYPO_RATIO + 10
+
+
+def _same_word(x: str, y: str) -> bool:
+    """One word for another: equal, a plural, two small linking words, or a misspelling."""
+    from rapidfuzz import fuzz
+
+    if x == y or x + "s" == y or y + "s" == x:
+        return True
+    if x in _SWAPPABLE_WORDS and y in _SWAPPABLE_WORDS:
+        return True
+    return min(len(x), len(y)) > 3 and fuzz.ratio(x, y) >= _TYPO_RATIO
+
+
+def _shared_content(a: str, b: str) -> float:
+    """Share of the shorter title's content words (no stop words) found in the other."""
+    words_a = {w for w in a.split() if w not in KEY_STOP_WORDS}
+    words_b = {w for w in b.split() if w not in KEY_STOP_WORDS}
+    if not words_a or not words_b:
+        return 0.0
+    return len(words_a & words_b) / min(len(words_a), len(words_b))
 
 
 def plain(text: str) -> str:

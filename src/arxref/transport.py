@@ -9,7 +9,13 @@ the standard library and
   the whole body all count), so nothing is left running after we give up and a retry
   can never overlap the abandoned request;
 * counts the body as it arrives, before and after decompression, and stops at
-  ``max_bytes``.
+  ``max_bytes``;
+* connects (name lookup, TCP, TLS, a proxy's tunnel) in a helper thread it waits for
+  only until the deadline: ``getaddrinfo`` cannot be interrupted, and a resolver that
+  does not answer must not hold the run past ``timeout``;
+* tells a host that cannot be reached at all (connection refused, a name that does
+  not resolve, no route) from a server that answers badly: :class:`Unreachable`, which
+  a client retries once, quickly, instead of backing off for minutes.
 
 Proxies from the usual environment variables (``http_proxy``, ``https_proxy``,
 ``no_proxy``) are honoured, as requests did.
@@ -18,6 +24,7 @@ Proxies from the usual environment variables (``http_proxy``, ``https_proxy``,
 from __future__ import annotations
 
 import base64
+import errno
 import http.client
 import socket
 import ssl
@@ -49,6 +56,13 @@ class TransportError(Exception):
 
 class DeadlineExceeded(TransportError):
     pass
+
+
+class Unreachable(TransportError):
+    """No connection could be made: refused, the name does not resolve, no route to the host.
+
+    Nothing is listening (or nothing can be found) there: unlike a 503 or a timeout, waiting
+    minutes will not change that."""
 
 
 class ResponseTooLarge(TransportError):
@@ -85,7 +99,7 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: Mapping[s
     watchdog.start()
     try:
         all_headers = {"Accept-Encoding": "gzip", "Connection": "close", **(headers or {})}
-        conn.connect()
+        _connect(conn, max(deadline - clock(), 0.0), urlsplit(url).netloc)
         opened.append(conn.sock)
         if expired.is_set():  # the deadline passed while connecting
             kill()
@@ -98,7 +112,7 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: Mapping[s
         return Answer(response.status, answer_headers, content)
     except DeadlineExceeded:
         raise DeadlineExceeded(f"no answer within {timeout:g} s") from None
-    except TransportError:
+    except TransportError:  # Unreachable, ResponseTooLarge, damaged: said precisely already
         raise
     except (OSError, http.client.HTTPException) as exc:
         if expired.is_set() or isinstance(exc, TimeoutError):
@@ -107,6 +121,54 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: Mapping[s
     finally:
         watchdog.cancel()
         conn.close()
+
+
+#: Errors of a connection attempt that mean nothing can be reached there (see Unreachable).
+_UNREACHABLE_ERRNOS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ENETUNREACH: "network unreachable",
+    errno.EHOSTUNREACH: "no route to host",
+    errno.EADDRNOTAVAIL: "address not available",
+}
+
+
+def _connect(conn: http.client.HTTPConnection, seconds: float, where: str) -> None:
+    """``conn.connect()`` (lookup, TCP, TLS, tunnel) given at most ``seconds``.
+
+    It runs in a daemon thread: a name lookup cannot be interrupted, so past the deadline
+    the thread is left to finish on its own (it closes what it opened) and DeadlineExceeded
+    is raised here. Refused connections and names that do not resolve raise Unreachable.
+    """
+    guard = threading.Lock()
+    done = threading.Event()
+    errors: list[BaseException] = []
+    abandoned: list[bool] = []
+
+    def run() -> None:
+        try:
+            conn.connect()
+        except BaseException as exc:  # noqa: BLE001 - handed over to the waiting thread
+            errors.append(exc)
+        with guard:
+            if abandoned and not errors:
+                conn.close()
+            done.set()
+
+    threading.Thread(target=run, name="arxref-connect", daemon=True).start()
+    if not done.wait(seconds):
+        with guard:
+            abandoned.append(True)
+            if done.is_set() and not errors:
+                conn.close()
+        raise DeadlineExceeded("no connection before the deadline")
+    if not errors:
+        return
+    error = errors[0]
+    if isinstance(error, socket.gaierror):
+        raise Unreachable(f"cannot reach {where}: the name does not resolve ({error.strerror or error})") from None
+    if isinstance(error, OSError) and error.errno in _UNREACHABLE_ERRNOS:
+        raise Unreachable(f"cannot reach {where}: {_UNREACHABLE_ERRNOS[error.errno]}") from None
+    raise error
 
 
 def _read_body(response: http.client.HTTPResponse, encoding: str, max_bytes: int, deadline: float,

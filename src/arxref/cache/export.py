@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 from ..atomic import remove_stale_temps, write_atomically_many
 from ..errors import ArxrefError, UsageError
 from ..model import Paper
+from ..paths import OutputGuard, cache_files
 from .rows import COLUMN_LIST, as_row, now, row_to_paper
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def export_atom(cache: "Cache", directory: str | os.PathLike[str]) -> int:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ArxrefError(f"cannot create {directory}: {exc.strerror or exc}") from None
+    _refuse_writing_over(cache.path, directory)
     remove_stale_temps(directory)  # what a killed export left, once for the whole directory
     used: set[str] = set()
     count = 0
@@ -76,6 +78,18 @@ def _papers_with_format(cache: "Cache", batch: int = 1000) -> Iterator[tuple[Pap
             row = as_row(values)
             yield row_to_paper(row), row.raw_format
             last = rowid
+
+
+def _refuse_writing_over(cache_path: Path, directory: Path) -> None:
+    """UsageError, before anything is written, when the cache (or its journal) is a file of
+    ``directory`` that an export file could replace: every export file name ends in ``.xml``.
+    (A link there to the cache is harmless: the atomic replace swaps the link, not the file.)"""
+    real_dir = os.path.realpath(directory)
+    guard = OutputGuard(cache_path=cache_path)
+    for path in cache_files(cache_path):
+        real = os.path.realpath(path)
+        if os.path.dirname(real) == real_dir and real.endswith(".xml"):
+            guard.check(real, hint="export into another directory")
 
 
 def _write_file(directory: Path, name: str, data: bytes) -> None:

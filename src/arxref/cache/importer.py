@@ -300,6 +300,15 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="arxref-parent-watch", daemon=True).start()
 
 
+def import_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
+    """The files an import reads: named files as given, directories walked (as :meth:`_Importer.run` does)."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from map(str, _walk(path))
+        else:
+            yield str(path)
+
+
 def _walk(root: Path) -> Iterator[Path]:
     """Importable files under a directory, in a stable order."""
     for folder, dirs, files in os.walk(root):

@@ -3,7 +3,8 @@
 Runs inside the caller's transaction (:meth:`Cache.write_rows`, :meth:`Cache.put_papers`).
 The rules: a newer (or equal) version replaces the metadata, an older one only adds to
 the versions seen, an API entry replaces a snapshot line of the same version (never the
-reverse), and storing a paper clears its not-found record. The FTS index is external
+reverse), and storing a paper clears its not-found record. A title that another version
+of the paper had is kept in ``titles`` (arXiv papers get retitled). The FTS index is external
 content, kept in step by set-based ``INSERT ... SELECT`` per batch (~3x faster than
 per-row triggers, which make FTS5 flush a tiny segment per statement).
 """
@@ -38,10 +39,15 @@ _FTS_INSERT_NEW = f"INSERT INTO papers_fts (rowid, {_FTS_COLUMNS}) SELECT id, {_
 def merge_rows(conn: sqlite3.Connection, rows: Sequence[PaperRow]) -> tuple[int, int]:
     """Upsert rows in the caller's transaction: (rows written, rows already stored identically)."""
     latest: dict[str, PaperRow] = {}
+    retitled: list[tuple[str, int, str]] = []
     for row in rows:  # several versions of one paper in a batch: keep the newest, union versions
         seen = latest.get(row.arxiv_id)
         if seen is not None:
-            row = _merge_pair(seen, row)
+            merged = _merge_pair(seen, row)
+            other = row if merged is seen else seen
+            if other.title != merged.title:
+                retitled.append((other.arxiv_id, other.version, other.title))
+            row = merged
         latest[row.arxiv_id] = row
     stored_ids = [(arxiv_id,) for arxiv_id in latest]
     # New papers go in first, in one statement; the UNIQUE index skips the ones
@@ -57,7 +63,9 @@ def merge_rows(conn: sqlite3.Connection, rows: Sequence[PaperRow]) -> tuple[int,
             del latest[arxiv_id]
     else:
         latest = {}
-    written, unchanged = _merge_existing(conn, latest)
+    written, unchanged = _merge_existing(conn, latest, retitled)
+    if retitled:
+        conn.executemany("INSERT OR IGNORE INTO titles (arxiv_id, version, title) VALUES (?, ?, ?)", retitled)
     if conn.execute("SELECT EXISTS (SELECT 1 FROM not_found)").fetchone()[0]:
         conn.executemany("DELETE FROM not_found WHERE arxiv_id = ?", stored_ids)
     return added + written, unchanged
@@ -69,20 +77,25 @@ class _Stored(NamedTuple):
     rowid: int
     version: int
     versions: str
+    title: str
     raw_format: str
     raw_entry: str | None
 
 
-def _merge_existing(conn: sqlite3.Connection, latest: dict[str, PaperRow]) -> tuple[int, int]:
-    """Merge rows for papers already stored: newer metadata replaces, versions are united."""
+def _merge_existing(conn: sqlite3.Connection, latest: dict[str, PaperRow],
+                    retitled: list[tuple[str, int, str]]) -> tuple[int, int]:
+    """Merge rows for papers already stored: newer metadata replaces, versions are united.
+
+    The title of the version that loses, when it differs, is added to ``retitled``.
+    """
     existing: dict[str, _Stored] = {}
     for chunk in chunks(list(latest)):
         marks = ",".join("?" * len(chunk))
-        for rowid, arxiv_id, version, versions, raw_format, raw_entry in conn.execute(
-            "SELECT id, arxiv_id, version, versions, raw_format, raw_entry FROM papers "
+        for rowid, arxiv_id, version, versions, title, raw_format, raw_entry in conn.execute(
+            "SELECT id, arxiv_id, version, versions, title, raw_format, raw_entry FROM papers "
             f"WHERE arxiv_id IN ({marks})", chunk
         ):
-            existing[arxiv_id] = _Stored(rowid, version, versions, raw_format, raw_entry)
+            existing[arxiv_id] = _Stored(rowid, version, versions, title, raw_format, raw_entry)
     replaced: list[PaperRow] = []
     replaced_ids: list[tuple[int]] = []
     touches: list[tuple[str, str | None, int]] = []
@@ -96,6 +109,8 @@ def _merge_existing(conn: sqlite3.Connection, latest: dict[str, PaperRow]) -> tu
             row.version == old.version and not (row.raw_format == "snapshot" and old.raw_format == "atom")
         )
         identical = row.raw_entry is not None and row.raw_entry == old.raw_entry and row.raw_format == old.raw_format
+        if row.title != old.title:
+            retitled.append((arxiv_id, old.version, old.title) if newer else (arxiv_id, row.version, row.title))
         if newer and not identical:
             replaced.append(row._replace(versions=versions))
             replaced_ids.append((old.rowid,))

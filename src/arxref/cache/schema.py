@@ -80,6 +80,18 @@ INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 16);
 INSERT INTO papers_fts(papers_fts) VALUES ('rebuild');
 """
 
+#: Version 3: the titles a paper had in other versions than the one stored (arXiv papers are
+#: retitled): a .bib entry written with an earlier title is not another paper. Rows appear
+#: when the cache meets two versions of a paper under different titles.
+_SCHEMA_V3 = """
+CREATE TABLE titles (
+    arxiv_id TEXT NOT NULL,
+    version  INTEGER NOT NULL,
+    title    TEXT NOT NULL,
+    PRIMARY KEY (arxiv_id, version)
+) WITHOUT ROWID;
+"""
+
 Migration = Callable[[sqlite3.Connection], None]
 
 
@@ -103,7 +115,7 @@ def _statements(sql: str) -> Iterator[str]:
 
 #: MIGRATIONS[i] upgrades a file from schema version i to i + 1. Append, never edit.
 #: Read through this module (``schema.MIGRATIONS``) so a test can substitute the list.
-MIGRATIONS: list[Migration] = [_script(_SCHEMA_V1), _script(_SCHEMA_V2)]
+MIGRATIONS: list[Migration] = [_script(_SCHEMA_V1), _script(_SCHEMA_V2), _script(_SCHEMA_V3)]
 
 
 def wal_pages(page_size: int) -> int:

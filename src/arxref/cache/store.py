@@ -263,6 +263,22 @@ class Cache:
                 found[arxiv_id] = rows[arxiv_id]
         return found
 
+    def other_titles(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """Titles that other versions of these papers had (oldest version first), for ids that had any.
+
+        Known only when the cache met two versions of a paper under different titles.
+        """
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, list[str]] = {}
+        with self.reading("reading titles") as conn:
+            for chunk in chunks(wanted):
+                marks = ",".join("?" * len(chunk))
+                for arxiv_id, title in conn.execute(
+                    f"SELECT arxiv_id, title FROM titles WHERE arxiv_id IN ({marks}) ORDER BY arxiv_id, version", chunk
+                ):
+                    found.setdefault(arxiv_id, []).append(title)
+        return found
+
     def __contains__(self, arxiv_id: object) -> bool:
         with self.reading("reading a paper") as conn:
             return conn.execute("SELECT 1 FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone() is not None

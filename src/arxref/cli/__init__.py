@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cache": ("arxref.cli.cache:cache", "Inspect, import into and export the offline cache."),
     "export": ("arxref.cli.export:export", "Whole pipeline: dumps in, .bib/.json/.ris out."),
     "check": ("arxref.cli.check:check", "CI check: every id and citation resolves."),
+    "sync": ("arxref.cli.sync:sync", "Add the arXiv papers a document cites by id to its .bib or CSL-JSON."),
+    "zotero": ("arxref.cli.zotero:zotero", "Push papers into a Zotero library (Web API or the running app)."),
 }
 
 

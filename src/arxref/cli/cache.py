@@ -68,7 +68,7 @@ def cache() -> None:
 
 
 @cache.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @cache_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 @handle_errors
@@ -86,6 +86,13 @@ def import_(paths: tuple[str, ...], cache_path: str | None, quiet: bool) -> None
       arxref cache import examples/arxiv-responses/
       arxref cache import arxiv-metadata-oai-snapshot.json.gz --cache big.sqlite
     """
+    from ..cache.importer import import_files
+    from ..config import Settings
+    from ..paths import OutputGuard, cache_files, require_existing
+
+    require_existing(paths)
+    OutputGuard(paths, files=import_files).check_all(
+        cache_files(Settings.from_env(cache_path=cache_path).cache_path), hint="name another cache file with --cache")
     counter = _Counter() if sys.stderr.isatty() and not quiet else None
     progress: Callable[[int], None] | None = counter
     with _open(cache_path) as db:

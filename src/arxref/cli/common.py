@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
+import logging
 import sys
-from typing import Any, Callable, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, TypeVar
 
 import click
 
 from ..config import Settings
-from ..errors import ArxrefError, ExitCode
+from ..errors import ArxrefError, ExitCode, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,13 +30,71 @@ def network_options(func: F) -> F:
                      help="Ids per API request (default 100)."),
         click.option("--refresh", is_flag=True, default=None, help="Refetch even if cached."),
         click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
-                     help="Seconds one API request may take in all (connect, wait, read the whole answer) before it is abandoned and retried (default 30)."),
+                     help="Seconds one API request may take in all (name lookup, connect, wait, read the whole answer) before it is abandoned and retried (default 30)."),
         click.option("--max-retries", type=click.IntRange(0, 20), default=None,
-                     help="Retries of a failed request, with exponential backoff (default 5)."),
+                     help="Retries of a failed request (503, 429, timeout), with exponential backoff (default 5); "
+                          "a host that refuses the connection or whose name does not resolve is retried once."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def verbosity_options(quiet_help: str) -> Callable[[F], F]:
+    """-v/--verbose and -q/--quiet, with arxref's log lines on stderr while the command runs.
+
+    At default verbosity each retry of an arXiv request is one line (``arxref: arXiv answered
+    503; retrying in 12 s (2 of 5)``); ``-v`` adds one line per request; ``-q`` shows neither
+    (and what else ``quiet_help`` says). The command receives ``verbose`` and ``quiet``.
+    """
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, verbose: bool, quiet: bool, **kwargs: Any) -> Any:
+            if verbose and quiet:
+                raise UsageError("-v/--verbose and -q/--quiet cannot be combined")
+            with log_to_stderr(logging.INFO if verbose else logging.CRITICAL + 1 if quiet else logging.WARNING):
+                return func(*args, verbose=verbose, quiet=quiet, **kwargs)
+
+        wrapper = click.option("-q", "--quiet", is_flag=True, help=quiet_help)(wrapper)
+        wrapper = click.option("-v", "--verbose", is_flag=True,
+                               help="Show each arXiv API request on stderr (retries are shown anyway).")(wrapper)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+class _StderrHandler(logging.Handler):
+    """arxref's log records as ``arxref: message`` lines on stderr, above a progress line if one is drawn."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from .progress import ProgressPrinter
+
+        try:
+            line = f"arxref: {record.getMessage()}"
+        except Exception:  # noqa: BLE001 - a bad record must not end the run
+            self.handleError(record)
+            return
+        printer = ProgressPrinter.active
+        if printer is not None:
+            printer.print_above(line)
+        else:
+            click.echo(line, err=True)
+
+
+@contextmanager
+def log_to_stderr(level: int) -> Iterator[None]:
+    """Show the ``arxref`` loggers' records from ``level`` on stderr while the block runs."""
+    logger = logging.getLogger("arxref")
+    handler = _StderrHandler()
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
 
 
 def settings_from(options: dict[str, Any]) -> Settings:

@@ -9,6 +9,9 @@ from typing import TextIO
 class ProgressPrinter:
     """Callable progress(stage, done, total) that redraws one status line."""
 
+    active: "ProgressPrinter | None" = None
+    """The printer whose line is on screen now (other stderr lines go above it: :meth:`print_above`)."""
+
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self._last = ""
@@ -26,8 +29,16 @@ class ProgressPrinter:
             self.stream.write(line + " " * max(0, len(self._last) - len(line)))
             self.stream.flush()
             self._last = line
+            ProgressPrinter.active = self
+
+    def print_above(self, text: str) -> None:
+        """A whole line of text (a retry notice), then the status line drawn again below it."""
+        self.stream.write("\r" + text.ljust(len(self._last) - 1) + "\n" + self._last)
+        self.stream.flush()
 
     def close(self) -> None:
+        if ProgressPrinter.active is self:
+            ProgressPrinter.active = None
         if self._last:
             self.stream.write("\n")
             self.stream.flush()

@@ -9,19 +9,21 @@ from typing import Any
 import click
 
 from ..config import RESOLVE_MIN
-from .common import handle_errors, network_options, settings_from
+from .common import handle_errors, network_options, settings_from, verbosity_options
 from .progress import ProgressPrinter
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="jsonl", show_default=True,
               help="jsonl: one JSON object per record; text: one line per record.")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None,
               help=f"Lowest similarity score (0-1) that resolves a record [default {RESOLVE_MIN}].")
 @network_options
 @handle_errors
-def resolve(paths: tuple[str, ...], fmt: str, min_score: float | None, **network: Any) -> None:
+@verbosity_options("No progress bar and no retry lines on stderr (records, problems and the summary are still printed).")
+def resolve(paths: tuple[str, ...], fmt: str, min_score: float | None, verbose: bool, quiet: bool,
+            **network: Any) -> None:
     """Find the arXiv paper behind every record in PATHS that has no id.
 
     Each record is printed with its status: resolved (with score and evidence),
@@ -31,7 +33,7 @@ def resolve(paths: tuple[str, ...], fmt: str, min_score: float | None, **network
 
     Exit status: 0 every record got its paper; 1 some records are unmatched,
     ambiguous, not found or invalid, or no input file could be read; 2 usage
-    error; 3 arXiv could not be reached (or --offline and not cached), so results
+    error (a PATH that does not exist, say); 3 arXiv could not be reached (or --offline and not cached), so results
     are incomplete (3 wins over 1, as in export); 4 the cache file is unusable;
     143 terminated (SIGTERM).
 
@@ -43,7 +45,7 @@ def resolve(paths: tuple[str, ...], fmt: str, min_score: float | None, **network
     from ..pipeline import resolve as run_resolve
 
     settings = settings_from(network)
-    progress = ProgressPrinter.for_stderr()
+    progress = None if quiet else ProgressPrinter.for_stderr()
     try:
         report = run_resolve(list(paths), settings=settings, min_score=min_score, progress=progress)
     finally:

@@ -18,7 +18,7 @@ _SNIPPET_WIDTH = 70
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="text", show_default=True,
               help="jsonl: one JSON object per record; text: an aligned table.")
 @handle_errors
@@ -29,15 +29,18 @@ def scan(paths: tuple[str, ...], fmt: str) -> None:
     BibTeX and plain text; prints one record per abstract, id, citation or
     .bib entry. Unreadable files are reported on stderr, one line each.
 
-    Exit status: 0 scanned; 1 no file could be read; 2 usage error.
+    Exit status: 0 scanned; 1 no file could be read; 2 usage error (a PATH
+    that does not exist, named in one line).
 
     \b
     Example:
       arxref scan seeds/
       arxref scan paper.tex refs.bib --format jsonl
     """
+    from ..paths import require_existing
     from ..scan import ScanProblem, ScanStats, scan_paths
 
+    require_existing(paths)
     stats = ScanStats()
 
     def warn(problem: ScanProblem) -> None:

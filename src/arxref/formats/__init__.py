@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Iterable, Mapping, TextIO
 
 if TYPE_CHECKING:
-    from ..model import Entry
+    from ..model import Entry, KeptBib
     from ..results import PaperLike
 
 __all__ = ["FORMATS", "WriteOptions", "write_bibtex", "write_csljson", "write_formats", "write_ris"]
@@ -42,8 +42,17 @@ class WriteOptions:
     """BibTeX only: LaTeX escapes for accented Latin letters instead of UTF-8."""
     max_authors: int | None = None
     """Keep this many authors; BibTeX adds ``and others``, CSL-JSON and RIS just stop."""
+    bib_abstracts: bool = False
+    """BibTeX only: write ``abstract`` (off by default: abstracts are where stray TeX breaks
+    builds; on for users who import the .bib into Zotero or JabRef and want abstracts)."""
+    bib_flavor: str = "bibtex"
+    """BibTeX only: ``bibtex`` (bibtex styles: plain, natbib's, IEEEtran, ACM...) or ``biblatex``: which
+    fields name a preprint so that its arXiv id is printed once (:func:`arxref.preprint.bib_preprint_fields`)."""
 
     def __post_init__(self) -> None:
+        from ..preprint import check_flavor
+
+        check_flavor(self.bib_flavor)
         if self.year not in ("first", "latest"):
             raise ValueError(f"year must be 'first' or 'latest', not {self.year!r}")
         if self.max_authors is not None and self.max_authors < 1:
@@ -55,7 +64,7 @@ DEFAULT_OPTIONS = WriteOptions()
 
 def write_bibtex(entries: Iterable[Entry] | Iterable[PaperLike], stream: TextIO,
                  options: WriteOptions | None = None) -> None:
-    """Write entries as BibTeX/biblatex (``@misc`` preprints with eprint fields)."""
+    """Write entries as BibTeX or biblatex (``options.bib_flavor``; ``@misc`` preprints)."""
     write_formats(entries, {"bib": stream}, options)
 
 
@@ -73,7 +82,7 @@ def write_ris(entries: Iterable[Entry] | Iterable[PaperLike], stream: TextIO,
 
 def write_formats(entries: Iterable[Entry] | Iterable[PaperLike], streams: Mapping[str, IO[Any]],
                   options: WriteOptions | None = None,
-                  *, processes: int | None = None) -> None:
+                  *, processes: int | None = None, kept: KeptBib | None = None) -> None:
     """Write each entry in every format of ``streams`` (``{"bib": f1, "json": f2, ...}``) in one pass.
 
     Each entry is prepared once (dates, journal decision, cleaned title and abstract)
@@ -89,11 +98,20 @@ def write_formats(entries: Iterable[Entry] | Iterable[PaperLike], streams: Mappi
 
     Instead of entries, Papers or arxiv.py ``Result`` objects may be given: each becomes
     an entry with a generated key (:func:`arxref.results.as_entries`).
+
+    ``kept`` (from :func:`arxref.passthrough.kept_bib`) is what the user's .bib files hold
+    besides the entries arxref writes: it comes first in every stream, the .bib text as
+    written, the kept entries converted for CSL-JSON and RIS (:mod:`arxref.formats.kept`).
     """
     from ..results import as_entries
     from .sink import write_one_pass
 
     options = options or DEFAULT_OPTIONS
+    continued = False
+    if kept is not None:
+        from .kept import write_kept
+
+        continued = write_kept(kept, streams)
     items = as_entries(entries, year_mode=options.year)
     if processes is None or processes > 1:
         from .forked import process_count, write_split
@@ -101,7 +119,7 @@ def write_formats(entries: Iterable[Entry] | Iterable[PaperLike], streams: Mappi
         listed = items if isinstance(items, list) else list(items)
         count = process_count(streams, len(listed), processes)
         if count > 1:
-            write_split(listed, streams, options, count)
+            write_split(listed, streams, options, count, continued)
             return
         items = listed
-    write_one_pass(items, streams, options)
+    write_one_pass(items, streams, options, continued)

@@ -58,16 +58,28 @@ class BibItem:
 
     @property
     def arxiv_id(self) -> str | None:
-        """The arXiv id, when ``eprinttype``/``archivePrefix`` says the eprint is arXiv's."""
+        """The arXiv id, when ``eprinttype``/``archivePrefix`` says the eprint is arXiv's, or when
+        ``howpublished`` is ``arXiv:<id> [<class>]`` (arxref's bibtex-flavor preprint)."""
         eprint = self.get("eprint")
         if eprint and preprint.is_arxiv_archive(self.get("eprinttype") or self.get("archiveprefix")):
             return eprint
-        return None
+        cited = preprint.parse_citation(self.get("howpublished"))
+        return cited[0] if cited else None
+
+    @property
+    def is_preprint(self) -> bool:
+        """The entry is the arXiv preprint itself (a misc/unpublished/online entry, or an article
+        whose journal is arXiv or missing), not a published version that also names its eprint."""
+        if not self.arxiv_id:
+            return False
+        container = self.container
+        return self.type in PREPRINT_TYPES or (self.type == "article" and (not container or "arxiv" in container.lower()))
 
     @property
     def category(self) -> str:
-        """The arXiv primary class (biblatex ``eprintclass``, BibTeX ``primaryClass``)."""
-        return self.get("eprintclass") or self.get("primaryclass")
+        """The arXiv primary class (biblatex ``eprintclass``, BibTeX ``primaryClass``, or ``howpublished``'s)."""
+        cited = preprint.parse_citation(self.get("howpublished"))
+        return self.get("eprintclass") or self.get("primaryclass") or (cited[1] if cited else "")
 
     @property
     def issued(self) -> list[int] | None:
@@ -88,3 +100,18 @@ class BibItem:
 def _parts(year: int, month: int | None = None, day: int | None = None) -> list[int]:
     """A date's parts as CSL writes them: a day only with a month."""
     return [year] + ([month] if month else []) + ([day] if month and day else [])
+
+
+def item_from_fields(key: str, entry_type: str, fields: Mapping[str, str]) -> BibItem:
+    """A user's .bib entry (raw TeX values by lower-case name, as the scanner reads them) as a
+    BibItem: names split by pybtex as bibtex would, values TeX-decoded (what the pybtex
+    output plugins do for any BibTeX database)."""
+    from pybtex.bibtex.utils import split_name_list  # type: ignore[import-untyped]
+    from pybtex.database import Entry as PybtexEntry, Person  # type: ignore[import-untyped]
+
+    from ..pybtex_plugins import entry_to_item
+
+    persons = {role: [Person(name) for name in split_name_list(fields[role])]
+               for role in ("author", "editor") if fields.get(role, "").strip()}
+    rest = {name: value for name, value in fields.items() if name not in persons}
+    return entry_to_item(key, PybtexEntry(entry_type, fields=rest, persons=persons))

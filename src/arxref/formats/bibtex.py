@@ -1,11 +1,15 @@
 """BibTeX/biblatex writer: one ``@misc`` per preprint, valid for bibtex, biber, pandoc and Zotero.
 
-Each preprint carries both arXiv's recommended BibTeX fields (``eprint``,
-``archivePrefix``, ``primaryClass``) and biblatex's (``eprinttype``, ``eprintclass``):
-bibtex styles and pandoc read the first set, biblatex and Zotero the second. ``doi``
-is arXiv's DataCite DOI (``10.48550/arXiv.<id>``, :mod:`arxref.preprint`); a journal reference goes into
-``note`` unless ``prefer_published`` asks for the ``@article``. The abstract is not
-written (CSL-JSON and RIS carry it; abstracts are where stray TeX breaks builds).
+The fields that name the preprint depend on the flavor (``WriteOptions.bib_flavor``), so
+that the printed reference shows the arXiv id once in every standard style
+(:func:`arxref.preprint.bib_preprint_fields`): ``howpublished = {arXiv:<id> [<class>]}``
+for bibtex styles, ``eprint``/``eprinttype``/``eprintclass`` for biblatex. Neither has
+arXiv's DOI or URL (styles print those too, and both repeat the id; CSL-JSON and RIS
+carry them). A journal reference goes into ``note`` unless ``prefer_published`` asks for
+the ``@article``, which then names the id with arXiv's eprint fields. A user's entry for
+a published version (``Entry.bib_type``) is written as they wrote it, with the eprint
+fields added. The abstract is not written (CSL-JSON and RIS carry it; abstracts are
+where stray TeX breaks builds).
 
 Names are written ``{von} Last, Jr, First`` so bibtex splits them as arxref did
 (see :mod:`arxref.keys`); organisations are braced whole (``{OpenAI}``).
@@ -18,7 +22,7 @@ from functools import lru_cache
 
 from ..keys import Name, split_name
 from ..model import Entry
-from ..preprint import ABS_URL_PREFIX, DOI_PREFIX, EPRINT_TYPE, REPOSITORY
+from ..preprint import bib_eprint_fields, bib_preprint_fields
 from ..tex import bibtex_title, clean_text, escape_text, raw_value
 from . import WriteOptions
 from .prepared import Prepared
@@ -100,16 +104,37 @@ def _verbatim(value: str) -> str:
 
 
 def entry_type(entry: Entry, options: WriteOptions) -> str:
-    """``article`` for a journal version, ``inproceedings``/``article`` when the user's entry
-    kept a booktitle/journal, else ``misc`` (arXiv's recommendation for preprints)."""
+    """The user's type for a published version they cited (``Entry.bib_type``); ``article`` for
+    a journal version, ``inproceedings``/``article`` when the user's fields kept a
+    booktitle/journal, else ``misc`` (arXiv's recommendation for preprints)."""
     return _entry_type(Prepared(entry, options))
 
 
 def _entry_type(prepared: Prepared) -> str:
     """:func:`entry_type` of an entry already prepared."""
+    if prepared.entry.bib_type:
+        return prepared.entry.bib_type
     if prepared.published or prepared.container == "journal":
         return "article"
     return "inproceedings" if prepared.container == "booktitle" else "misc"
+
+
+_ID, _CLASS = "\0id\0", "\0class\0"
+
+
+@lru_cache(maxsize=16)
+def _id_template(flavor: str, with_class: bool, published: bool) -> str:
+    """The lines that name the arXiv id (:mod:`arxref.preprint`'s fields for ``flavor``), with
+    placeholders for the id and the class: built once, filled per entry."""
+    rule = bib_eprint_fields if published else bib_preprint_fields
+    fields = rule(_ID, _CLASS if with_class else None, flavor)
+    return "".join(f"  {name} = {{{value}}},\n" for name, value in fields)
+
+
+def _id_lines(arxiv_id: str, category: str, flavor: str, published: bool) -> str:
+    """The id lines of one entry (id and category already safe for a .bib)."""
+    text = _id_template(flavor, bool(category), published).replace(_ID, arxiv_id)
+    return text.replace(_CLASS, category) if category else text
 
 
 def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str]:
@@ -117,26 +142,24 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str
     rest (for :func:`arxref.formats.write_formats`).
 
     Built as one f-string with its optional lines worked out first: 100,000 entries
-    are written in seconds, so per-field string operations count.
+    are written in seconds, so per-field string operations count. A preprint is named
+    by :func:`arxref.preprint.bib_preprint_fields` in the options' flavor; a published
+    version (a journal version, a user's entry with a venue) by
+    :func:`arxref.preprint.bib_eprint_fields`, with its own DOI and never arXiv's.
     """
+    if prepared.entry.bib_type:
+        return _format_as_written(prepared, options)
     paper = prepared.paper
     ascii = options.ascii
     published = prepared.published
     bib = prepared.bib_fields
-    plain = prepared.plain_ids  # then the id, the category and the DOI and URL built from them are safe
+    plain = prepared.plain_ids  # then the id and the category are safe
     arxiv_id = paper.arxiv_id if plain else _safe(paper.arxiv_id)
-    url = f"{ABS_URL_PREFIX}{arxiv_id}" if plain else _verbatim(paper.abs_url)
-    if published and paper.doi:
-        doi = _verbatim(paper.doi)
-    else:
-        doi = f"{DOI_PREFIX}{arxiv_id}" if plain else _verbatim(paper.datacite_doi)
     category = prepared.category
-    if category:
-        category = category if plain else _safe(category)
-        classes = (f"  primaryClass = {{{category}}},\n  eprinttype = {{{EPRINT_TYPE}}},\n"
-                   f"  eprintclass = {{{category}}},\n")
-    else:
-        classes = f"  eprinttype = {{{EPRINT_TYPE}}},\n"
+    if category and not plain:
+        category = _safe(category)
+    ids = _id_lines(arxiv_id, category, options.bib_flavor, published or prepared.container is not None)
+    doi = _verbatim(paper.doi) if published and paper.doi else ""
     authors = f"  author = {{{_author_field(prepared, ascii)}}},\n" if prepared.authors else ""
     if published:
         when = f"  journal = {{{escape_text(paper.journal_ref or '', ascii)}}},\n  year = {{{prepared.year}}},\n"
@@ -149,12 +172,33 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str
             doi = ""
         for name, value in bib.items():
             if not (name == "note" and note) and _FIELD_NAME_RE.match(name):
-                tail += f"  {name} = {{{raw_value(value, ascii)}}},\n"
+                tail += _field_line(name, value, ascii)
     doi_line = f"  doi = {{{doi}}},\n" if doi else ""
+    if options.bib_abstracts and paper.abstract and "abstract" not in bib:
+        # arXiv abstracts are TeX as their authors wrote it ($Q$, 50\%): kept when its braces
+        # balance (Zotero's and JabRef's importers read it as TeX), else escaped
+        tail = f"  abstract = {{{raw_value(paper.abstract, ascii)}}},\n" + tail
     return (f"@{_entry_type(prepared)}{{{prepared.entry.key},\n{authors}",
-            f"  title = {{{bibtex_title(paper.title, ascii)}}},\n{when}"
-            f"  eprint = {{{arxiv_id}}},\n  archivePrefix = {{{REPOSITORY}}},\n{classes}{doi_line}"
-            f"  url = {{{url}}},\n{tail}}}\n\n")
+            f"  title = {{{bibtex_title(paper.title, ascii)}}},\n{when}{ids}{doi_line}{tail}}}\n\n")
+
+
+def _format_as_written(prepared: Prepared, options: WriteOptions) -> tuple[str, str]:
+    """A user's entry for a published version: their type and fields in their order, arXiv's eprint added."""
+    entry = prepared.entry
+    category = prepared.category
+    plain = prepared.plain_ids
+    ids = _id_lines(entry.paper.arxiv_id if plain else _safe(entry.paper.arxiv_id),
+                    category if plain or not category else _safe(category), options.bib_flavor, True)
+    fields = "".join(_field_line(name, value, options.ascii)
+                     for name, value in entry.bib_fields.items() if _FIELD_NAME_RE.match(name))
+    return f"@{entry.bib_type}{{{entry.key},\n", f"{fields}{ids}}}\n\n"
+
+
+def _field_line(name: str, value: str, ascii: bool) -> str:
+    """One field of a user's entry as written: braced TeX, a month abbreviation bare (``month = may``)."""
+    if name == "month" and value.strip().lower() in _MONTHS:
+        return f"  month = {value.strip().lower()},\n"
+    return f"  {name} = {{{raw_value(value, ascii)}}},\n"
 
 
 def _journal_note(prepared: Prepared, ascii: bool) -> str:

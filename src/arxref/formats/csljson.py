@@ -1,8 +1,9 @@
 """CSL-JSON writer: the file Zotero imports as Preprints and pandoc's citeproc reads.
 
 A preprint is ``"type": "article"`` (CSL 1.0.2: preprints, e.g. arXiv) with
-``publisher`` arXiv and ``number`` the arXiv id, which Zotero maps to Repository and
-Archive ID. Items validate against the CSL-JSON schema (``additionalProperties:
+``publisher`` arXiv and ``number`` ``arXiv:<id>``, which Zotero maps to Repository and
+Archive ID exactly as its own arXiv translator fills them (checked with Zotero's
+translation-server, ``POST /import``: tests/test_zotero_import.py). Items validate against the CSL-JSON schema (``additionalProperties:
 false``), so anything without a CSL variable (the arXiv id, primary class, a .bib
 entry's extra fields) goes into ``note`` as ``key: value`` lines, which Zotero moves
 into Extra. Particles stay in ``family`` (Zotero drops ``non-dropping-particle``).
@@ -21,10 +22,10 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C; e
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from ..keys import Name, split_name
-from ..preprint import (ABS_URL_PREFIX, ARCHIVE_LINE_PREFIX, CLASS_LINE_PREFIX, DOI_PREFIX, REPOSITORY, abs_url,
-                        datacite_doi, note_lines)
+from ..preprint import (ABS_URL_PREFIX, ARCHIVE_ID_PREFIX, ARCHIVE_LINE_PREFIX, CLASS_LINE_PREFIX, DOI_PREFIX,
+                        REPOSITORY, abs_url, archive_id, datacite_doi, journal_lines, note_lines, parse_citation)
 from ..tex import clean_text, latex_to_text
-from .bibitem import PREPRINT_TYPES, BibItem
+from .bibitem import BibItem
 from .prepared import Prepared
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def _item_values(prepared: Prepared) -> dict[str, str]:
         item["abstract"] = _json_clean(abstract)
     arxiv_id = paper.arxiv_id
     item["publisher"] = encode_basestring(REPOSITORY)
-    item["number"] = encode_basestring(arxiv_id)
+    item["number"] = encode_basestring(archive_id(arxiv_id))
     item["DOI"] = encode_basestring(paper.datacite_doi)
     item["URL"] = encode_basestring(paper.abs_url)
     item["version"] = f'"{int(paper.version)}"'
@@ -129,9 +130,7 @@ def _item_values(prepared: Prepared) -> dict[str, str]:
             item["DOI"] = encode_basestring(paper.doi)
         del item["publisher"], item["number"]
     elif paper.journal_ref:
-        notes.append(f"Journal reference: {paper.journal_ref}")
-        if paper.doi:
-            notes.append(f"Published DOI: {paper.doi}")
+        notes.extend(journal_lines(paper.journal_ref, paper.doi))
     if prepared.bib_fields:
         _apply_bib_fields(item, kind, prepared, notes)
     item["note"] = encode_basestring(note_text(notes))
@@ -145,6 +144,7 @@ def _apply_bib_fields(item: dict[str, str], kind: str, prepared: Prepared, notes
         item["type"] = '"paper-conference"' if container == "booktitle" else '"article-journal"'
         item.pop("publisher", None)
         item.pop("number", None)
+        item.pop("DOI", None)  # arXiv's DOI names the preprint, not the published work
     for name, value in prepared.bib_fields.items():
         text = latex_to_text(value)
         if not text:
@@ -169,8 +169,11 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, ...
     (for :func:`arxref.formats.write_formats`).
 
     Entries without fields from a user's .bib (nearly all) are two f-strings; the rest
-    go through :func:`_item_values`. Both give the same text (tested).
+    go through :func:`_item_values`. Both give the same text (tested). A user's entry
+    for a published version is written as any BibTeX entry (:func:`bib_item`).
     """
+    if prepared.entry.bib_type:
+        return (_encode(bib_item(prepared.as_written)),)
     if prepared.bib_fields:
         return (_join(_item_values(prepared)),)
     paper = prepared.paper
@@ -193,9 +196,7 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, ...
                 f'"container-title": {_json_clean(clean_text(journal_ref))}, '
                 f'"note": {encode_basestring(note_text(notes))}}}')
     if journal_ref:
-        notes.append(f"Journal reference: {journal_ref}")
-        if paper.doi:
-            notes.append(f"Published DOI: {paper.doi}")
+        notes.extend(journal_lines(journal_ref, paper.doi))
         note = encode_basestring(note_text(notes))
     elif prepared.plain_ids:  # nothing to clean or escape in "arXiv: <id>\nPrimary class: <category>"
         note = (f'"{ARCHIVE_LINE_PREFIX}{arxiv_id}\\n{CLASS_LINE_PREFIX}{prepared.category}"' if prepared.category
@@ -205,8 +206,23 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, ...
     return (f'{{"id": {encode_basestring(prepared.entry.key)}, "type": "article", '
             f'"title": {_json_clean(prepared.title_text)}, {authors}',
             f'"issued": {_date_json(date.year, date.month, date.day)}, {abstract}'
-            f'"publisher": "{REPOSITORY}", "number": "{arxiv_id}", "DOI": "{DOI_PREFIX}{arxiv_id}", '
+            f'"publisher": "{REPOSITORY}", "number": "{ARCHIVE_ID_PREFIX}{arxiv_id}", "DOI": "{DOI_PREFIX}{arxiv_id}", '
             f'"URL": "{ABS_URL_PREFIX}{arxiv_id}", "version": "{int(paper.version)}", "note": {note}}}')
+
+
+def paper_item(paper: Paper, key: str, options: WriteOptions | None = None) -> dict[str, Any]:
+    """One paper as a CSL-JSON item (a dict) with ``id`` ``key``: exactly the item the file writer writes.
+
+    For callers that need the item as data rather than text (the pandoc filter puts it
+    into a document's ``references``, keyed by the citation as written); the mapping
+    stays :func:`format_prepared`'s, so the two can never differ.
+    """
+    from ..model import Entry
+    from . import DEFAULT_OPTIONS
+
+    options = options or DEFAULT_OPTIONS
+    item: dict[str, Any] = json.loads("".join(format_prepared(Prepared(Entry(key, paper), options), options)))
+    return item
 
 
 def _join(values: dict[str, str]) -> str:
@@ -276,13 +292,13 @@ def _bib_preprint(item: dict[str, Any], entry: BibItem) -> list[str]:
     arxiv_id = entry.arxiv_id
     if not arxiv_id:
         return []
-    container = entry.container
-    preprint_journal = not container or "arxiv" in container.lower()
-    if entry.type in PREPRINT_TYPES or (entry.type == "article" and preprint_journal):
+    if entry.is_preprint:
         item["type"] = "article"
         item["publisher"] = REPOSITORY
-        item["number"] = arxiv_id
+        item["number"] = archive_id(arxiv_id)
         item.pop("container-title", None)
+        if parse_citation(item.get("medium", "")):  # howpublished = {arXiv:<id> [<class>]}: said above
+            del item["medium"]
         item.setdefault("DOI", datacite_doi(arxiv_id))
         item.setdefault("URL", abs_url(arxiv_id))
     return note_lines(arxiv_id, entry.category)

@@ -56,14 +56,16 @@ def process_count(streams: Mapping[str, IO[Any]], count: int, processes: int | N
 _Child = tuple[int, list[IO[bytes]], list["Entry"]]
 
 
-def write_split(entries: list[Entry], streams: Mapping[str, IO[Any]], options: WriteOptions, processes: int) -> None:
+def write_split(entries: list[Entry], streams: Mapping[str, IO[Any]], options: WriteOptions, processes: int,
+                continued: bool = False) -> None:
     """The forked form of :func:`arxref.formats.write_formats`: children format later slices
-    into anonymous temporary files; a child that fails has its slice formatted here instead."""
+    into anonymous temporary files; a child that fails has its slice formatted here instead.
+    ``continued``: the CSL-JSON array was opened, and items written, before."""
     import gc
 
     size = -(-len(entries) // processes)
     slices = [entries[start : start + size] for start in range(0, len(entries), size)]
-    sinks = sinks_for(streams)  # imports the formatters before forking
+    sinks = sinks_for(streams, continued)  # imports the formatters before forking
     children: list[_Child] = []
     frozen_before = gc.get_freeze_count()  # an application's own gc.freeze() is left alone
     try:
@@ -127,14 +129,16 @@ def _collect(child: _Child, sinks: list[Sink], options: WriteOptions) -> None:
 
 def append_file(source: IO[bytes], stream: IO[Any]) -> None:
     """Append a finished temporary file to a stream: in the kernel (``sendfile``) when the
-    stream is a regular file, else through a buffer."""
+    stream is a regular file, else through a buffer. A file opened for appending (stdout of
+    ``arxref export -o - >> refs.bib``) goes through the buffer too: Linux's sendfile
+    refuses a descriptor with O_APPEND."""
     import shutil
     import stat
 
     source.seek(0)
     try:
         out_fd = stream.fileno()
-        regular = stat.S_ISREG(os.fstat(out_fd).st_mode)
+        regular = stat.S_ISREG(os.fstat(out_fd).st_mode) and not _appending(out_fd)
     except (AttributeError, OSError, ValueError):  # io.BytesIO and friends have no descriptor
         regular = False
     if not regular:
@@ -149,6 +153,15 @@ def append_file(source: IO[bytes], stream: IO[Any]) -> None:
             raise OSError(f"could not append {size - offset} bytes to {getattr(stream, 'name', stream)}")
         offset += sent
     stream.seek(0, os.SEEK_END)  # the buffered writer's idea of its position follows the descriptor
+
+
+def _appending(fd: int) -> bool:
+    """True when ``fd`` was opened with O_APPEND (unknown without fcntl: assume so, the safe way)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return True
+    return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND)
 
 
 def child_pass(entries: list[Entry], sinks: list[Sink], options: WriteOptions) -> None:

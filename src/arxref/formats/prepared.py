@@ -18,6 +18,7 @@ from ..tex import clean_text, latex_to_text
 if TYPE_CHECKING:
     from ..model import Author, Entry, Paper
     from . import WriteOptions
+    from .bibitem import BibItem
 
 #: "<arXiv id>\n<category>" made of characters no format escapes (one match for both).
 _PLAIN_IDS_RE = re.compile(r"[A-Za-z0-9.\-]+/?[A-Za-z0-9.\-]*\n[A-Za-z0-9.\-]*")
@@ -45,7 +46,7 @@ class Prepared:
     """One entry plus the values the writers share (a plain slotted object: one per entry)."""
 
     __slots__ = ("entry", "paper", "bib_fields", "published", "date", "year", "container",
-                 "authors", "names", "truncated", "category", "plain_ids", "_title_text", "_abstract_text")
+                 "authors", "names", "truncated", "category", "plain_ids", "_title_text", "_abstract_text", "_item")
 
     entry: Entry
     paper: Paper
@@ -87,6 +88,23 @@ class Prepared:
         self.plain_ids = _PLAIN_IDS_RE.fullmatch(f"{paper.arxiv_id}\n{self.category}") is not None
         self._title_text: str | None = None
         self._abstract_text: str | None = None
+        self._item: BibItem | None = None
+
+    @property
+    def as_written(self) -> BibItem:
+        """A published version's entry (``Entry.bib_type``) as the user wrote it, with arXiv's eprint:
+        what CSL-JSON and RIS write for it (as for any BibTeX entry)."""
+        if self._item is None:
+            from ..preprint import REPOSITORY
+            from .bibitem import item_from_fields
+
+            entry = self.entry
+            fields = dict(entry.bib_fields)
+            fields.update(eprint=self.paper.arxiv_id, archiveprefix=REPOSITORY)
+            if self.category:
+                fields["primaryclass"] = self.category
+            self._item = item_from_fields(entry.key, entry.bib_type or "misc", fields)
+        return self._item
 
     @property
     def title_text(self) -> str:

@@ -8,12 +8,15 @@ falls back to journalArticle exactly as it does for GEN and JOUR, and a journal
 article keeps DOI, URL, abstract and date, which report and manuscript partly lose.
 Journal versions (``prefer_published``) are ``JOUR``.
 
-The arXiv id is written as ``M1  - arXiv: <id>``: Zotero's RIS import sends M1 of
-non-JOUR records to Extra, where ``arXiv: <id>`` is the line Zotero's own arXiv
-importer writes; EndNote shows M1 as "Number". ``N1`` (a child note in Zotero)
-carries only the journal reference and the user's note. ``ID`` is the citation key
-(Zotero ignores it; EndNote and rispy keep it). The preprint's DOI, URL, repository
-and ``M1`` line follow :mod:`arxref.preprint`.
+The arXiv id is written as ``M2  - arXiv: <id>``: Zotero's RIS import sends M2 to
+Extra for every type (``arXiv: <id>`` is the line Zotero reads back as the arXiv id),
+while M1 of a journal article lands in its **Issue** field (Zotero's "EndNote hack"),
+so M1 is never used. With Zotero's translation-server (``POST /import``) an ``UNPB``
+record becomes a journal article with Title, Creators, Date, Abstract, DOI and URL in
+their own fields and the arXiv id in Extra (tests/test_zotero_import.py). ``N1`` (a
+child note in Zotero) carries only the journal reference and the user's note. ``ID``
+is the citation key (Zotero ignores it; EndNote and rispy keep it). The preprint's
+DOI, URL, repository and ``M2`` line follow :mod:`arxref.preprint`.
 
 :func:`bib_tags` writes any BibTeX entry (a :class:`~arxref.formats.bibitem.BibItem`,
 from the pybtex output plugin) with the same names, framing and preprint rules.
@@ -76,6 +79,8 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str
     cleaned arXiv id (URL, DataCite DOI). One f-string with its optional lines worked
     out first: per-field string operations count at 100,000 entries.
     """
+    if prepared.entry.bib_type:  # a user's entry for a published version: as any BibTeX entry
+        return format_record(bib_tags(prepared.as_written)), ""
     paper = prepared.paper
     bib = prepared.bib_fields
     container = prepared.container
@@ -111,7 +116,7 @@ def format_prepared(prepared: Prepared, options: WriteOptions) -> tuple[str, str
             f"PY  - {prepared.year}{CRLF}"
             f"DA  - {date.year:04d}/{date.month:02d}/{date.day:02d}{CRLF}{_line('AB', prepared.abstract_text)}"
             f"PB  - {REPOSITORY}{CRLF}{_line('DO', doi)}UR  - {ABS_URL_PREFIX}{arxiv_id}{CRLF}"
-            f"M1  - {ARCHIVE_LINE_PREFIX}{arxiv_id}{CRLF}{extra}ER  - {CRLF}{CRLF}")
+            f"M2  - {ARCHIVE_LINE_PREFIX}{arxiv_id}{CRLF}{extra}ER  - {CRLF}{CRLF}")
 
 
 # --------------------------------------------------------------------------- any BibTeX entry
@@ -134,7 +139,7 @@ def bib_tags(entry: BibItem) -> list[tuple[str, str]]:
     """Any BibTeX entry as RIS (tag, value) pairs for :func:`format_record`.
 
     Types map to Zotero's choices; an entry with an arXiv eprint gets the preprint's
-    repository, DOI, URL and ``M1`` line where it has none of its own, and a
+    repository, DOI, URL and ``M2`` line where it has none of its own, and a
     misc/unpublished/online one is typed as the preprint it is.
     """
     arxiv_id = entry.arxiv_id
@@ -164,11 +169,15 @@ def bib_tags(entry: BibItem) -> list[tuple[str, str]]:
 
 
 def _bib_preprint_tags(entry: BibItem, arxiv_id: str) -> list[tuple[str, str]]:
-    """The preprint's tags an entry with an arXiv eprint does not give itself."""
+    """The preprint's tags an entry with an arXiv eprint does not give itself; a published
+    version's entry (:attr:`BibItem.is_preprint` false) only gets the ``M2`` id line, never
+    arXiv's DOI, URL or repository."""
+    if not entry.is_preprint:
+        return [("M2", archive_line(arxiv_id))]
     tags = [] if entry.get("publisher") else [("PB", REPOSITORY)]
     if not entry.get("doi"):
         tags.append(("DO", datacite_doi(arxiv_id)))
     if not entry.get("url"):
         tags.append(("UR", abs_url(arxiv_id)))
-    tags.append(("M1", archive_line(arxiv_id)))
+    tags.append(("M2", archive_line(arxiv_id)))
     return tags

@@ -107,9 +107,11 @@ def write_pass(entries: Iterable[Entry], sinks: list[Sink], options: WriteOption
         sink.flush()
 
 
-def write_one_pass(entries: Iterable[Entry], streams: Mapping[str, IO[Any]], options: WriteOptions) -> None:
-    """The whole write in this process: every stream framed, filled and closed."""
-    sinks = sinks_for(streams)
+def write_one_pass(entries: Iterable[Entry], streams: Mapping[str, IO[Any]], options: WriteOptions,
+                   continued: bool = False) -> None:
+    """The whole write in this process: every stream framed, filled and closed (``continued``:
+    the CSL-JSON array was opened, and items written, before)."""
+    sinks = sinks_for(streams, continued)
     write_pass(entries, sinks, options)
     for sink in sinks:
         sink.close()

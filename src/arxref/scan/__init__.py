@@ -30,10 +30,11 @@ from .files import SCAN_SUFFIXES, ScanStats, expand, open_file, read_lines
 from .listing import scan_abstracts, scan_listing, scan_search_page, sniff
 from .markdown import scan_markdown
 from .records import Lines, ProblemHandler, ScanProblem, ignore_problem, invalid_problem, scan_plain_text
-from .tex import find_bib_files, scan_tex, strip_tex_comment
+from .tex import document_bib_flavor, find_bib_files, scan_tex, strip_tex_comment
 
 __all__ = [
-    "SCAN_SUFFIXES", "ProblemHandler", "ScanProblem", "ScanStats", "find_bib_files", "invalid_problem",
+    "SCAN_SUFFIXES", "ProblemHandler", "ScanProblem", "ScanStats", "document_bib_flavor", "find_bib_files",
+    "invalid_problem",
     "scan_file", "scan_paths", "scan_text", "sniff", "strip_tex_comment",
 ]
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
-from .. import ids
+from .. import ids, taxonomy
 from ..model import Record
-from .records import Lines, ProblemHandler, ScanProblem, invalid_problem, own_problems
+from .records import Lines, ProblemHandler, ScanProblem, id_fields, invalid_problem, own_problems
 
 _ENTRY_START_RE = re.compile(r"^\s*@\s*(?P<type>[A-Za-z]+)\s*[{(]\s*(?P<key>[^,\s]*)")
 _ID_FIELDS = ("eprint", "doi", "url", "journal", "volume", "note", "howpublished", "pages", "number")
@@ -199,12 +199,15 @@ class _BibScanner:
             authors = tuple(_clean_bib_text(a) for a in _AND_SPLIT_RE.split(fields["author"].strip())
                             if a.strip() and a.strip().lower() != "others")
         own, mentions = _bib_ids(fields, problems)
+        found = id_fields(own)
+        if own is not None and own.category is None and fields.get("primaryclass"):
+            # the entry's own primaryClass is the hint when the id carries none
+            found = {**found, "category": taxonomy.category(fields["primaryclass"].strip())}
         return Record(source=self.source, line=number, kind="bib", key=entry.key,
                       entry_type=entry.entry_type.lower(), fields=fields,
                       title=_clean_bib_text(fields["title"]) if "title" in fields else None,
                       authors=authors, text=fields.get("abstract"), mentions=mentions, problems=tuple(problems),
-                      arxiv_id=own.base if own else None, version=own.version if own else None,
-                      subject_class=own.subject_class if own else None)
+                      **found)
 
     def failed(self, block: Any, number: int) -> Iterator[Record]:
         """Report a block bibtexparser could not read; keep any id written in it."""
@@ -214,15 +217,13 @@ class _BibScanner:
         match = next((m for m in ids.find_ids(raw) if m.explicit or m.arxiv_id), None)
         is_entry = head is not None and head.group("type").lower() not in ("comment", "string", "preamble")
         kept = "; only its arXiv id is kept" if is_entry and match is not None else "; skipped"
-        self.report(ScanProblem(self.source, number, f"entry could not be parsed ({error}){kept}"))
+        self.report(ScanProblem(self.source, number, f"entry could not be parsed ({error}){kept}", "unparsable"))
         if head is None or match is None or not is_entry:
             return
-        parsed = match.arxiv_id
         yield Record(source=self.source, line=number, kind="bib", key=head.group("key") or None,
                      entry_type=head.group("type").lower(),
                      problems=(f"entry could not be parsed: {error}",) + own_problems(match),
-                     arxiv_id=parsed.base if parsed else None, version=parsed.version if parsed else None,
-                     subject_class=parsed.subject_class if parsed else None)
+                     **id_fields(match.arxiv_id))
 
 
 def _bib_ids(fields: dict[str, str], problems: list[str]) -> tuple[ids.ArxivId | None, tuple[str, ...]]:
@@ -230,6 +231,30 @@ def _bib_ids(fields: dict[str, str], problems: list[str]) -> tuple[ids.ArxivId |
 
     Impossible ids and fields that disagree are added to ``problems``.
     """
+    found = _found_ids(fields, problems)
+    if not found:
+        return None, ()
+    own = found[0][1]
+    problems.extend(own.warnings)  # unknown subject class math.ACS: the id is read, the class questioned
+    others = [(name, aid) for name, aid in found if aid.base != own.base]
+    if not others:
+        return own, ()
+    listed = ", ".join(f"{name} {aid.base}" for name, aid in [found[0], *others])
+    problems.append(f"fields name different arXiv ids: {listed}")
+    return own, tuple(dict.fromkeys(aid.base for _, aid in others))
+
+
+def own_id_field(fields: Mapping[str, str]) -> str | None:
+    """The field (lower-case name) an entry's own arXiv id was read from: ``eprint``, ``url``, ``doi``...
+
+    Messages name it ("eprint 2108.02818 is ..."); None when the entry names no id.
+    """
+    found = _found_ids(fields, [])
+    return found[0][0] if found else None
+
+
+def _found_ids(fields: Mapping[str, str], problems: list[str]) -> list[tuple[str, ids.ArxivId]]:
+    """(field, id) for every arXiv id the id-bearing fields name, in :data:`_ID_FIELDS` order."""
     prefix = (fields.get("archiveprefix") or fields.get("eprinttype") or "").strip().lower()
     found: list[tuple[str, ids.ArxivId]] = []
     for name in _ID_FIELDS:
@@ -250,15 +275,7 @@ def _bib_ids(fields: dict[str, str], problems: list[str]) -> tuple[ids.ArxivId |
                 found.append((name, match.arxiv_id))
             elif match.arxiv_id is None and match.explicit:
                 problems.append(invalid_problem(match))
-    if not found:
-        return None, ()
-    own = found[0][1]
-    others = [(name, aid) for name, aid in found if aid.base != own.base]
-    if not others:
-        return own, ()
-    listed = ", ".join(f"{name} {aid.base}" for name, aid in [found[0], *others])
-    problems.append(f"fields name different arXiv ids: {listed}")
-    return own, tuple(dict.fromkeys(aid.base for _, aid in others))
+    return found
 
 
 def scan_bib(lines: Lines, source: str, report: ProblemHandler) -> Iterator[Record]:

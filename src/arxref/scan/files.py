@@ -164,6 +164,7 @@ class _Numbering:
         self.offset = 0  # characters of the unfinished line already handed on
         self.first = 0  # lines finished before the line now read in pieces began
         self.bad_line = 0
+        self.after_cr = False  # the last piece ended with a CR: a LF starting the next one is its CRLF
 
     def undecodable(self, raw: bytes, line: int) -> str:
         """The text with U+FFFD for bad bytes; reported once per file, at ``line``.
@@ -186,7 +187,15 @@ class _Numbering:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             text = self.undecodable(raw, self.first + 1)
-        if not continues:
+        if self.after_cr:
+            self.after_cr = False
+            if text.startswith("\n"):  # a CRLF cut between its two bytes ended one line, not two
+                text = text[1:]
+                if not text and not continues:
+                    return
+        if continues:
+            self.after_cr = text.endswith("\r")
+        else:
             text = text.rstrip("\n")
             if text.endswith("\r"):
                 text = text[:-1]

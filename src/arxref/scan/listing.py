@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 from .. import ids
 from ..model import Record
-from .records import Lines, ProblemHandler, find_mentions, id_record, offset_of, own_problems
+from .records import Lines, ProblemHandler, find_mentions, id_fields, id_record, offset_of, own_problems
 
 #: Lines at least this long are abstracts, shorter ones are comments or noise.
 _MIN_ABSTRACT = 200
@@ -159,11 +159,9 @@ class _DumpScanner:
             return self.record(pending.number, pending.column, pending.text, pending.comments, match)
         if match is None:
             return None
-        parsed = match.arxiv_id  # an id line with no abstract above it: the record is only an id
+        # an id line with no abstract above it: the record is only an id
         return Record(source=self.source, line=number, kind=self.kind, column=match.start + 1 + offset,
-                      problems=own_problems(match), arxiv_id=parsed.base if parsed else None,
-                      version=parsed.version if parsed else None,
-                      subject_class=parsed.subject_class if parsed else None)
+                      problems=own_problems(match), **id_fields(match.arxiv_id))
 
     def record(self, number: int, column: int, text: str, comments: list[str],
                match: ids.IdMatch | None) -> Record:
@@ -177,9 +175,7 @@ class _DumpScanner:
             mentions = list(dict.fromkeys(mentions + more))  # in order, each once: linear however many
             problems += more_problems
         return Record(source=self.source, line=number, kind=self.kind, text=text, column=column, comment=comment,
-                      mentions=tuple(mentions), problems=own_problems(match) + tuple(problems), arxiv_id=own,
-                      version=parsed.version if parsed else None,
-                      subject_class=parsed.subject_class if parsed else None)
+                      mentions=tuple(mentions), problems=own_problems(match) + tuple(problems), **id_fields(parsed))
 
 
 def scan_abstracts(lines: Lines, source: str, report: ProblemHandler) -> Iterator[Record]:
@@ -288,9 +284,7 @@ class _SearchResult:
         mentions, problems = find_mentions(" ".join(filter(None, [text, comment])), own)
         return Record(source=source, line=self.line, kind="search_page", column=self.column, title=title,
                       text=text, authors=tuple(self.authors), comment=comment, mentions=tuple(mentions),
-                      problems=self.id_problems + tuple(problems), arxiv_id=own,
-                      version=parsed.version if parsed else None,
-                      subject_class=parsed.subject_class if parsed else None)
+                      problems=self.id_problems + tuple(problems), **id_fields(parsed))
 
 
 def _added(lines: list[str] | None, value: str) -> list[str]:

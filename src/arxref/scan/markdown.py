@@ -1,19 +1,31 @@
-"""Markdown: ids outside code, with a link's text as the title when it reads like one."""
+"""Markdown: ids outside code, with a link's text as the title when it reads like one.
+
+A pandoc citation whose key is an arXiv id (``@arxiv:2108.02818``, ``[@arXiv:2108.02818v2;
+@doi:10.48550/arXiv.2307.03718]``, ``[-@arxiv:hep-th/9901001]``) is a citation record that
+carries the id as well as the key, as in .tex. Other pandoc keys are not read: ``@name``
+in prose is as often a handle as a citation, and pandoc itself reports the ones it cannot find.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Iterator
 
 from .. import ids
 from ..model import Record
-from .records import Lines, ProblemHandler, blank, id_record, offset_of
+from .records import Lines, ProblemHandler, blank, cited_id, id_record, offset_of, snippet
+from .references import ListItems
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN_RE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _LINK_RE = re.compile(r"!?\[(?P<text>[^\]]*)\]\(\s*<?(?P<url>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _REF_DEF_RE = re.compile(r"^ {0,3}\[(?P<label>[^\]]+)\]:\s*<?(?P<url>\S+?)>?(?:\s+[\"'(](?P<title>.*?)[\"')])?\s*$")
 _HTML_COMMENT_RE = re.compile(r"<!--.*?-->")
+#: A pandoc citation key (pandoc's grammar: inner punctuation only before a letter, digit or _),
+#: after ``@`` not preceded by a word character (an e-mail address) or a path/URL character.
+_CITATION_RE = re.compile(r"(?<![\w/@.])@(?P<key>[A-Za-z0-9_](?:[A-Za-z0-9_]|[:.#$%&\-+?<>~/](?=[A-Za-z0-9_]))*)")
 _UNTITLED_RE = re.compile(r"^(?:here|link|this|pdf|abs|paper|preprint|arxiv|source|code|url|html|\W*)$", re.IGNORECASE)
 
 
@@ -26,8 +38,12 @@ def _link_title(text: str) -> str | None:
 
 
 def scan_markdown(lines: Lines, source: str, report: ProblemHandler) -> Iterator[Record]:
-    """A Markdown file: fenced blocks, code spans and HTML comments are skipped."""
+    """A Markdown file: fenced blocks, code spans and HTML comments are skipped.
+
+    List items without an id that look like references (:mod:`.references`) are id-less records.
+    """
     fence: str | None = None
+    items = ListItems(source, "markdown")
     for number, raw in lines:
         opening = _FENCE_RE.match(raw)
         if fence is not None:
@@ -36,11 +52,25 @@ def scan_markdown(lines: Lines, source: str, report: ProblemHandler) -> Iterator
             continue
         if opening:
             fence = opening.group(1)
+            closed = items.close()
+            if closed is not None:
+                yield closed
             continue
         line = blank(raw, [m.span() for m in _CODE_SPAN_RE.finditer(raw)]) if "`" in raw else raw
         if "<!--" in line:
             line = blank(line, [m.span() for m in _HTML_COMMENT_RE.finditer(line)])
-        yield from _markdown_line(number, line, source, offset_of(raw))
+        offset = offset_of(raw)
+        if not items.may_take(line):
+            yield from _markdown_line(number, line, source, offset)
+            continue
+        found = list(_markdown_line(number, line, source, offset))
+        closed = items.line(number, line, bool(found) or offset > 0)
+        if closed is not None:
+            yield closed
+        yield from found
+    closed = items.close()
+    if closed is not None:
+        yield closed
 
 
 def _markdown_line(number: int, line: str, source: str, offset: int = 0) -> Iterator[Record]:
@@ -48,6 +78,11 @@ def _markdown_line(number: int, line: str, source: str, offset: int = 0) -> Iter
 
     ``offset``: characters of the line before this piece of it (a very long line comes in pieces).
     """
+    if "@" in line:
+        cites = list(_id_citations(number, line, source, offset))
+        if cites:
+            yield from (record for record, _ in cites)
+            line = blank(line, [span for _, span in cites])
     links: list[tuple[int, int, str | None]] = []  # span and title of each link
     ref = _REF_DEF_RE.match(line)
     if ref:
@@ -67,3 +102,58 @@ def _markdown_line(number: int, line: str, source: str, offset: int = 0) -> Iter
         seen.add(marker)
         title = links[link][2] if link is not None else None
         yield id_record(match, source, number, "markdown", line, offset, title=title)
+
+
+def _id_citations(number: int, line: str, source: str, offset: int) -> Iterator[tuple[Record, tuple[int, int]]]:
+    """Pandoc citations whose key is an arXiv id, each a citation record, with the span the key takes."""
+    for match in _CITATION_RE.finditer(line):
+        key = match.group("key")
+        parsed, problems = cited_id(key)
+        if parsed is None and not problems:
+            continue
+        start = match.start("key")
+        yield (Record(source=source, line=number, kind="markdown", key=key, column=start + 1 + offset,
+                      role="citation", text=snippet(line, start, match.end()), problems=problems,
+                      arxiv_id=parsed.base if parsed else None, version=parsed.version if parsed else None,
+                      subject_class=parsed.subject_class if parsed else None), match.span())
+
+
+_YAML_KEY_RE = re.compile(r"^bibliography\s*:\s*(?P<value>.*?)\s*$")
+_YAML_ITEM_RE = re.compile(r"^\s+-\s*(?P<value>.*?)\s*$")
+
+
+def named_bibliographies(text: str, base: str | os.PathLike[str] = ".") -> list[tuple[Path, int]]:
+    """The files the document's YAML front matter names in ``bibliography:``, with their lines.
+
+    A scalar (``bibliography: refs.bib``), a flow list (``[a.bib, "b.json"]``) or a block
+    list (``- a.bib`` lines); names are relative to ``base`` (the document's folder).
+    """
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return []
+    named: list[tuple[Path, int]] = []
+    in_list = False
+    for number, line in enumerate(lines[1:], 2):
+        if line.rstrip() in ("---", "..."):
+            break
+        item = _YAML_ITEM_RE.match(line) if in_list else None
+        if item:
+            named.extend((Path(base) / name, number) for name in _yaml_names(item.group("value")))
+            continue
+        in_list = False
+        key = _YAML_KEY_RE.match(line)
+        if key:
+            value = key.group("value")
+            in_list = not value
+            named.extend((Path(base) / name, number) for name in _yaml_names(value))
+    return named
+
+
+def _yaml_names(value: str) -> list[str]:
+    """File names in a YAML scalar or flow list (quotes and a trailing comment removed)."""
+    value = re.sub(r"\s+#.*$", "", value).strip()
+    if value.startswith("[") and value.endswith("]"):
+        parts = value[1:-1].split(",")
+    else:
+        parts = [value]
+    return [part.strip().strip("\"'") for part in parts if part.strip().strip("\"'")]

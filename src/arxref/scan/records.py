@@ -57,6 +57,9 @@ class ScanProblem:
     path: str
     line: int | None
     message: str
+    code: str = ""
+    """What kind of trouble, for callers that act on it: ``unparsable`` (a .bib block bibtexparser
+    cannot read), or "" (anything else)."""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -77,19 +80,56 @@ def ignore_problem(_: ScanProblem) -> None:
 
 
 def own_problems(match: ids.IdMatch | None) -> tuple[str, ...]:
-    """The problem a record's own id brings: none, or why it is impossible (then the record has no id).
+    """The problems a record's own id brings: why it is impossible (then the record has no id),
+    or what is wrong beside a readable id (``unknown subject class math.ACS``), or none.
 
-    The id fields themselves come from ``match.arxiv_id`` (an :class:`~arxref.ids.ArxivId`,
-    or None); callers place these problems first or after their own, as the output has them.
+    The id fields themselves come from ``match.arxiv_id`` via :func:`id_fields`; callers
+    place these problems first or after their own, as the output has them.
     """
-    if match is None or match.arxiv_id is not None:
+    if match is None:
         return ()
+    if match.arxiv_id is not None:
+        return match.arxiv_id.warnings
     return (invalid_problem(match),)
+
+
+_NO_ID: dict[str, Any] = {}
+
+
+def id_fields(parsed: ids.ArxivId | None) -> dict[str, Any]:
+    """The :class:`Record` fields a record's own id fills (none without one): pass as ``**id_fields(...)``.
+
+    One place, so every input kind carries the same: base, version, subject class,
+    the category hint and the notes on how the id was written.
+    """
+    if parsed is None:
+        return _NO_ID
+    return {"arxiv_id": parsed.base, "version": parsed.version, "subject_class": parsed.subject_class,
+            "category": parsed.category, "notes": parsed.notes}
 
 
 def invalid_problem(match: ids.IdMatch) -> str:
     """The Record.problems line for an impossible id."""
     return f"invalid arXiv id {match.id_text!r}: {match.problem}"
+
+
+def cited_id(key: str) -> tuple[ids.ArxivId | None, tuple[str, ...]]:
+    """The arXiv id a citation key is written as, or None (then the key is a name a bibliography defines).
+
+    Every form :func:`arxref.ids.parse` takes counts (``2108.02818v2``, ``arXiv:2108.02818``,
+    ``hep-th/9901001``, ``doi:10.48550/arXiv.2108.02818``...), written exactly: no blank inside,
+    nothing but a letter or digit at either end. An explicit but impossible id
+    (``arXiv:2313.00001``) is no id and brings its problem.
+    """
+    if not key or not key[0].isalnum() or not key[-1].isalnum() or any(c.isspace() for c in key):
+        return None, ()
+    try:
+        return ids.parse(key), ()
+    except ids.InvalidIdError:
+        match = ids.match_at(key)
+        if match is not None and match.arxiv_id is None and match.explicit and match.end == len(key):
+            return None, (invalid_problem(match),)
+        return None, ()
 
 
 def find_mentions(text: str | None, exclude: str | None = None) -> tuple[list[str], list[str]]:
@@ -149,13 +189,13 @@ def id_record(match: ids.IdMatch, source: str, number: int, kind: str, line: str
     ``offset`` is the number of characters of the line before ``line`` (see :class:`LinePiece`).
     """
     parsed = match.arxiv_id
-    if parsed is not None and not extra:  # the common case, by position (once per id of a dump)
+    if parsed is not None and not extra:  # the common case, by position (once per id of a dump): as below
         return Record(source, number, kind, parsed.base, parsed.version, None, snippet(line, match.start, match.end),
-                      (), (), None, (), match.start + 1 + offset, parsed.subject_class)
+                      (), (), None, parsed.warnings, match.start + 1 + offset, parsed.subject_class, None, None, None,
+                      "paper", parsed.category, parsed.notes)
     return Record(source=source, line=number, kind=kind, column=match.start + 1 + offset,
                   text=snippet(line, match.start, match.end), problems=own_problems(match),
-                  arxiv_id=parsed.base if parsed else None, version=parsed.version if parsed else None,
-                  subject_class=parsed.subject_class if parsed else None, **extra)
+                  **id_fields(match.arxiv_id), **extra)
 
 
 def blank(line: str, spans: list[tuple[int, int]]) -> str:
@@ -178,8 +218,21 @@ def blank(line: str, spans: list[tuple[int, int]]) -> str:
 
 
 def scan_plain_text(lines: Lines, source: str, report: ProblemHandler) -> Iterator[Record]:
-    """Plain text: every id mention is a record."""
+    """Plain text: every id mention is a record, and so is a list item that looks like a reference."""
+    from .references import ListItems
+
+    items = ListItems(source, "text")
     for number, line in lines:
         offset = offset_of(line)
-        for match in ids.find_ids(line):
-            yield id_record(match, source, number, "text", line, offset)
+        if not items.may_take(line):
+            for match in ids.find_ids(line):
+                yield id_record(match, source, number, "text", line, offset)
+            continue
+        found = [id_record(match, source, number, "text", line, offset) for match in ids.find_ids(line)]
+        closed = items.line(number, line, bool(found) or offset > 0)
+        if closed is not None:
+            yield closed
+        yield from found
+    closed = items.close()
+    if closed is not None:
+        yield closed

@@ -1,0 +1,39 @@
+"""Helpers for the Zotero tests: settings pointing at the fakes, recorded waits, an input file of real ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fakezotero import FakeZotero
+
+from arxref.config import Settings
+from arxref.model import Paper
+from arxref.zotero import WebSettings
+
+LIBRARY = "user:1234567"
+
+
+class Waits(list[float]):
+    """Stands in for time.sleep: records each wait instead of sleeping."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def web_settings(fake: FakeZotero, waits: Waits | None = None, **changes: object) -> WebSettings:
+    values: dict[str, object] = {"base_url": fake.url, "api_key": fake.api_key, "timeout": 5.0,
+                                 "sleep": waits if waits is not None else Waits()}
+    values.update(changes)
+    return WebSettings(**values)  # type: ignore[arg-type]
+
+
+def offline(cache: Path) -> Settings:
+    """The arXiv side: the seeded cache only, never the network."""
+    return Settings(cache_path=cache, offline=True)
+
+
+def ids_file(directory: Path, papers: list[Paper]) -> Path:
+    """A reading list naming the papers by arXiv id, one per line (real ids of the shipped data)."""
+    path = directory / "reading-list.txt"
+    path.write_text("".join(f"arXiv:{p.arxiv_id}\n" for p in papers), encoding="utf-8")
+    return path
