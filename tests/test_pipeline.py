@@ -587,12 +587,14 @@ def test_a_title_only_item_two_papers_fit_is_ambiguous(fake_arxiv, tmp_path: Pat
     assert [e.paper.arxiv_id for e in report.entries] == ["2005.14165"]
 
 
-def test_check_reports_a_mistyped_version_and_a_wrong_title_of_one_bib_entry(seeded: Path, tmp_path: Path) -> None:
+def test_check_reports_a_wrong_title_with_a_mistyped_version_as_a_conflict(seeded: Path, tmp_path: Path) -> None:
+    """The entry names another paper than its id: that conflict is the finding (the version is then moot)."""
     bib = tmp_path / "refs.bib"
     bib.write_text("@misc{codex, title = {Language Models are Few-Shot Learners}, eprint = {2107.03374v3},\n"
                    "  archivePrefix = {arXiv}}\n", encoding="utf-8")
     with Cache(seeded) as cache:
         cache.mark_not_found(["2107.03374v3"])  # as an online run that asked leaves it
     report = check([bib], settings=offline(seeded))
-    assert [p.code for p in report.problems] == ["no_such_version", "title_mismatch"]
-    assert report.problems[0].message == "2107.03374v3: no such version; arXiv has v2"
+    assert [p.code for p in report.problems] == ["conflict"]
+    assert "Language Models are Few-Shot Learners" in report.problems[0].message
+    assert report.exit_code == ExitCode.PROBLEMS
