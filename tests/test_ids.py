@@ -461,7 +461,7 @@ def _init_matches_fields(cls: type, sample: tuple[object, ...]) -> None:
 
 
 def test_hand_written_inits_match_the_declared_fields() -> None:
-    _init_matches_fields(ArxivId, ("math/0309136", 2, "GT"))
+    _init_matches_fields(ArxivId, ("math/0309136", 2, "GT", "math.GT", ("a note",), ("a warning",)))
     _init_matches_fields(ids.IdMatch, (3, 19, "arXiv:2313.00001", None, "month 13 does not exist", True))
     assert ArxivId("2107.03374") < ArxivId("2108.02818")  # order=True still compares field by field
     assert hash(ArxivId("2107.03374")) == hash(ids.parse("arXiv:2107.03374"))
@@ -483,7 +483,7 @@ def _find_twice(text: str) -> list[tuple[int, int, str, ArxivId | None, str | No
             continue
         match = ids._FIND_RE.match(text, window.start()) or window
         floor = scan_from = match.end()
-        if match.group("yymm") and not match.group("prefix") and ids._is_look_alike(text, match):
+        if not match.group("prefix") and ids._is_not_an_id(text, match):
             continue
         m = ids._to_match(match)
         out.append((m.start, m.end, m.raw, m.arxiv_id, m.problem, m.explicit))
@@ -491,7 +491,8 @@ def _find_twice(text: str) -> list[tuple[int, int, str, ArxivId | None, str | No
 
 @given(st.lists(st.sampled_from(["arXiv:", "arxiv ", "abs/", "https://arxiv.org/abs/", "x", " ", ".", "-", "v",
                                   "v12", ".pdf", "2107.03374", "2107.0337", "0912.1234", "hep-th/9901001",
-                                  "math.GT/0309136", "12345", "3", "ms", "/", "2313.00001"]), max_size=12))
+                                  "math.GT/0309136", "12345", "3", "ms", "/", "2313.00001", " [q-bio.CB]", "[cs.LG]",
+                                  "hep-th/", "oai:arXiv.org:", "a"]), max_size=12))
 @settings(max_examples=400, deadline=None)
 def test_find_ids_trusts_a_window_that_reached_the_end(pieces: list[str]) -> None:
     text = "".join(pieces)

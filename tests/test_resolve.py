@@ -360,9 +360,10 @@ def test_resolution_init_matches_the_declared_fields(seed_records: list[Record])
     record = seed_records[0]
     plain = Resolution(record, "unmatched")
     assert plain.evidence == {} and plain.candidates == [] and Resolution(record, "unmatched").evidence is not plain.evidence
-    full = Resolution(record, "ambiguous", "2107.03374", 0.5, {"title": 0.5}, [("2107.03374", 0.5)], None, "why", "cache")
+    full = Resolution(record, "ambiguous", "2107.03374", 0.5, {"title": 0.5}, [("2107.03374", 0.5)], None, "why", "cache",
+                      3)
     assert [getattr(full, f.name) for f in declared] == [
-        record, "ambiguous", "2107.03374", 0.5, {"title": 0.5}, [("2107.03374", 0.5)], None, "why", "cache"]
+        record, "ambiguous", "2107.03374", 0.5, {"title": 0.5}, [("2107.03374", 0.5)], None, "why", "cache", 3]
     assert dataclasses.replace(full, status="unmatched").reason == "why"
     with pytest.raises(dataclasses.FrozenInstanceError):
         full.status = "resolved"  # type: ignore[misc]
