@@ -186,15 +186,14 @@ _BASES_MAX = 1 << 17
 
 def _build(match: re.Match[str]) -> ArxivId:
     """Validate a regex match of the id core; raise InvalidIdError with the reason."""
-    yymm, number, written = match.group("yymm", "number", "version")
+    yymm, number, written, archive, category = match.group("yymm", "number", "version", "archive", "cat")
     version = int(written) if written else None
     if yymm:
         reason = check_new_style(yymm, number)
         if reason:
             raise InvalidIdError(match.group(0), reason)
         base = f"{yymm}.{number}"
-        archive = match.group("archive")
-        if archive is None and match.group("cat") is None:
+        if archive is None and category is None:
             if version is None:  # what :func:`parse` gives for the base: the later stages parse it again
                 known = _BASES.get(base)
                 if known is not None:
