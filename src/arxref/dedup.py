@@ -168,12 +168,14 @@ def _entries(
     bases = {arxiv_id: base_of(paper) for arxiv_id, paper in best.items() if arxiv_id not in kept}
     generated = keys.assign_keys(bases, taken)
     special = bib_records.keys() | key_changes.keys() | cited_keys_of.keys()
+    for arxiv_id in special & alone.keys():  # a .bib entry, or a key that could not be kept: the general path below
+        record, paper = alone.pop(arxiv_id)
+        groups[arxiv_id] = ([record], [paper])
     entries: list[Entry] = []
-    for arxiv_id, (record, paper) in alone.items():
-        if arxiv_id in special:  # a .bib entry, or a key that could not be kept: the general path below
-            groups[arxiv_id] = ([record], [paper])
-        else:
-            entries.append(Entry(generated[arxiv_id], paper, (record,)))
+    for arxiv_id, key in generated.items():  # in the order of their keys, nearly: the sort below has little to do
+        item = alone.get(arxiv_id)
+        if item is not None:
+            entries.append(Entry(key, item[1], (item[0],)))
     for arxiv_id, (records, _) in groups.items():
         key = kept.get(arxiv_id) or generated[arxiv_id]
         paper = best[arxiv_id]

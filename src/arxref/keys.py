@@ -143,6 +143,9 @@ def family_key(author: str) -> str:
 
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
+_NOT_WORD_RE = re.compile(r"[^a-z0-9]+")
+#: Words of a title split off at once by :func:`title_word` (a stop word or two, then the word).
+_FIRST_WORDS = 4
 
 
 def title_word(title: str) -> str:
@@ -152,8 +155,13 @@ def title_word(title: str) -> str:
     else:
         text = _MATH_RE.sub(" ", decode_tex_escapes(title))
         folded = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA)).encode("ascii", "ignore").decode()
-    # word by word from the start (most titles' first or second word is the one)
-    for match in _WORD_RE.finditer(folded.lower()):
+    # word by word from the start (most titles' first or second word is the one): the first
+    # few words by one split, the rest (rarely needed) one by one
+    lowered = folded.lower()
+    for word in _NOT_WORD_RE.split(lowered, _FIRST_WORDS)[:_FIRST_WORDS]:
+        if word and word not in KEY_STOP_WORDS:
+            return word
+    for match in _WORD_RE.finditer(lowered):
         word = match.group()
         if word not in KEY_STOP_WORDS:
             return word
@@ -208,17 +216,24 @@ def assign_keys(bases: Mapping[str, str], taken: Iterable[str] = ()) -> dict[str
     not depend on input order.
     """
     used = set(taken)
-    groups: dict[str, list[str]] = {}
+    alone: dict[str, str] = {}  # base -> the one paper that has it (most bases): no list of its own
+    shared: dict[str, list[str]] = {}
     for arxiv_id, base in bases.items():
-        groups.setdefault(base, []).append(arxiv_id)
+        group = shared.get(base)
+        if group is not None:
+            group.append(arxiv_id)
+        elif base in alone:
+            shared[base] = [alone.pop(base), arxiv_id]
+        else:
+            alone[base] = arxiv_id
     keys: dict[str, str] = {}
-    for base in sorted(groups):
-        members = groups[base]
-        if len(members) == 1 and base not in used:
-            keys[members[0]] = base
+    for base in sorted([*alone, *shared]):
+        only = alone.get(base)
+        if only is not None and base not in used:
+            keys[only] = base
             used.add(base)
             continue
-        members.sort()
+        members = [only] if only is not None else sorted(shared[base])
         suffixes = _suffixes()
         for arxiv_id in members:
             key = base + next(suffixes)
