@@ -12,10 +12,10 @@ What the translation-server showed (Zotero translators of 2026, checked in this 
 - RIS (``TY - UNPB``): *journalArticle* (no RIS type gives a preprint); DOI, URL, date,
   abstract in their own fields, ``arXiv: <id>`` in Extra (from ``M2``; ``M1`` would land
   in Issue), no Issue at all.
-- BibTeX (``@misc``): *document*; URL, date; DOI and ``arXiv: <id>`` in Extra; the
-  abstract only with ``--bib-abstracts``. CSL-JSON is the path into Zotero. (Checked before
-  issue 21, when the .bib also carried arXiv's DOI and URL; it now names the id once, for the
-  printed page, and the test asks only that the id reaches Extra.)
+- BibTeX (``@misc``): *document*; date; the id in Extra (``arXiv: <id>`` from the biblatex
+  flavor's eprint, ``Published: arXiv:<id> [<class>]`` from the bibtex flavor's howpublished;
+  since issue 21 the .bib names the id once, for the printed page: no DOI or URL); the
+  abstract only with ``--bib-abstracts``. CSL-JSON is the path into Zotero.
 """
 
 from __future__ import annotations
@@ -122,15 +122,19 @@ def test_ris_lands_with_the_id_in_extra_not_in_issue(seed_entries: list[Entry]) 
 def test_bibtex_lands_as_documents_with_abstracts_on_request(seed_entries: list[Entry], flavor: str) -> None:
     """Since issue 21 the .bib names a preprint once for the printed page (bibtex flavor:
     ``howpublished = {arXiv:<id> [<class>]}``; biblatex flavor: ``eprint``/``eprinttype``), with no
-    DOI or URL: the id still reaches Extra. (Not run here: no translation-server; CSL-JSON is
-    the path that carries DOI and URL into Zotero.)"""
+    DOI or URL. Zotero's BibTeX translator puts the biblatex eprint into Extra as the
+    ``arXiv: <id>`` line it recognises, and the bibtex ``howpublished`` as ``Published: ...``;
+    CSL-JSON is the path that carries DOI, URL and Archive ID into Zotero."""
     plain = zotero_import(written(seed_entries, write_bibtex, bib_flavor=flavor))
     with_abstracts = zotero_import(written(seed_entries, write_bibtex, bib_abstracts=True, bib_flavor=flavor))
     assert len(plain) == len(with_abstracts) == len(seed_entries)
     for item, rich, entry in zip(plain, with_abstracts, seed_entries):
         paper = entry.paper
         assert item["itemType"] == "document"
-        assert any(paper.arxiv_id in line for line in extra_lines(item)), extra_lines(item)
+        category = f" [{paper.primary_category}]" if paper.primary_category else ""
+        expected = (f"arXiv: {paper.arxiv_id}" if flavor == "biblatex"
+                    else f"Published: arXiv:{paper.arxiv_id}{category}")
+        assert expected in extra_lines(item), extra_lines(item)
         assert "abstractNote" not in item
         # Zotero reads the TeX: $Q$-network -> Q-network, 50\% -> 50%
         assert rich["abstractNote"].split()[:6] == latex_to_text(clean_text(paper.abstract)).split()[:6]

@@ -63,14 +63,8 @@ def scan_markdown(lines: Lines, source: str, report: ProblemHandler) -> Iterator
         if not items.may_take(line):
             yield from _markdown_line(number, line, source, offset)
             continue
-        found = list(_markdown_line(number, line, source, offset))
-        closed = items.line(number, line, bool(found) or offset > 0)
-        if closed is not None:
-            yield closed
-        yield from found
-    closed = items.close()
-    if closed is not None:
-        yield closed
+        yield from items.records(number, line, list(_markdown_line(number, line, source, offset)), offset)
+    yield from items.finish()
 
 
 def _markdown_line(number: int, line: str, source: str, offset: int = 0) -> Iterator[Record]:

@@ -229,10 +229,5 @@ def scan_plain_text(lines: Lines, source: str, report: ProblemHandler) -> Iterat
                 yield id_record(match, source, number, "text", line, offset)
             continue
         found = [id_record(match, source, number, "text", line, offset) for match in ids.find_ids(line)]
-        closed = items.line(number, line, bool(found) or offset > 0)
-        if closed is not None:
-            yield closed
-        yield from found
-    closed = items.close()
-    if closed is not None:
-        yield closed
+        yield from items.records(number, line, found, offset)
+    yield from items.finish()

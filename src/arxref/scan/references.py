@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Iterator
 
 from ..model import Record
 from ..tex import latex_to_text
@@ -123,6 +124,22 @@ class ListItems:
         if start is not None and not has_id:
             self.open = (number, start + 1, [line[start:]])
         return closed
+
+    def records(self, number: int, line: str, found: list[Record], offset: int) -> Iterator[Record]:
+        """A line's own ``found`` records, after the list item the line ends (if it ends one).
+
+        ``offset``: a later piece of a very long line (never the start of an item).
+        """
+        closed = self.line(number, line, bool(found) or offset > 0)
+        if closed is not None:
+            yield closed
+        yield from found
+
+    def finish(self) -> Iterator[Record]:
+        """The item still open at the end of the file, as a record (if it is one)."""
+        closed = self.close()
+        if closed is not None:
+            yield closed
 
     def close(self) -> Record | None:
         """The record of the open item, if it looks like a reference (the file or a block ended)."""
