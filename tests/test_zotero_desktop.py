@@ -6,22 +6,12 @@ from pathlib import Path
 
 import pytest
 from fakezotero import FakeConnector, free_port
-from zotero_support import ids_file, offline
+from zotero_support import ids_file, offline, papers, reading_list  # noqa: F401  (shared fixtures)
 
 from arxref.errors import ExitCode, UsageError
 from arxref.formats.zotero import zotero_item
 from arxref.model import Paper
 from arxref.zotero import DesktopSettings, PushOptions, ZoteroUnreachable, push_desktop
-
-
-@pytest.fixture
-def papers(seed_papers: dict[str, Paper]) -> list[Paper]:
-    return list(seed_papers.values())
-
-
-@pytest.fixture
-def reading_list(tmp_path: Path, papers: list[Paper]) -> Path:
-    return ids_file(tmp_path, papers)
 
 
 def _desktop(fake: FakeConnector) -> DesktopSettings:

@@ -11,23 +11,13 @@ from pathlib import Path
 
 import pytest
 from fakezotero import FakeZotero, lost_answer, status
-from zotero_support import LIBRARY, Waits, ids_file, offline, web_settings
+from zotero_support import LIBRARY, Waits, ids_file, offline, papers, reading_list, web_settings  # noqa: F401
 
 from arxref.errors import ExitCode, UsageError
 from arxref.formats.zotero import zotero_item
 from arxref.model import Paper
 from arxref.zotero import PushOptions, ZoteroUnreachable, push
 from arxref.zotero.push import batches
-
-
-@pytest.fixture
-def papers(seed_papers: dict[str, Paper]) -> list[Paper]:
-    return list(seed_papers.values())
-
-
-@pytest.fixture
-def reading_list(tmp_path: Path, papers: list[Paper]) -> Path:
-    return ids_file(tmp_path, papers)
 
 
 def _archive_ids(fake: FakeZotero) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fakezotero import FakeZotero
 
 from arxref.config import Settings
@@ -37,3 +38,14 @@ def ids_file(directory: Path, papers: list[Paper]) -> Path:
     path = directory / "reading-list.txt"
     path.write_text("".join(f"arXiv:{p.arxiv_id}\n" for p in papers), encoding="utf-8")
     return path
+
+
+# Fixtures the push tests share (imported by name into each test module).
+@pytest.fixture
+def papers(seed_papers: dict[str, Paper]) -> list[Paper]:
+    return list(seed_papers.values())
+
+
+@pytest.fixture
+def reading_list(tmp_path: Path, papers: list[Paper]) -> Path:
+    return ids_file(tmp_path, papers)
