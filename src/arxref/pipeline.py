@@ -8,15 +8,15 @@ parses options and prints what these return.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator, NoReturn, Sequence
 
 from .collector import bulk
 from .config import Settings
 from .errors import ArxrefError, UsageError
-from .mentions import Repeats, distinct_papers
+from .mentions import distinct_papers
 from .model import Paper, Record
+from .outcomes import count_at, count_outcome, count_repeats, id_findings, problem_at
 from .outputs import prepare_outputs, write_outputs
 from .paths import require_existing
 from .reports import CheckReport, ExportReport, Problem, ResolveReport
@@ -63,27 +63,6 @@ def _nothing_read(reasons: list[str]) -> NoReturn:
     """Stop (exit 1): not one input file could be read, so there is nothing to report or write."""
     where = "; ".join(reasons[:3])
     raise ArxrefError("no input file could be read" + (f" ({where})" if where else ""))
-
-
-def _problem(record: Record, level: str, code: str, message: str) -> Problem:
-    return Problem(record.source, record.line, record.column or 1, level, code, message)
-
-
-def _id_findings(record: Record, level: str) -> list[Problem]:
-    """What the record's id brings beside itself: an unknown subject class at ``level``
-    (``unknown subject class math.ACS``; the id is still read)."""
-    from .ids import UNKNOWN_CLASS
-
-    if not record.problems or not record.arxiv_id:
-        return []
-    return [_problem(record, level, "unknown_subject_class", p) for p in record.problems if p.startswith(UNKNOWN_CLASS)]
-
-
-def _snippet(record: Record) -> str:
-    """How a problem message names a record: its title, text or key, cut to one short line."""
-    from .textnorm import snippet
-
-    return snippet(record.title or record.text or record.key, trim=False)
 
 
 def _resolve(records: list[Record], settings: Settings, min_score: float | None,
@@ -249,10 +228,10 @@ def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, 
                 and record.kind != "bib"):
             pairs.append((record, res.paper))  # an id found as written: nothing to count or report, at any mention
             continue
-        _account_at(report, res, papers.orders[index], placed)
+        count_at(report, res, papers.orders[index], placed)
         repeats = papers.repeats.get(index)
         if repeats is not None:
-            _account_repeats(report, res, repeats, placed)
+            count_repeats(report, res, repeats, placed)
         written = res.paper is not None and (res.status in ("resolved", "given") or bool(res.missing_version))
         if written:  # a mistyped version: the paper's latest is written
             pairs.append((res.record, res.paper))  # type: ignore[arg-type]
@@ -261,95 +240,6 @@ def _resolve_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings, 
     placed.sort(key=lambda item: item[0])
     report.problems.extend(problem for _, problem in placed)
     return pairs, bib
-
-
-def _account_at(report: ExportReport, res: Resolution, order: int, placed: list[tuple[int, Problem]]) -> None:
-    """Count ``res`` into ``report``; its problems, if any, go to ``placed`` with its input order."""
-    before = len(report.problems)
-    report.problems.extend(_id_findings(res.record, "warning"))
-    _account(report, res)
-    if len(report.problems) > before:
-        placed.extend((order, problem) for problem in report.problems[before:])
-        del report.problems[before:]
-
-
-def _account_repeats(report: ExportReport, res: Resolution, repeats: Repeats,
-                     placed: list[tuple[int, Problem]]) -> None:
-    """The later mentions of a bare id: counted like the first, a problem at each kept place."""
-    scratch = ExportReport()
-    _account(scratch, res)
-    listed = repeats.places if scratch.problems or _id_findings(res.record, "warning") else []
-    for order, source, line, column in listed:
-        again = replace(res.record, source=source, line=line, column=column)
-        _account_at(report, replace(res, record=again), order, placed)
-    hidden = repeats.count - len(listed)
-    for name in ("resolved", "unresolved", "ambiguous", "not_found", "invalid", "unverified"):
-        setattr(report, name, getattr(report, name) + hidden * getattr(scratch, name))
-    if scratch.problems and hidden:
-        placed[-1][1].message += f" (and {hidden} more mentions, not listed)"
-
-
-def _account(report: ExportReport, res: Resolution, done: str | None = "wrote") -> None:
-    """Count one resolution into the report and record a problem for anything not usable (``done``:
-    what became of a paper cited with a version arXiv lacks, see :meth:`Resolution.version_message`)."""
-    status = res.status
-    record = res.record
-    if _kept_as_written(res):
-        report.kept += 1
-        return
-    if status in ("resolved", "given"):
-        if status == "resolved":
-            report.resolved += 1
-        if res.paper is None:
-            report.unverified += 1
-            report.problems.append(_problem(record, "error", "unverified",
-                                            f"{res.arxiv_id}: metadata could not be fetched"))
-        elif res.missing_version:
-            report.problems.append(_problem(record, "warning", "no_such_version", res.version_message(done)))
-        return
-    reason = res.reason or ""
-    arxiv_id = res.arxiv_id
-    if status == "unverified" and res.paper is not None and res.missing_version:
-        report.unverified += 1
-        report.problems.append(_problem(record, "error", "unverified", f"could not verify {res.version_message(done)}"))
-        return
-    if status == "ambiguous":
-        report.ambiguous += 1
-        cands = ", ".join(f"{c[0]} ({c[1]:.2f})" for c in res.candidates[:5])
-        report.problems.append(_problem(record, "error", "ambiguous", f"ambiguous: {_snippet(record)!r} matches {cands}"))
-    elif status == "unmatched":
-        report.unresolved += 1
-        report.problems.append(_problem(record, "error", "unmatched",
-                                        f"unmatched: {_snippet(record)!r}" + (f" ({reason})" if reason else "")))
-    elif status == "not_found":
-        report.not_found += 1
-        report.problems.append(_problem(record, "error", "not_found", f"arXiv has no paper {arxiv_id}"))
-    elif status == "invalid":
-        report.invalid += 1
-        detail = "; ".join(record.problems) or f"invalid arXiv id {arxiv_id!r}"
-        report.problems.append(_problem(record, "error", "invalid", detail))
-    elif status == "unverified":
-        report.unverified += 1
-        report.problems.append(_problem(record, "error", "unverified",
-                                        f"could not verify {arxiv_id or _snippet(record)!r}: {reason or 'arXiv unreachable'}"))
-    elif status == "conflict":
-        report.conflicts += 1
-        report.problems.append(_problem(record, "error", "conflict", f"conflict: {reason}"))
-
-
-def _kept_as_written(res: Resolution) -> bool:
-    """A .bib entry that is not an arXiv paper and was not found on arXiv: written as the user
-    wrote it, and no problem (only an entry that looks like a preprint must be found)."""
-    record = res.record
-    if record.kind != "bib" or record.arxiv_id:
-        return False
-    if res.status == "not_arxiv":
-        return True
-    if res.status not in ("unmatched", "ambiguous", "unverified"):
-        return False
-    from .preprint import looks_like_preprint
-
-    return not looks_like_preprint(record.fields)
 
 
 def _check_formats(formats: Iterable[str]) -> list[str]:
@@ -431,7 +321,7 @@ def check(
             missing.append(cite)
         else:
             detail = "".join(f"; {p}" for p in cite.problems)
-            problems.append(_problem(cite, "error", "undefined_citation",
+            problems.append(problem_at(cite, "error", "undefined_citation",
                                      f"citation '{cite.key}' is not defined in any .bib file or \\bibitem{detail}"))
     resolutions = _resolve(papers + missing, settings, min_score, progress)
     problems.extend(missing_citation(res, bibliographies.names.get(res.record.source, ()))
@@ -440,19 +330,19 @@ def check(
         record = res.record
         if record.arxiv_id:
             report.ids_checked += 1
-            problems.extend(_problem(record, "info", "archive_prefix", note) for note in record.notes)
-            problems.extend(_id_findings(record, "error"))
+            problems.extend(problem_at(record, "info", "archive_prefix", note) for note in record.notes)
+            problems.extend(id_findings(record, "error"))
         status = res.status
         if status in ("given", "resolved"):
             if res.paper is None:
-                problems.append(_problem(record, "error", "unverified",
+                problems.append(problem_at(record, "error", "unverified",
                                          f"could not verify arXiv:{res.arxiv_id} (arXiv unreachable)"))
                 continue
             if res.missing_version:
-                problems.append(_problem(record, "error", "no_such_version", res.version_message()))
+                problems.append(problem_at(record, "error", "no_such_version", res.version_message()))
             continue
         tmp = ExportReport()
-        _account(tmp, res, None)
+        count_outcome(tmp, res, None)
         problems.extend(tmp.problems)
     problems.sort(key=lambda p: (p.source, p.line, p.column, p.code))
     return report
