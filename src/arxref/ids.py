@@ -26,7 +26,8 @@ from typing import Iterator
 
 from . import taxonomy
 from .errors import InvalidIdError
-from .lookalike import is_look_alike
+from .anchors import Anchors
+from .lookalike import is_look_alike, is_not_an_id
 from .taxonomy import OLD_ARCHIVES
 
 __all__ = ["OLD_ARCHIVES", "UNKNOWN_CLASS", "ArxivId", "IdMatch", "InvalidIdError", "canonical", "check_new_style",
@@ -98,20 +99,30 @@ def _now_yymm() -> int:
     return int(_now_cache[0])
 
 
+#: Months found possible (April 2007 on, not in the future), by their YYMM as written -> the digits
+#: their ids have after the dot: a dump checks each month once, not once per id. A month never
+#: becomes impossible again; bounded (``\d`` takes every script's digits): cleared when full.
+_MONTHS: dict[str, int] = {}
+_MONTHS_MAX = 1 << 12
+
+
 def check_new_style(yymm: str, number: str) -> str | None:
     """Why ``yymm.number`` cannot be an arXiv id, or None when it can."""
-    value = int(yymm)
-    mm = value % 100
-    if not 1 <= mm <= 12:
-        return f"month {mm:02d} does not exist"
-    if value < 704:
-        return "new-style ids start in April 2007 (0704)"
-    if value > _now_yymm():
-        return f"20{value // 100:02d}-{mm:02d} is in the future"
-    if value <= 1412 and len(number) != 4:
-        return f"ids from {yymm} have 4 digits after the dot, not {len(number)}"
-    if value >= 1501 and len(number) != 5:
-        return f"ids from {yymm} have 5 digits after the dot, not {len(number)}"
+    width = _MONTHS.get(yymm)
+    if width is None:
+        value = int(yymm)
+        mm = value % 100
+        if not 1 <= mm <= 12:
+            return f"month {mm:02d} does not exist"
+        if value < 704:
+            return "new-style ids start in April 2007 (0704)"
+        if value > _now_yymm():
+            return f"20{value // 100:02d}-{mm:02d} is in the future"
+        if len(_MONTHS) >= _MONTHS_MAX:
+            _MONTHS.clear()
+        width = _MONTHS[yymm] = 4 if value <= 1412 else 5  # (1413-1500 are no months)
+    if len(number) != width:
+        return f"ids from {yymm} have {width} digits after the dot, not {len(number)}"
     if int(number) == 0:
         return "sequence number 0 does not exist"
     return None
@@ -187,22 +198,14 @@ _BASES_MAX = 1 << 17
 def _build(match: re.Match[str]) -> ArxivId:
     """Validate a regex match of the id core; raise InvalidIdError with the reason."""
     yymm, number, written, archive, category = match.group("yymm", "number", "version", "archive", "cat")
+    if yymm and archive is None and category is None:
+        return _new_style(match.group(0), yymm, number, written)
     version = int(written) if written else None
     if yymm:
         reason = check_new_style(yymm, number)
         if reason:
             raise InvalidIdError(match.group(0), reason)
         base = f"{yymm}.{number}"
-        if archive is None and category is None:
-            if version is None:  # what :func:`parse` gives for the base: the later stages parse it again
-                known = _BASES.get(base)
-                if known is not None:
-                    return known
-                if len(_BASES) >= _BASES_MAX:
-                    _BASES.clear()
-                parsed = _BASES[base] = ArxivId(base)
-                return parsed
-            return ArxivId(base, version)
         if archive is not None and archive.lower() not in taxonomy.ARCHIVES:
             raise InvalidIdError(match.group(0), _unknown_archive(archive.lower()))
         return _with_extras(match, base, version, None, None)
@@ -225,6 +228,26 @@ def _build(match: re.Match[str]) -> ArxivId:
     if match.group("cat") is None:
         return ArxivId(base, version, subject, hint)
     return _with_extras(match, base, version, subject, hint)
+
+
+def _new_style(raw: str, yymm: str, number: str, written: str | None) -> ArxivId:
+    """The new-style id ``raw`` writes with nothing around it but a version (digits ``written``, or None).
+
+    Raises InvalidIdError when it is impossible.
+    """
+    reason = check_new_style(yymm, number)
+    if reason:
+        raise InvalidIdError(raw, reason)
+    base = f"{yymm}.{number}"
+    if written:
+        return ArxivId(base, int(written))
+    known = _BASES.get(base)  # what :func:`parse` gives for the base: the later stages parse it again
+    if known is not None:
+        return known
+    if len(_BASES) >= _BASES_MAX:
+        _BASES.clear()
+    parsed = _BASES[base] = ArxivId(base)
+    return parsed
 
 
 def _with_extras(match: re.Match[str], base: str, version: int | None, subject: str | None, hint: str | None,
@@ -259,12 +282,12 @@ def _parse_base(value: str) -> ArxivId | None:
     if len(value) not in (9, 10) or value[4:5] != "." or not value.isascii():
         return None
     yymm, number = value[:4], value[5:]
-    if not (yymm.isdigit() and number.isdigit()) or check_new_style(yymm, number) is not None:
+    if not (yymm.isdigit() and number.isdigit()):
         return None
-    if len(_BASES) >= _BASES_MAX:
-        _BASES.clear()
-    parsed = _BASES[value] = ArxivId(value)
-    return parsed
+    try:
+        return _new_style(value, yymm, number, None)
+    except InvalidIdError:
+        return None
 
 
 def parse(value: str) -> ArxivId:
@@ -329,10 +352,6 @@ _FIND_RE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-# Every id contains one of these; both start with a literal, which the regex
-# engine searches for at memchr speed, so text without ids costs almost nothing.
-_ANCHOR_NEW_RE = re.compile(r"\.\d{4}")
-_ANCHOR_OLD_RE = re.compile(r"/\d{7}")
 #: Longest prefix + archive + subject class that can precede an anchor.
 _LOOKBACK = 96
 #: Longest tail after an anchor: 5th digit, v9999, .pdf or a [category], and the lookahead.
@@ -372,71 +391,6 @@ class IdMatch:
         return found.group(0) if found else self.raw
 
 
-def _is_stray_path(match: re.Match[str]) -> bool:
-    """True when a bare ``word/NNNNNNN`` or ``word/YYMM.NNNNN`` names no archive, nor misspells one (a path)."""
-    archive = match.group("archive").lower()
-    old_style = match.group("yymm") is None
-    if archive in (OLD_ARCHIVES if old_style else taxonomy.ARCHIVES):
-        return False
-    near = taxonomy.closest_archive(archive, cutoff=0.8)
-    return near is None or old_style and check_old_style(near, match.group("digits")) is not None
-
-
-def _next_new_anchor(text: str, pos: int) -> int:
-    """Start of the next new-style anchor (``.NNNN`` after four digits) at or after ``pos``, or -1.
-
-    Four digits before the dot are a cheap check that skips decimals like ``3.1415``.
-    """
-    search = pos
-    while True:
-        found = _ANCHOR_NEW_RE.search(text, search)
-        if found is None:
-            return -1
-        start = found.start()
-        if start >= 4 and text[start - 4 : start].isdigit():
-            return start
-        search = start + 1
-
-
-def _next_old_anchor(text: str, pos: int) -> int:
-    """Start of the next old-style anchor (``/NNNNNNN`` after a letter) at or after ``pos``, or -1."""
-    search = pos
-    while True:
-        found = _ANCHOR_OLD_RE.search(text, search)
-        if found is None:
-            return -1
-        start = found.start()
-        if start >= 1 and text[start - 1].isalpha():
-            return start
-        search = start + 1
-
-
-class _Anchors:
-    """The next anchor of each style, remembered between calls.
-
-    Each style's search resumes where the last one stopped, so a line is read once per
-    style however many ids it holds: searching afresh from every id would re-read the
-    rest of the line each time (quadratic on one-line files of many megabytes).
-    """
-
-    __slots__ = ("text", "new", "old")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.new = _next_new_anchor(text, 0)
-        self.old = _next_old_anchor(text, 0) if "/" in text else -1
-
-    def next(self, pos: int) -> int:
-        """Start of the next plausible anchor at or after ``pos``, or -1."""
-        if 0 <= self.new < pos:
-            self.new = _next_new_anchor(self.text, pos)
-        if 0 <= self.old < pos:
-            self.old = _next_old_anchor(self.text, pos)
-        if self.new < 0 or self.old < 0:
-            return max(self.new, self.old)
-        return min(self.new, self.old)
-
-
 #: Valid ids already built, by the text matched: a dump names the same papers again and again.
 #: Only valid ids are kept (an id "in the future" becomes possible when its month comes).
 _BUILT: dict[str, ArxivId] = {}
@@ -452,10 +406,37 @@ def _to_match(match: re.Match[str]) -> IdMatch:
             arxiv_id = _build(match)
         except InvalidIdError as exc:
             return IdMatch(start, end, raw, None, exc.reason, bool(prefix))
-        if len(_BUILT) >= _BUILT_MAX:
-            _BUILT.clear()
-        _BUILT[raw] = arxiv_id
+        _remember(raw, arxiv_id)
     return IdMatch(start, end, raw, arxiv_id, None, bool(prefix))
+
+
+def _remember(raw: str, arxiv_id: ArxivId) -> None:
+    """Keep a valid id built from ``raw`` in :data:`_BUILT`."""
+    if len(_BUILT) >= _BUILT_MAX:
+        _BUILT.clear()
+    _BUILT[raw] = arxiv_id
+
+
+#: A text that is one new-style id and nothing else, bare or after ``arXiv:`` (every line of a dump).
+#: Of such a text the finder's grammar matches the whole (the search starts at its first character,
+#: the id's digits and version are taken greedily, nothing follows), so :func:`_whole_id` reads it
+#: with this instead; tests/test_ids.py holds the two to the same results.
+_WHOLE_ID_RE = re.compile(rf"(?P<prefix>arxiv:)?(?P<yymm>\d{{4}})\.(?P<number>\d{{4,5}}){_VERSION}", re.IGNORECASE)
+
+
+def _whole_id(text: str, match: re.Match[str]) -> Iterator[IdMatch]:
+    """What :func:`find_ids` yields for a ``text`` that :data:`_WHOLE_ID_RE` matches whole."""
+    raw, prefix = match.group(0, "prefix")  # raw: a str, also when text is a LinePiece
+    if prefix is None and is_look_alike(text, match, _now_yymm):
+        return iter(())  # what is_not_an_id decides for a bare id with nothing around it
+    arxiv_id = _BUILT.get(raw)
+    if arxiv_id is None:
+        try:
+            arxiv_id = _new_style(raw, *match.group("yymm", "number", "version"))
+        except InvalidIdError as exc:
+            return iter((IdMatch(0, len(raw), raw, None, exc.reason, prefix is not None),))
+        _remember(raw, arxiv_id)
+    return iter((IdMatch(0, len(raw), raw, arxiv_id, None, prefix is not None),))
 
 
 def match_at(text: str, pos: int = 0) -> IdMatch | None:
@@ -469,16 +450,22 @@ def match_at(text: str, pos: int = 0) -> IdMatch | None:
 
 
 def find_ids(text: str) -> Iterator[IdMatch]:
-    """Yield every arXiv id written in ``text``, in order, with its position.
+    """Every arXiv id written in ``text``, in order, with its position.
 
     Dates (2024.03.15), version numbers (1.2345), phone/room numbers and
     measurements (1234.5678 ms) are skipped; explicit but impossible ids
     (``arXiv:2313.00001``) are yielded with ``problem`` set.
     """
+    whole = _WHOLE_ID_RE.fullmatch(text)
+    return _find_ids(text) if whole is None else _whole_id(text, whole)
+
+
+def _find_ids(text: str) -> Iterator[IdMatch]:
+    """:func:`find_ids` by the full grammar, for any text."""
     floor = 0  # end of the last match: windows never reach back past it
     scan_from = 0  # where to look for the next anchor
     size = len(text)
-    anchors = _Anchors(text)
+    anchors = Anchors(text)
     while scan_from < size:  # (an id that ends the text leaves nothing to search: most lines of a dump)
         anchor = anchors.next(scan_from)
         if anchor < 0:
@@ -493,21 +480,6 @@ def find_ids(text: str) -> Iterator[IdMatch]:
         # (unless the window reached the end of the text: then it cut nothing)
         match = window if limit >= size else _FIND_RE.match(text, window.start()) or window
         floor = scan_from = match.end()
-        if not match.group("prefix") and _is_not_an_id(text, match):
+        if not match.group("prefix") and is_not_an_id(text, match, _now_yymm, check_old_style):
             continue
         yield _to_match(match)
-
-
-def _is_not_an_id(text: str, match: re.Match[str]) -> bool:
-    """True when a bare (unprefixed) match is something else: letters glued on, a path, a look-alike number."""
-    end = match.end()
-    if end < len(text) and text[end].isalpha():
-        return True  # 0707.2096va, 1605.08386w1: a "v" with digits is a version, any other letter no id
-    archive, yymm, category = match.group("archive", "yymm", "cat")
-    if archive is not None:
-        return _is_stray_path(match)  # hep-th/1601.07616: the archive says it is an id, unless it names none
-    if yymm is None:
-        return False
-    if category is not None:
-        return False  # 0706.0001 [q-bio.CB]: the category says it is an id
-    return is_look_alike(text, match, _now_yymm)

@@ -3,13 +3,16 @@
 ``1208.4471`` is a new-style id, a phone number's tail (``Fax: +49 30 1208.4471``), a
 coordinate (``48.8584 1208.4471``), a date (``2012.0315``) or a measurement
 (``1201.5678 ms``); only the text around it tells. :func:`arxref.ids.find_ids` asks here
-about bare numbers; an id written with ``arXiv:``, a URL or a DOI is always an id.
+about bare numbers (and about bare ``word/NNNNNNN``, which may be a path); an id written
+with ``arXiv:``, a URL or a DOI is always an id.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Callable
+
+from . import taxonomy
 
 # A decimal that is no id next to the number: coordinates (48.8584 1208.4471) and dotted dates (15.12.2012).
 _NUMBER = r"(?:\d{1,3}\.\d{3,}|\d{5,}\.\d+|\d+\.\d+\.\d+)"
@@ -76,3 +79,35 @@ def _is_phone(text: str, core_start: int) -> bool:
     head = before.rstrip(_PHONE_CHARS)
     run = before[len(head):]  # the digits, blanks and brackets just before the number
     return _PHONE_DIGITS_RE.search(run) is not None or _PHONE_WORD_RE.search(head) is not None
+
+
+def is_not_an_id(text: str, match: re.Match[str], now: Callable[[], int],
+                 old_style_reason: Callable[[str, str], str | None]) -> bool:
+    """True when a bare (unprefixed) match of the id grammar is something else: letters glued on, a path,
+    a look-alike number.
+
+    ``now()`` is the current YYMM and ``old_style_reason`` :func:`arxref.ids.check_old_style`
+    (passed in, as ids imports this module).
+    """
+    end = match.end()
+    if end < len(text) and text[end].isalpha():
+        return True  # 0707.2096va, 1605.08386w1: a "v" with digits is a version, any other letter no id
+    archive, yymm, category = match.group("archive", "yymm", "cat")
+    if archive is not None:
+        # hep-th/1601.07616: the archive says it is an id, unless it names none
+        return _is_stray_path(match, old_style_reason)
+    if yymm is None:
+        return False
+    if category is not None:
+        return False  # 0706.0001 [q-bio.CB]: the category says it is an id
+    return is_look_alike(text, match, now)
+
+
+def _is_stray_path(match: re.Match[str], old_style_reason: Callable[[str, str], str | None]) -> bool:
+    """True when a bare ``word/NNNNNNN`` or ``word/YYMM.NNNNN`` names no archive, nor misspells one (a path)."""
+    archive = match.group("archive").lower()
+    old_style = match.group("yymm") is None
+    if archive in (taxonomy.OLD_ARCHIVES if old_style else taxonomy.ARCHIVES):
+        return False
+    near = taxonomy.closest_archive(archive, cutoff=0.8)
+    return near is None or old_style and old_style_reason(near, match.group("digits")) is not None
