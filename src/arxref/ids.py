@@ -420,7 +420,7 @@ def _remember(raw: str, arxiv_id: ArxivId) -> None:
 #: A text that is one new-style id and nothing else, bare or after ``arXiv:`` (every line of a dump).
 #: Of such a text the finder's grammar matches the whole (the search starts at its first character,
 #: the id's digits and version are taken greedily, nothing follows), so :func:`_whole_id` reads it
-#: with this instead; tests/test_ids.py holds the two to the same results.
+#: with this instead; tests/test_ids_fastpaths.py holds the two to the same results.
 _WHOLE_ID_RE = re.compile(rf"(?P<prefix>arxiv:)?(?P<yymm>\d{{4}})\.(?P<number>\d{{4,5}}){_VERSION}", re.IGNORECASE)
 
 
