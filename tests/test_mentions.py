@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 
 import arxref.mentions as mentions
@@ -42,53 +40,3 @@ def test_a_warned_id_is_not_folded_into_the_same_id_written_cleanly() -> None:
     papers = mentions.distinct_papers(records)
     assert [(r.line, r.problems) for r in papers.records] == [(1, ()), (2, ("unknown subject class math.ACS",))]
     assert [p[2] for p in papers.repeats[0].places] == [3] and [p[2] for p in papers.repeats[1].places] == [4]
-
-
-def test_the_collector_is_left_as_it_was() -> None:
-    import gc
-
-    records = scan_text("arXiv:2107.03374\n", "d.txt")
-    assert gc.isenabled()
-    mentions.distinct_papers(records)
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        mentions.distinct_papers(records)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-    with pytest.raises(RuntimeError):
-        mentions.distinct_papers(_failing())
-    assert gc.isenabled()
-
-
-def _failing() -> Iterator[Record]:
-    yield Record("d.txt", 1, "text", arxiv_id="2107.03374")
-    raise RuntimeError("disk gone")
-
-
-def test_cycles_left_while_it_runs_are_still_collected(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The automatic collector is off while records are read, but the young objects are still collected."""
-    import gc
-    import weakref
-
-    class Node:
-        other: object = None
-
-    monkeypatch.setattr(mentions, "YOUNG_COLLECTION_EVERY", 10)
-    alive: list[int] = []
-    first: list[weakref.ref[Node]] = []
-
-    def records() -> Iterator[Record]:
-        for number in range(1, 101):
-            node = Node()
-            node.other = node  # a reference cycle, garbage once the next line starts
-            if not first:
-                first.append(weakref.ref(node))
-            del node
-            alive.append(first[0]() is not None)
-            assert not gc.isenabled()
-            yield Record("d.txt", number, "text", arxiv_id=f"2107.{number:05d}")
-
-    papers = mentions.distinct_papers(records())
-    assert len(papers.records) == 100 and alive[0] and not alive[-1]

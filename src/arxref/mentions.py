@@ -8,7 +8,6 @@ and how many there were (for the counts): memory follows papers, not mentions.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -16,8 +15,6 @@ from .model import Record
 
 #: Later mentions of one bare id whose places are kept for its problem lines; past these, only a count.
 REPEATS_KEPT = 20
-#: Records read between two collections of the young objects while :func:`distinct_papers` runs.
-YOUNG_COLLECTION_EVERY = 1 << 15
 
 
 @dataclass
@@ -52,28 +49,11 @@ def distinct_papers(records: Iterable[Record]) -> DistinctPapers:
     (``\\cite{2108.02818}``) is a paper record too, kept with its key (dedup keys the
     entry by it). (`check` keeps every mention.)
     """
-    gc_was_enabled = gc.isenabled()
-    # What it keeps lives to the end of the run, and the automatic collector walks all of it again each
-    # time it has grown by a quarter: about a quarter of the scan's CPU on a dump of distinct ids. So the kept
-    # records skip those full collections; reference cycles the scanners leave are still collected, among
-    # the young objects, every YOUNG_COLLECTION_EVERY records.
-    gc.disable()
-    try:
-        return _distinct_papers(records, gc_was_enabled)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-
-
-def _distinct_papers(records: Iterable[Record], collect: bool) -> DistinctPapers:
-    """:func:`distinct_papers`, with the automatic collector off (``collect``: run it on the young objects)."""
     papers = DistinctPapers()
     kept, orders, repeated = papers.records, papers.orders, papers.repeats  # locals: this runs once per mention
     first: dict[tuple[str, int | None, tuple[str, ...]], int] = {}
     order = 0
-    for read, record in enumerate(records, 1):
-        if collect and not read % YOUNG_COLLECTION_EVERY:
-            gc.collect(1)  # the young objects and the middle generation; the survivors go to the oldest
+    for record in records:
         if record.role != "paper" and record.arxiv_id is None:
             continue  # a citation of a key: the bibliography defines it (a citation of an id is a paper)
         if record.arxiv_id and record.key is None and not record.fields and record.title is None:
