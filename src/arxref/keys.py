@@ -162,13 +162,17 @@ _FIRST_WORDS = 4
 def title_word(title: str) -> str:
     """First significant word of a title (stop words and math skipped), folded; may be empty.
 
-    Most titles begin with their word: ASCII letters and digits up to a space. Such a word
-    is read off at once (no regex, no lower-casing or folding of the whole title), and it is
-    what :func:`_title_word` would find: TeX escapes and math begin at ``\\``, ``{`` or ``$``,
-    which it does not contain, and folding leaves ASCII as it is. Anything else goes there.
+    Most titles begin with their words: ASCII letters and digits, one space after each.
+    Those are read off one by one (no regex, no lower-casing or folding of the whole title),
+    and they are the words :func:`_title_word` would read first: TeX escapes and math begin
+    at ``\\``, ``{`` or ``$``, which they do not contain, and folding leaves ASCII as it is.
+    Anything else (another character before the word is found) goes there.
     """
-    first = title.partition(" ")[0]
-    if first.isalnum() and first.isascii():
+    rest = title
+    while rest:
+        first, _, rest = rest.partition(" ")
+        if not (first.isalnum() and first.isascii()):
+            break
         word = first.lower()
         if word not in KEY_STOP_WORDS:
             return word
