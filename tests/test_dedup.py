@@ -309,3 +309,44 @@ def test_papers_met_once_twice_or_also_given_keep_their_mentions_in_order(seed_p
     assert entries[lone_bib.arxiv_id].changes  # corrected from arXiv like any .bib entry
     with pytest.raises(ValueError, match="year_mode"):
         build_entries([(alone, once)], year_mode="middle")
+
+
+def test_a_bib_entry_met_first_is_the_same_entry_in_any_order(seed_papers: dict[str, Paper]) -> None:
+    """A paper whose first record is a .bib entry waits, like a paper met once, for a second
+    record (it may be cited or mentioned later); every order gives the same entries."""
+    codex, clip = seed_papers[CODEX], seed_papers[AGARWAL]
+    records = [
+        (bib("codex", {"eprint": CODEX, "title": codex.title, "note": "kept"}, line=1), codex),
+        (bib("", {"eprint": AGARWAL}, line=2), clip),  # a .bib record without a key: a generated key
+        (rec(CODEX, line=3), codex),
+        (cite("2108.02818", AGARWAL, line=4), clip),
+        (bib("bad key", {"eprint": "2005.14165"}, line=5), seed_papers["2005.14165"]),
+    ]
+
+    def seen(pairs: list[tuple[Record, Paper]]) -> list[tuple[object, ...]]:
+        return [(e.key, e.paper.arxiv_id, sorted((r.source, r.line) for r in e.sources), e.bib_fields, e.changes,
+                 e.bib_type) for e in build_entries(pairs)]
+
+    first = seen(records)
+    assert [entry[0] for entry in first] == ["2108.02818", "brown2020language", "codex"]
+    assert first[2][3] == {"note": "kept"} and first[1][4][0].startswith("key: 'bad key'")
+    for perm in itertools.permutations(records):
+        assert seen(list(perm)) == first
+    [lone] = build_entries([records[1]])  # alone, without a key: keyed as a plain mention
+    assert (lone.key, lone.sources) == ("agarwal2021evaluating", (records[1][0],))
+
+
+def test_canonical_ids_with_and_without_the_memo() -> None:
+    """The ids the memo keeps (versions, old style, invalid) and those it leaves to :mod:`arxref.ids`."""
+    from arxref import dedup, ids
+
+    forms = ["2107.03374", "2107.03374v2", "arXiv:2107.03374", "math/0309136", "math.GT/0309136", "hep-th/9901001v3",
+             "not an id", "", "2107.03374 "]
+    for _ in range(2):  # the second time from the memo (or ids' own cache)
+        for form in forms:
+            try:
+                expected = ids.canonical(form)
+            except ValueError:
+                expected = form
+            assert dedup._canonical(form) == expected, form
+    assert "2107.03374" not in dedup._CANONICAL and dedup._CANONICAL["math.GT/0309136"] == "math/0309136"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -152,3 +154,53 @@ def test_short_label_names_a_paper_for_people() -> None:
     assert short_label(["Mark Chen", "Sarah de Haas"], 2021) == "Chen and de Haas 2021"
     assert short_label(["OpenAI"], 2023) == "OpenAI 2023"
     assert short_label([], 2020) == "2020"
+
+
+# -- the fast paths agree with the general ones ----------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Titles whose first words the fast path of :func:`keys.title_word` must not misread (synthetic).
+AWKWARD_TITLES = [
+    "", " ", "the", "The ", "A  double space", "On\tTabs", "of the", "the of and", "x", "GPT4: a report",
+    "3D-aware GANs", "Deep-learning for x", "Naïve Bayes", "Über alles", "{GPT}-4 report", "{\\\"O}ber models",
+    "\\'Etude of things", "On the \\'etude", "The $\\alpha$ model", "$x$ only", "a $x$ b", "l'amour",
+    "What's new", "x\\_y underscore", "ABC123 def", "on on on on on on on on z", "The \u0301accent",
+    "Word\u0301 combining", "the\u00a0nbsp word", "İstanbul models", "ﬁne ligature", "A B C D E F G H I",
+    "Towards 100% coverage", "An $O(n \\log n)$ sort", "the {\\TeX}book", "the ß rule", "THE ALL CAPS TITLE",
+]
+
+
+def _known_titles() -> list[str]:
+    """Real titles (seed papers, .bib fixtures), synthetic ones, and each behind stop words or TeX."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_writers import synthetic_papers
+
+    titles = [p.title for p in parse_feed(ALL_XML.read_bytes()).papers]
+    for bib in [*ROOT.glob("tests/**/*.bib"), *ROOT.glob("examples/**/*.bib")]:
+        titles += re.findall(r"title\s*=\s*[{\"](.*)[}\"],?\s*$", bib.read_text(errors="replace"), re.M | re.I)
+    titles += [p.title for p in synthetic_papers(3000, seed=5)] + AWKWARD_TITLES
+    prefixes = ["", "The ", "A ", "On the ", "the of ", "$x$ ", "{\\\"O}ber ", "Über ", "An  ", "Of-the "]
+    return [prefix + title for title in titles for prefix in prefixes]
+
+
+def test_title_word_fast_path_is_the_general_rule() -> None:
+    titles = _known_titles()
+    assert len(titles) > 30000
+    for title in titles:
+        assert keys.title_word(title) == keys._title_word(title), title
+
+
+def test_family_key_memo_is_the_rule() -> None:
+    names = ["Mark Chen", "Chen, Mark", "Sarah de Haas", "OpenAI", "Seán Ó hÉigeartaigh", "李明", "", " ", "The Team"]
+    for name in names * 2:  # the second time from the memo
+        assert keys.family_key(name) == (keys.ascii_fold(split_name(name).family) or "anon")
+
+
+def test_assign_keys_suffixes_past_the_kept_ones() -> None:
+    """A base shared by more papers than the one- and two-letter suffixes: they go on as :func:`_suffixes`."""
+    count = len(keys._FIRST_SUFFIXES) + 40
+    ids = [f"2101.{i:05d}" for i in range(1, count + 1)]
+    expected = list(itertools.islice(keys._suffixes(), count + 2))
+    taken = {"k" + expected[3], "k" + expected[len(keys._FIRST_SUFFIXES) + 1]}
+    assigned = keys.assign_keys({arxiv_id: "k" for arxiv_id in ids}, taken)
+    assert list(assigned.values()) == ["k" + s for s in expected if "k" + s not in taken]

@@ -34,7 +34,7 @@ preprint ...}``, CoRR's ``volume = {abs/...}``) and ``abstract`` are dropped.
 
 from __future__ import annotations
 
-import functools
+import itertools
 import operator
 import re
 from typing import Collection, Iterable
@@ -67,13 +67,20 @@ _CANONICAL_MAX = 1 << 17
 
 def _canonical(arxiv_id: str) -> str:
     """Parsing an id costs microseconds, and a run meets each paper's id several times."""
-    known = _CANONICAL.get(arxiv_id)
-    if known is not None:
-        return known
+    return _CANONICAL.get(arxiv_id) or _parsed_canonical(arxiv_id)
+
+
+def _parsed_canonical(arxiv_id: str) -> str:
+    """:func:`_canonical` of an id not in :data:`_CANONICAL`, kept there unless it is a canonical
+    new-style id (``2107.03374``, most of them): :func:`ids.parse` reads those from its own
+    cache faster than this one would store them."""
     try:
-        canonical = ids.canonical(arxiv_id)
+        canonical = ids.parse(arxiv_id).base
     except InvalidIdError:
         canonical = arxiv_id
+    else:
+        if canonical == arxiv_id and "/" not in canonical:
+            return canonical
     if len(_CANONICAL) >= _CANONICAL_MAX:
         _CANONICAL.clear()
     _CANONICAL[arxiv_id] = canonical
@@ -103,28 +110,36 @@ def build_entries(
         raise ValueError(f"cite_aliases must be one of {', '.join(CITE_ALIASES)}, not {cite_aliases!r}")
     alone: dict[str, tuple[Record, Paper]] = {}  # papers met once, as the pair given (the common case)
     groups: dict[str, tuple[list[Record], list[Paper]]] = {}
+    bib_alone: list[str] = []  # papers met first in a .bib file: a group unless met again (below)
     cited: set[str] = set()  # papers some document cites by id: only these can be keyed as cited
     known = _CANONICAL
     for item in items:
         record, paper = item
-        arxiv_id = known.get(paper.arxiv_id) or _canonical(paper.arxiv_id)
+        arxiv_id = known.get(paper.arxiv_id) or _parsed_canonical(paper.arxiv_id)
+        citation = record.role == "citation"
+        if citation:
+            cited.add(arxiv_id)
         group = groups.get(arxiv_id)
         if group is not None:
             group[0].append(record)
             group[1].append(paper)
-        elif arxiv_id in alone or record.role == "citation":  # met again, or cited: a group (mentions in order)
+        elif citation or arxiv_id in alone:  # cited, or met again: a group (mentions in order)
             first = alone.pop(arxiv_id, None)
             groups[arxiv_id] = ([record], [paper]) if first is None else ([first[0], record], [first[1], paper])
         else:
             alone[arxiv_id] = item
-        if record.role == "citation":
-            cited.add(arxiv_id)
+            if record.kind == "bib":
+                bib_alone.append(arxiv_id)
     for paper in papers:
         arxiv_id = canonical_id(paper)
         first = alone.pop(arxiv_id, None)
         if first is not None:
             groups[arxiv_id] = ([first[0]], [first[1]])
         groups.setdefault(arxiv_id, ([], []))[1].append(paper)
+    for arxiv_id in bib_alone:  # its key, fields and corrections: the general path (after the others,
+        first = alone.pop(arxiv_id, None)  # so that the groups' order, which orders equal cited keys, stays)
+        if first is not None:
+            groups[arxiv_id] = ([first[0]], [first[1]])
     return _entries(alone, groups, rekey=rekey, existing_keys=existing_keys, year_mode=year_mode,
                     cite_aliases=cite_aliases, cited=cited)
 
@@ -139,19 +154,18 @@ def _entries(
     cite_aliases: str = "ids",
     cited: Collection[str] = (),
 ) -> list[Entry]:
-    """Entries from the papers met once (``{arxiv_id: (record, paper)}``) and the others
-    (``{arxiv_id: (records, papers)}``): keys first, then each frozen Entry at once.
+    """Entries from the papers met once from a plain mention (``{arxiv_id: (record, paper)}``,
+    never a .bib record nor a citation) and the others (``{arxiv_id: (records, papers)}``):
+    keys first, then each frozen Entry at once.
 
     One pass per step over the papers, and none over mentions: a paper most often has
     one record and no .bib entry, and costs no list, sort or merge of its own (the
-    papers met once are kept as the pairs given). Keys are unique, so sorting the
-    entries by key alone fixes their order, whatever order the papers were met in.
+    papers met once are kept as the pairs given, and only take a generated key). Keys are
+    unique, so sorting the entries by key alone fixes their order, whatever order the
+    papers were met in.
     """
-    best = {arxiv_id: item[1] for arxiv_id, item in alone.items()}
-    for arxiv_id, (_, same) in groups.items():
-        best[arxiv_id] = same[0] if len(same) == 1 else _best_paper(same)
-    bib_records: dict[str, list[Record]] = {
-        arxiv_id: [record] for arxiv_id, (record, _) in alone.items() if record.kind == "bib" and record.key}
+    best = {arxiv_id: same[0] if len(same) == 1 else _best_paper(same) for arxiv_id, (_, same) in groups.items()}
+    bib_records: dict[str, list[Record]] = {}
     for arxiv_id, (records, _) in groups.items():
         found = _bib_records(records)
         if found:
@@ -164,18 +178,13 @@ def _entries(
             kept[arxiv_id] = cited_keys.pop(0)
         taken.update(cited_keys)
     taken.update(kept.values())
-    base_of = functools.partial(_generated_base, year_mode=keys.check_year_mode(year_mode))
-    bases = {arxiv_id: base_of(paper) for arxiv_id, paper in best.items() if arxiv_id not in kept}
+    bases = _generated_bases(itertools.chain(zip(alone, map(_second, alone.values())),
+                                             ((arxiv_id, paper) for arxiv_id, paper in best.items() if arxiv_id not in kept)),
+                             year_mode)
     generated = keys.assign_keys(bases, taken)
-    special = bib_records.keys() | key_changes.keys() | cited_keys_of.keys()
-    for arxiv_id in special & alone.keys():  # a .bib entry, or a key that could not be kept: the general path below
-        record, paper = alone.pop(arxiv_id)
-        groups[arxiv_id] = ([record], [paper])
-    entries: list[Entry] = []
-    for arxiv_id, key in generated.items():  # in the order of their keys, nearly: the sort below has little to do
-        item = alone.get(arxiv_id)
-        if item is not None:
-            entries.append(Entry(key, item[1], (item[0],)))
+    # in the order of their keys, nearly: the sort below has little to do
+    entries = [Entry(key, item[1], (item[0],)) for arxiv_id, key in generated.items()
+               if (item := alone.get(arxiv_id)) is not None]
     for arxiv_id, (records, _) in groups.items():
         key = kept.get(arxiv_id) or generated[arxiv_id]
         paper = best[arxiv_id]
@@ -227,6 +236,8 @@ def _cited_keys(groups: dict[str, list[Record]], taken: set[str]) -> dict[str, l
 
 #: An entry's sort key (keys are unique, so the key alone orders the entries).
 _entry_key = operator.attrgetter("key")
+#: The paper of a (record, paper) pair.
+_second = operator.itemgetter(1)
 
 
 def _best_paper(papers: list[Paper]) -> Paper:
@@ -269,10 +280,16 @@ def _kept_keys(bib_records: dict[str, list[Record]], rekey: bool) -> tuple[dict[
     return kept, changes
 
 
-def _generated_base(paper: Paper, year_mode: str) -> str:
-    """The key a paper would get alone (``year_mode`` already checked: this runs once per paper)."""
-    first = paper.authors[0].name if paper.authors else None
-    return keys.base_key(first, (paper.updated if year_mode == "latest" else paper.published).year, paper.title)
+def _generated_bases(papers: Iterable[tuple[str, Paper]], year_mode: str) -> dict[str, str]:
+    """arxiv_id -> the key each paper would get alone: first author, year (``year_mode``), title.
+
+    One comprehension (most papers' main work in this stage), with no call of its own per paper.
+    """
+    latest = keys.check_year_mode(year_mode) == "latest"
+    base_key = keys.base_key
+    return {arxiv_id: base_key(paper.authors[0].name if paper.authors else None,
+                               (paper.updated if latest else paper.published).year, paper.title)
+            for arxiv_id, paper in papers}
 
 
 # --------------------------------------------------------------------------- .bib corrections

@@ -22,6 +22,7 @@ split what the BibTeX writer emits:
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -138,8 +139,18 @@ def ascii_fold(text: str) -> str:
 
 def family_key(author: str) -> str:
     """The key part of a first author: family name without particle, folded; ``anon`` if empty."""
-    name = split_name(author)
-    return ascii_fold(name.family) or "anon"
+    known = _FAMILY_KEYS.get(author)
+    if known is None:
+        if len(_FAMILY_KEYS) >= _FAMILY_KEYS_MAX:
+            _FAMILY_KEYS.clear()
+        known = _FAMILY_KEYS[author] = ascii_fold(split_name(author).family) or "anon"
+    return known
+
+
+#: First authors' key parts. A plain dict, cleared when full, as ``dedup._CANONICAL``: one
+#: look-up where :func:`split_name` and :func:`ascii_fold` (LRU caches) cost two, per paper.
+_FAMILY_KEYS: dict[str, str] = {}
+_FAMILY_KEYS_MAX = 1 << 17
 
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
@@ -149,7 +160,27 @@ _FIRST_WORDS = 4
 
 
 def title_word(title: str) -> str:
-    """First significant word of a title (stop words and math skipped), folded; may be empty."""
+    """First significant word of a title (stop words and math skipped), folded; may be empty.
+
+    Most titles begin with their words: ASCII letters and digits, one space after each.
+    Those are read off one by one (no regex, no lower-casing or folding of the whole title),
+    and they are the words :func:`_title_word` would read first: TeX escapes and math begin
+    at ``\\``, ``{`` or ``$``, which they do not contain, and folding leaves ASCII as it is.
+    Anything else (another character before the word is found) goes there.
+    """
+    rest = title
+    while rest:
+        first, _, rest = rest.partition(" ")
+        if not (first.isalnum() and first.isascii()):
+            break
+        word = first.lower()
+        if word not in KEY_STOP_WORDS:
+            return word
+    return _title_word(title)
+
+
+def _title_word(title: str) -> str:
+    """:func:`title_word` for any title: TeX decoded, math skipped, folded, word by word."""
     if title.isascii() and "\\" not in title and "$" not in title:
         folded = title  # nothing to decode, fold or skip: the words are read from the title itself
     else:
@@ -234,7 +265,7 @@ def assign_keys(bases: Mapping[str, str], taken: Iterable[str] = ()) -> dict[str
             used.add(base)
             continue
         members = [only] if only is not None else sorted(shared[base])
-        suffixes = _suffixes()
+        suffixes = _suffix_run()
         for arxiv_id in members:
             key = base + next(suffixes)
             while key in used:
@@ -242,6 +273,15 @@ def assign_keys(bases: Mapping[str, str], taken: Iterable[str] = ()) -> dict[str
             keys[arxiv_id] = key
             used.add(key)
     return keys
+
+
+#: The one- and two-letter suffixes, made once: a base shared by many papers reads them.
+_FIRST_SUFFIXES = tuple(itertools.islice(_suffixes(), 26 + 26 * 26))
+
+
+def _suffix_run() -> Iterator[str]:
+    """:func:`_suffixes`, its first ones read from :data:`_FIRST_SUFFIXES`."""
+    return itertools.chain(_FIRST_SUFFIXES, itertools.islice(_suffixes(), len(_FIRST_SUFFIXES), None))
 
 
 #: Generation suffixes skipped when looking for the family word (conservative: ``V`` may be an initial).
