@@ -86,3 +86,46 @@ def test_another_column_order_reads_and_writes_the_same(seeded: Path, tmp_path: 
         assert cache.export_atom(tmp_path / "feeds") == 25
     [back] = parse_feed((tmp_path / "feeds" / "2107.03374.xml").read_bytes()).papers
     assert same_metadata(back, real_papers["2107.03374"])
+
+
+def _strict(paper: Paper) -> list[tuple[str, str, str]]:
+    """Every field's type and repr (an aware datetime's zone included): equal Papers that differ in a type differ here."""
+    return [(name, type(value).__name__, repr(value)) for name, value in vars(paper).items()]
+
+
+def _paper_list_reads_as_column_list(cache: Cache) -> int:
+    """Every paper of ``cache`` read through PAPER_LIST (get, get_many, iter_papers) is the one COLUMN_LIST's row gives."""
+    from arxref.cache.rows import COLUMN_LIST, PAPER_LIST
+
+    conn = cache.conn
+    plain = {row[0]: row_to_paper(row) for row in conn.execute(f"SELECT {COLUMN_LIST} FROM papers")}
+    fast = {row[0]: row_to_paper(row) for row in conn.execute(f"SELECT {PAPER_LIST} FROM papers")}
+    assert list(fast) == list(plain)
+    many = cache.get_many(list(plain))
+    streamed = {paper.arxiv_id: paper for paper in cache.iter_papers(batch=7)}
+    for arxiv_id, paper in plain.items():
+        assert _strict(fast[arxiv_id]) == _strict(paper) == _strict(many[arxiv_id]) == _strict(streamed[arxiv_id])
+        assert _strict(cache.get(arxiv_id)) == _strict(paper), arxiv_id
+    return len(plain)
+
+
+def test_paper_list_reads_the_papers_column_list_reads(tmp_path: Path, real_papers: dict[str, Paper]) -> None:
+    """SELECT {PAPER_LIST} (authors as bytes, no raw format) gives the very Papers SELECT {COLUMN_LIST} gives:
+    real papers (affiliations, links, non-ASCII names), synthetic ones (bench_writers), and authors JSON that
+    orjson refuses (a lone surrogate escape, which json accepts) or written with spaces."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_writers import synthetic_papers
+
+    with Cache(tmp_path / "c.sqlite") as cache:
+        cache.put_papers(real_papers.values())
+        cache.put_papers(synthetic_papers(300))
+        with cache.writing("odd authors"):
+            cache.conn.execute("UPDATE papers SET authors = ? WHERE arxiv_id = ?", ('["Lone \\ud800 Surrogate"]', "2107.03374"))
+            cache.conn.execute("UPDATE papers SET authors = ? WHERE arxiv_id = ?", ('[ "A. Spaced" , ["B. Aff", ["Lab"]] ]',
+                                                                                     "2005.14165"))
+        assert _paper_list_reads_as_column_list(cache) == 325
+        assert [a.name for a in cache.get("2107.03374").authors] == ["Lone \ud800 Surrogate"]
+        assert [(a.name, a.affiliations) for a in cache.get("2005.14165").authors] == [("A. Spaced", ()),
+                                                                                      ("B. Aff", ("Lab",))]

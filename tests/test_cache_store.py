@@ -332,3 +332,29 @@ def test_get_many_reads_by_rowid_and_keeps_the_order_of_its_id_chunks(tmp_path: 
             assert sorted(cache.get_many(list(real_papers)[:3])) == sorted(list(real_papers)[:3])
             assert cache.conn.in_transaction
         assert not cache.conn.in_transaction
+
+
+def test_get_many_reads_ranges_and_scattered_rowids_alike(tmp_path: Path) -> None:
+    """A chunk of consecutive rowids is read as one range (``BETWEEN``), any other by its ``IN`` list:
+    both give the Papers get() gives, in the documented order (ids sorted within each chunk of ids)."""
+    import random
+
+    from arxref.cache.rows import LOOKUP_CHUNK
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_writers import synthetic_papers
+
+    papers = list({p.arxiv_id: p for p in synthetic_papers(3 * LOOKUP_CHUNK)}.values())
+    with Cache(tmp_path / "c.sqlite") as cache:
+        cache.put_papers(papers)
+        ids = [p.arxiv_id for p in papers]
+        shuffled = ids[:]
+        random.Random(5).shuffle(shuffled)
+        for wanted in (ids, shuffled, ids[::2], ids[LOOKUP_CHUNK // 2:] + ["2101.99999"], ids[:7] + ids[-3:]):
+            found = cache.get_many(wanted)
+            expected = [arxiv_id for start in range(0, len(wanted), LOOKUP_CHUNK)
+                        for arxiv_id in sorted(i for i in wanted[start:start + LOOKUP_CHUNK] if i != "2101.99999")]
+            assert list(found) == expected
+            assert all(vars(found[i]) == vars(cache.get(i)) for i in expected)
+            assert all(type(v) is type(w) for i in expected[:50] for v, w in zip(vars(found[i]).values(),
+                                                                                  vars(cache.get(i)).values()))

@@ -153,6 +153,20 @@ def test_a_mistyped_version_offline(seeded: Path) -> None:
     assert known[0].format_text().endswith("(no version 3; v2 used)")
 
 
+def test_the_highest_version_cited_is_asked_whatever_the_order(seeded: Path) -> None:
+    """Records citing one paper bare, beyond and below its cached version: one id asked, its highest version."""
+    records = [Record("a.md", 1, "markdown", arxiv_id="2107.03374"),
+               Record("a.md", 2, "markdown", arxiv_id="2107.03374", version=3),
+               Record("a.md", 3, "markdown", arxiv_id="2107.03374", version=1),
+               Record("a.md", 4, "markdown", arxiv_id="2203.02155", version=1)]
+    with Cache(seeded) as cache:
+        results = resolve_records(records, offline(seeded), cache)
+    assert [(r.status, r.missing_version, r.via) for r in results] == [
+        ("given", None, "cache"), ("unverified", 3, "cache"), ("given", None, "cache"), ("given", None, "cache")]
+    assert [r.record.line for r in results] == [1, 2, 3, 4]
+    assert results[0].paper is results[1].paper is results[2].paper
+
+
 def test_offline_without_a_local_match_is_unmatched_and_says_why(tmp_path: Path, papers: dict[str, Paper]) -> None:
     path = tmp_path / "empty.sqlite"
     with Cache(path) as cache:

@@ -273,21 +273,35 @@ def _verify_given(records: list[Record], settings: Settings, cache: Cache, clien
     from .fetch import fetch_papers
 
     # One id per paper, its highest version: the base's latest answers every version up to it.
-    highest: dict[str, int] = {}
+    # (Most records cite no version: those only put their id in, once, in order.)
+    highest = dict.fromkeys([record.arxiv_id or "" for record in records], 0)
     for record in records:
-        rid = record.arxiv_id or ""
-        highest[rid] = max(highest.get(rid, 0), record.version or 0)
+        version = record.version
+        if version and version > highest[record.arxiv_id or ""]:
+            highest[record.arxiv_id or ""] = version
     asked = {rid: f"{rid}v{version}" if version else rid for rid, version in highest.items()}
     on_fetch = (lambda done: progress(done, len(asked))) if progress is not None else None
     report = fetch_papers(list(asked.values()), settings, cache, client=client, progress=on_fetch)
-    return [_given(record, report, asked.get(record.arxiv_id or "", "")) for record in records]
+    papers, from_cache = report.papers, report.from_cache  # locals: once per record
+    resolutions: list[Resolution] = []
+    for record in records:
+        rid = record.arxiv_id or ""
+        paper = papers.get(rid)
+        if paper is not None and not (record.version and paper.version < record.version):
+            # the common case, once per paper of a dump: the paper as cited (by position: paper, via)
+            resolutions.append(Resolution(record, "given", rid, None, None, None, paper, None,
+                                          "cache" if rid in from_cache else "fetch"))
+        else:
+            resolutions.append(_not_as_cited(record, report, asked.get(rid, "")))
+    return resolutions
 
 
-def _given(record: Record, report: FetchReport, asked: str) -> Resolution:
-    """What fetch_papers' report says of one record with an id (``asked``: what was asked for its paper)."""
+def _not_as_cited(record: Record, report: FetchReport, asked: str) -> Resolution:
+    """What fetch_papers' report says of a record with an id whose paper it has not (or only an
+    older version than the record cites); ``asked``: what was asked for its paper."""
     rid = record.arxiv_id or ""
     paper = report.papers.get(rid)
-    if paper is not None and record.version and paper.version < record.version:
+    if paper is not None:  # older than the version cited
         if rid in report.missing_versions:
             return Resolution(record, "given", rid, paper=paper, missing_version=record.version,
                               via="cache" if rid in report.from_cache else "fetch",
@@ -295,9 +309,6 @@ def _given(record: Record, report: FetchReport, asked: str) -> Resolution:
         return Resolution(record, "unverified", rid, paper=paper, missing_version=record.version, via="cache",
                           reason=f"version {record.version} is not in the cache (offline: not checked on arXiv); "
                                  f"the cache has v{paper.version}")
-    if paper is not None:  # by position (the common case, once per paper of a dump): paper, reason, via
-        return Resolution(record, "given", rid, None, None, None, paper, None,
-                          "cache" if rid in report.from_cache else "fetch")
     if rid in report.not_found:
         return Resolution(record, "not_found", rid, reason=f"arXiv has no paper {rid}")
     why = report.invalid.get(rid, report.invalid.get(asked))
@@ -320,7 +331,7 @@ def _with_conflicts(resolutions: list[Resolution], cache: Cache) -> list[Resolut
 
     found: dict[int, str] = {}
     for index, res in enumerate(resolutions):
-        if res.status == "given" and res.paper is not None and res.record.kind == "bib":
+        if res.record.kind == "bib" and res.status == "given" and res.paper is not None:
             reason = conflict(res.record, res.paper)
             if reason is not None:
                 found[index] = reason

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..model import Paper
 from ..textnorm import INDEX_STOP_WORDS
-from .rows import COLUMN_LIST, row_to_paper
+from .rows import PAPER_LIST, row_to_paper
 
 if TYPE_CHECKING:
     from .store import Cache
@@ -44,7 +44,7 @@ def search_local(cache: "Cache", text: str, limit: int = 20) -> list[Paper]:
             return []
         marks = ",".join("?" * len(order))
         rows = {rowid: values for rowid, *values in conn.execute(
-            f"SELECT id, {COLUMN_LIST} FROM papers WHERE id IN ({marks})", order)}
+            f"SELECT id, {PAPER_LIST} FROM papers WHERE id IN ({marks})", order)}
     return [row_to_paper(rows[rowid]) for rowid in order if rowid in rows]
 
 

@@ -32,7 +32,7 @@ from ..errors import CacheError, InvalidIdError
 from ..model import Paper
 from . import schema
 from .merge import merge_rows
-from .rows import COLUMN_LIST, PaperRow, as_row, chunks, from_iso, iso, now, paper_row, row_to_paper
+from .rows import PAPER_LIST, PaperRow, as_row, chunks, from_iso, iso, now, paper_row, row_to_paper
 
 if TYPE_CHECKING:
     from .importer import ImportReport
@@ -231,37 +231,42 @@ class Cache:
     def get(self, arxiv_id: str) -> Paper | None:
         """The cached paper for a canonical base id, or None."""
         with self.reading("reading a paper") as conn:
-            row = conn.execute(f"SELECT {COLUMN_LIST} FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone()
+            row = conn.execute(f"SELECT {PAPER_LIST} FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone()
         return row_to_paper(row) if row else None
 
     def get_many(self, ids: Iterable[str]) -> dict[str, Paper]:
         """Cached papers among ``ids`` (base ids), keyed by id; missing ids are absent.
 
-        Two steps in one read transaction: the rowids of the ids (from the id index
-        alone), then the rows in rowid order. Rows fetched in the order of their ids
-        lie scattered over the table, and a table bigger than the page cache then
-        read a whole page for nearly every paper (three times slower for 100,000
-        papers, ``benchmarks/bench_export.py``). The result keeps the order the one
-        ``IN (...)`` query per chunk of ``ids`` gave (ids sorted within each chunk).
+        Two steps in one read transaction: the ids' rowids (from the id index alone),
+        then the rows in rowid order. Rows fetched in the order of their ids lie
+        scattered over the table, and a table bigger than the page cache then read a
+        whole page for nearly every paper (three times slower for 100,000 papers,
+        ``benchmarks/bench_export.py``). The result is in the order of the first step:
+        one ``IN (...)`` query per chunk of ``ids``, ids sorted within each chunk (its
+        ``ORDER BY`` is the index's own order: SQLite sorts nothing).
         """
         wanted = list(dict.fromkeys(ids))
-        rows: dict[str, Paper] = {}
+        papers: dict[str, Paper] = {}
         with self.reading("reading papers") as conn, _read_transaction(conn):
+            order: list[str] = []  # the ids found, in the result's order
             rowids: list[int] = []
             for chunk in chunks(wanted):
                 marks = ",".join("?" * len(chunk))
-                rowids += [rowid for rowid, in conn.execute(f"SELECT id FROM papers WHERE arxiv_id IN ({marks})", chunk)]
+                found = conn.execute(
+                    f"SELECT arxiv_id, id FROM papers WHERE arxiv_id IN ({marks}) ORDER BY arxiv_id", chunk
+                ).fetchall()
+                order += [arxiv_id for arxiv_id, _ in found]
+                rowids += [rowid for _, rowid in found]
             rowids.sort()
             for chunk in chunks(rowids):
-                marks = ",".join("?" * len(chunk))
-                for paper in map(row_to_paper, conn.execute(f"SELECT {COLUMN_LIST} FROM papers WHERE id IN ({marks})",
-                                                             chunk)):
-                    rows[paper.arxiv_id] = paper
-        found: dict[str, Paper] = {}
-        for chunk in chunks(wanted):
-            for arxiv_id in sorted(arxiv_id for arxiv_id in chunk if arxiv_id in rows):
-                found[arxiv_id] = rows[arxiv_id]
-        return found
+                if chunk[-1] - chunk[0] == len(chunk) - 1:  # consecutive rowids: a range, no IN list to search
+                    rows = conn.execute(f"SELECT {PAPER_LIST} FROM papers WHERE id BETWEEN ? AND ?", (chunk[0], chunk[-1]))
+                else:
+                    marks = ",".join("?" * len(chunk))
+                    rows = conn.execute(f"SELECT {PAPER_LIST} FROM papers WHERE id IN ({marks})", chunk)
+                for paper in map(row_to_paper, rows):
+                    papers[paper.arxiv_id] = paper
+        return {arxiv_id: papers[arxiv_id] for arxiv_id in order}
 
     def other_titles(self, ids: Iterable[str]) -> dict[str, list[str]]:
         """Titles that other versions of these papers had (oldest version first), for ids that had any.
@@ -326,7 +331,7 @@ class Cache:
         while True:
             with self.reading("reading papers") as conn:
                 rows = conn.execute(
-                    f"SELECT {COLUMN_LIST} FROM papers WHERE arxiv_id > ? ORDER BY arxiv_id LIMIT ?", (last, batch)
+                    f"SELECT {PAPER_LIST} FROM papers WHERE arxiv_id > ? ORDER BY arxiv_id LIMIT ?", (last, batch)
                 ).fetchall()
             if not rows:
                 return
