@@ -273,6 +273,30 @@ def test_writing_rolls_back_on_any_error(tmp_path: Path, real_papers: dict[str, 
                 conn.execute("SELECT * FROM no_such_table")
 
 
+def test_every_read_of_a_damaged_row_is_one_cache_error(imported: Cache) -> None:
+    """get, get_many, iter_papers and the full-text search build Papers inside their read, so a
+    row that cannot be read back is a CacheError naming the file and the paper, never a traceback."""
+    imported.conn.execute("UPDATE papers SET links = '{\"not\": \"a list\"}' WHERE arxiv_id = '2005.14165'")
+    imported.conn.commit()
+    reads = [lambda: imported.get("2005.14165"), lambda: imported.get_many(["2005.14165", "2107.03374"]),
+             lambda: list(imported.iter_papers()), lambda: imported.search_local("Language Models are Few-Shot Learners")]
+    for read in reads:
+        with pytest.raises(CacheError, match=r"cache .*: .* failed: the row of paper 2005\.14165 cannot be read"):
+            read()
+    assert imported.get("2107.03374") is not None  # the other rows still read
+
+
+def test_a_damaged_miss_or_search_is_forgotten_not_fatal(imported: Cache) -> None:
+    """Misses and searches are memos of arXiv's answers: a damaged one is as if never made (asked again)."""
+    imported.put_search("q", ["2107.03374"], 1)
+    imported.mark_not_found(["2101.00001"])
+    imported.conn.execute("UPDATE searches SET paper_ids = '{broken'")
+    imported.conn.execute("UPDATE not_found SET checked_at = 'never'")
+    imported.conn.commit()
+    assert imported.get_search("q") is None
+    assert imported.not_found(["2101.00001"]) == {}
+
+
 # ---------------------------------------------------------------- processes
 
 

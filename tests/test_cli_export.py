@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -45,6 +48,25 @@ def test_a_corrupt_cache_has_its_own_exit_code(tmp_path: Path) -> None:
     assert run.returncode == 4, run.stderr
     assert str(cache) in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("damage", [
+    "UPDATE papers SET authors = 'not json' WHERE arxiv_id = '2107.03374'",
+    "UPDATE papers SET authors = CAST(X'5B22FF225D' AS TEXT) WHERE arxiv_id = '2107.03374'",  # not UTF-8
+    "UPDATE papers SET authors = '[1, 2]' WHERE arxiv_id = '2107.03374'",
+    "UPDATE papers SET published = 'yesterday' WHERE arxiv_id = '2107.03374'",
+])
+def test_a_damaged_paper_row_is_a_corrupt_cache_not_a_traceback(seeded: Path, tmp_path: Path, damage: str) -> None:
+    """A row edited or damaged by hand: exit 4, one line naming the cache file and the paper."""
+    with sqlite3.connect(seeded) as conn:
+        conn.execute(damage)
+    conn.close()
+    run = run_cli("export", str(SEEDS), "-o", str(tmp_path / "out"), env_cache=seeded)
+    assert run.returncode == 4, run.stderr
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert str(seeded) in run.stderr and "paper 2107.03374" in run.stderr
+    out = tmp_path / "out"
+    assert not out.exists() or not any(out.iterdir())  # nothing half-written
 
 
 def test_cli_export_bib_flavor_and_kept_entries(seeded: Path, tmp_path: Path) -> None:

@@ -72,12 +72,11 @@ def _papers_with_format(cache: "Cache", batch: int = 1000) -> Iterator[tuple[Pap
         with cache.reading("reading papers") as conn:
             rows = conn.execute(f"SELECT id, {COLUMN_LIST} FROM papers WHERE id > ? ORDER BY id LIMIT ?",
                                 (last, batch)).fetchall()
+            papers = [(row_to_paper(row), row.raw_format) for row in (as_row(values) for _, *values in rows)]
         if not rows:
             return
-        for rowid, *values in rows:
-            row = as_row(values)
-            yield row_to_paper(row), row.raw_format
-            last = rowid
+        yield from papers
+        last = rows[-1][0]
 
 
 def _refuse_writing_over(cache_path: Path, directory: Path) -> None:

@@ -176,6 +176,22 @@ def paper_row(paper: Paper, raw_format: str, fetched_at: datetime | None) -> Pap
     )
 
 
+class DamagedRow(ValueError):
+    """A ``papers`` row that cannot be read back as a Paper (a damaged or hand-edited cache file).
+
+    Raised by :func:`row_to_paper` instead of whatever its decoding met (a JSON error, a
+    date that is not one, a list where a name belongs), so that :meth:`Cache.reading
+    <arxref.cache.store.Cache.reading>` can name the file and the paper in one line
+    instead of a traceback, and no other ValueError is mistaken for a damaged file.
+    """
+
+    def __init__(self, arxiv_id: object, problem: BaseException) -> None:
+        self.arxiv_id = arxiv_id
+        self.problem = problem
+        super().__init__(f"the row of paper {arxiv_id} cannot be read "
+                         f"({problem.__class__.__name__}: {str(problem)[:200] or 'no detail'})")
+
+
 def row_to_paper(values: Sequence[Any]) -> Paper:
     """The Paper for the values of ``SELECT {PAPER_LIST}`` or ``{COLUMN_LIST}`` (a PaperRow or a plain sqlite3 row).
 
@@ -187,13 +203,16 @@ def row_to_paper(values: Sequence[Any]) -> Paper:
     """
     (arxiv_id, version, versions, title, authors, abstract, published, updated, categories,
      primary_category, comment, journal_ref, doi, links, _raw_format, raw_entry, fetched_at) = values
-    return Paper(
-        arxiv_id, version, title, _authors_from_json(authors), abstract, from_iso(published), from_iso(updated),
-        categories.split(), primary_category, comment, journal_ref, doi,
-        [] if links == "[]" else [Link(href, rel, name, ctype) for href, rel, name, ctype in _loads(links)],
-        [int(versions)] if versions.isdigit() else versions_from_text(versions),
-        raw_entry, from_iso(fetched_at) if fetched_at else None,
-    )
+    try:  # next to nothing until something fails (zero-cost from Python 3.11)
+        return Paper(
+            arxiv_id, version, title, _authors_from_json(authors), abstract, from_iso(published), from_iso(updated),
+            categories.split(), primary_category, comment, journal_ref, doi,
+            [] if links == "[]" else [Link(href, rel, name, ctype) for href, rel, name, ctype in _loads(links)],
+            [int(versions)] if versions.isdigit() else versions_from_text(versions),
+            raw_entry, from_iso(fetched_at) if fetched_at else None,
+        )
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+        raise DamagedRow(arxiv_id, exc) from None
 
 
 #: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, without its per-call setup.

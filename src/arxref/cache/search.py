@@ -45,7 +45,7 @@ def search_local(cache: "Cache", text: str, limit: int = 20) -> list[Paper]:
         marks = ",".join("?" * len(order))
         rows = {rowid: values for rowid, *values in conn.execute(
             f"SELECT id, {PAPER_LIST} FROM papers WHERE id IN ({marks})", order)}
-    return [row_to_paper(rows[rowid]) for rowid in order if rowid in rows]
+        return [row_to_paper(rows[rowid]) for rowid in order if rowid in rows]
 
 
 def keywords(text: str) -> list[str]:

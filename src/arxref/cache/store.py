@@ -32,7 +32,7 @@ from ..errors import CacheError, InvalidIdError
 from ..model import Paper
 from . import schema
 from .merge import merge_rows
-from .rows import PAPER_LIST, PaperRow, as_row, chunks, from_iso, iso, now, paper_row, row_to_paper
+from .rows import PAPER_LIST, DamagedRow, PaperRow, as_row, chunks, from_iso, iso, now, paper_row, row_to_paper
 
 if TYPE_CHECKING:
     from .importer import ImportReport
@@ -100,7 +100,7 @@ class Cache:
         """One clear line for the user: which file, what failed, what to do."""
         message = str(exc) or exc.__class__.__name__
         lowered = message.lower()
-        if "not a database" in lowered or "malformed" in lowered:
+        if "not a database" in lowered or "malformed" in lowered or isinstance(exc, DamagedRow):
             hint = "the file is damaged or is not an arxref cache; move it away, delete it to start afresh, or use another --cache"
         elif "disk is full" in lowered or "disk i/o" in lowered:
             hint = "free some disk space or use another --cache"
@@ -199,10 +199,12 @@ class Cache:
 
     @contextmanager
     def reading(self, doing: str) -> Iterator[sqlite3.Connection]:
-        """The connection for reads; a SQLite failure becomes one CacheError saying ``doing`` failed."""
+        """The connection for reads; a SQLite failure, or a row that cannot be read back as a
+        Paper (:class:`~arxref.cache.rows.DamagedRow`: Papers are built inside this block),
+        becomes one CacheError saying ``doing`` failed."""
         try:
             yield self.conn
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, DamagedRow) as exc:
             raise self._fail(exc, doing) from None
 
     @contextmanager
@@ -232,7 +234,7 @@ class Cache:
         """The cached paper for a canonical base id, or None."""
         with self.reading("reading a paper") as conn:
             row = conn.execute(f"SELECT {PAPER_LIST} FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone()
-        return row_to_paper(row) if row else None
+            return row_to_paper(row) if row else None
 
     def get_many(self, ids: Iterable[str]) -> dict[str, Paper]:
         """Cached papers among ``ids`` (base ids), keyed by id; missing ids are absent.
@@ -333,11 +335,11 @@ class Cache:
                 rows = conn.execute(
                     f"SELECT {PAPER_LIST} FROM papers WHERE arxiv_id > ? ORDER BY arxiv_id LIMIT ?", (last, batch)
                 ).fetchall()
-            if not rows:
+                papers = list(map(row_to_paper, rows))
+            if not papers:
                 return
-            for row in rows:
-                yield row_to_paper(row)
-            last = as_row(rows[-1]).arxiv_id
+            yield from papers
+            last = papers[-1].arxiv_id
 
     def row_format(self, arxiv_id: str) -> str | None:
         """How the stored raw entry is encoded: 'atom', 'snapshot', 'none' (None if not cached)."""
@@ -369,7 +371,10 @@ class Cache:
                 for arxiv_id, stamp in conn.execute(
                     f"SELECT arxiv_id, checked_at FROM not_found WHERE arxiv_id IN ({marks})", chunk
                 ):
-                    found[arxiv_id] = from_iso(stamp)
+                    try:
+                        found[arxiv_id] = from_iso(stamp)
+                    except (ValueError, TypeError):  # a damaged stamp: as if never missed, arXiv is asked again
+                        continue
         return found
 
     def clear_not_found(self, ids: Iterable[str] | None = None) -> int:
@@ -408,7 +413,13 @@ class Cache:
         if row is None:
             return None
         query, paper_ids, total, raw, fetched_at = row
-        return SearchRecord(query, json.loads(paper_ids), total, raw, from_iso(fetched_at))
+        try:
+            ids = json.loads(paper_ids)
+            if not (isinstance(ids, list) and all(isinstance(arxiv_id, str) for arxiv_id in ids)):
+                raise TypeError("not a list of ids")
+            return SearchRecord(query, ids, total, raw, from_iso(fetched_at))
+        except (ValueError, TypeError):  # a damaged answer is a search never made: arXiv is asked again
+            return None
 
     # -- search, import, export: functions of their own modules, kept here as the public API
 
