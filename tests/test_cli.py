@@ -58,6 +58,35 @@ def test_help_does_not_import_heavy_modules() -> None:
     assert out.strip().splitlines()[-1] == "HEAVY:"
 
 
+def test_the_command_leaves_nothing_unwritten_when_it_skips_the_teardown(tmp_path: Path) -> None:
+    """`python -m arxref` (as the console script) ends with os._exit: every byte of stdout and
+    stderr still arrives, through a pipe, and the exit status is main()'s."""
+    seeds = str(ROOT / "seeds")
+    proc = subprocess.run([sys.executable, "-m", "arxref", "scan", seeds, "--format", "jsonl"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    in_process = CliRunner().invoke(cli, ["scan", seeds, "--format", "jsonl"])
+    assert proc.returncode == in_process.exit_code == 0
+    assert len(proc.stdout) > 10_000 and proc.stdout == in_process.stdout
+    usage = subprocess.run([sys.executable, "-m", "arxref", "export"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "Usage:" in usage.stderr
+
+
+@pytest.mark.parametrize(("code", "status", "stderr"), [(None, 0, ""), (3, 3, ""), ("bye", 1, "bye\n")])
+def test_exit_now_keeps_sys_exit_statuses_and_unflushed_output(code: object, status: int, stderr: str) -> None:
+    program = f"import sys\nfrom arxref.cli import _exit_now\nsys.stdout.write('unflushed')\n_exit_now({code!r})\n"
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (status, "unflushed", stderr)
+
+
+def test_exit_now_waits_for_another_thread() -> None:
+    """With a thread still running, the interpreter's own exit joins it (its output is not cut)."""
+    program = ("import threading, time\nfrom arxref.cli import _exit_now\n"
+               "threading.Thread(target=lambda: (time.sleep(0.3), print('late', flush=True))).start()\n"
+               "_exit_now(5)\n")
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout) == (5, "late\n")
+
+
 def test_unknown_command_is_usage_error() -> None:
     result = CliRunner().invoke(cli, ["frobnicate"])
     assert result.exit_code == 2

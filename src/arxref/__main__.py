@@ -1,3 +1,3 @@
-from arxref.cli import main
+from arxref.cli import run
 
-main()
+run()
