@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import fakearxiv
@@ -167,3 +168,17 @@ def test_fetch_bib_reports_problems_on_stderr_only(seeded: Path) -> None:
     assert "invalid: 2313.00001" in result.stderr
     empty = CliRunner().invoke(cli, ["fetch", "2313.00001", "--format", "csljson"], env=offline_env(seeded))
     assert empty.exit_code == 1 and empty.stdout == "[]\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_cli_bib_to_a_full_disk_is_one_line_exit_2(tmp_path: Path) -> None:
+    """``arxref fetch ID --format bib > /dev/full``: no traceback, the output named."""
+    cache = tmp_path / "c.sqlite"
+    env = dict(os.environ, ARXREF_CACHE=str(cache), ARXREF_OFFLINE="1")
+    imported = subprocess.run([sys.executable, "-m", "arxref", "cache", "import", str(RESPONSES), "-q"],
+                              env=env, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([sys.executable, "-m", "arxref", "fetch", "2107.03374", "--format", "bib"],
+                              env=env, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert proc.returncode == 2 and proc.stderr == "arxref: error: cannot write stdout: No space left on device\n"

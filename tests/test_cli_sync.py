@@ -8,9 +8,19 @@ import sys
 from pathlib import Path
 
 
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+
+def cli_env(cache: Path) -> dict[str, str]:
+    """Offline, on ``cache``, running this checkout's arxref from any working directory (a relative
+    PYTHONPATH would otherwise find the installed one)."""
+    path = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
+    return dict(os.environ, ARXREF_CACHE=str(cache), ARXREF_OFFLINE="1", PYTHONPATH=path)
+
+
 def run_cli(*args: str, cache: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ARXREF_CACHE=str(cache), ARXREF_OFFLINE="1")
-    return subprocess.run([sys.executable, "-m", "arxref", *args], capture_output=True, text=True, env=env, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "arxref", *args], capture_output=True, text=True, env=cli_env(cache),
+                          cwd=cwd)
 
 
 def test_cli_sync_prints_what_it_adds_then_is_up_to_date(seeded: Path, tmp_path: Path) -> None:
@@ -53,3 +63,46 @@ def test_cli_sync_is_listed_and_documented() -> None:
     for option in ("--bib", "--check", "--dry-run", "--offline"):
         assert option in helped.stdout
     assert "Exit status" in helped.stdout
+
+
+def test_cli_sync_refuses_a_fifo_or_device_bibliography_in_one_line(seeded: Path, tmp_path: Path) -> None:
+    """A FIFO named refs.bib would block sync forever; ``refs.bib -> /dev/zero`` would eat all memory."""
+    (tmp_path / "paper.tex").write_text("\\cite{2108.02818}\n\\bibliography{refs}\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "refs.bib")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "arxref", "sync", "paper.tex"], capture_output=True, text=True,
+                              env=cli_env(seeded), cwd=tmp_path, timeout=30)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("sync blocked on a FIFO named refs.bib") from None
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr == "arxref: error: refs.bib: not a regular file (FIFO, socket or device)\n"
+
+
+def test_cli_sync_updates_the_file_a_symlinked_bibliography_points_to(seeded: Path, tmp_path: Path) -> None:
+    """``refs.bib -> ../shared/all.bib``: the shared file gets the entry, the link stays a link."""
+    shared = tmp_path / "shared" / "all.bib"
+    shared.parent.mkdir()
+    shared.write_text("% my bibliography\n@book{knuth, title = {TAOCP}}\n", encoding="utf-8")
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (paper / "refs.bib").symlink_to("../shared/all.bib")
+    (paper / "paper.tex").write_text("\\cite{2108.02818}\n\\bibliography{refs}\n", encoding="utf-8")
+    done = run_cli("sync", "paper.tex", cache=seeded, cwd=paper)
+    assert done.returncode == 0, done.stderr
+    assert (paper / "refs.bib").is_symlink()
+    text = shared.read_text(encoding="utf-8")
+    assert text.startswith("% my bibliography\n@book{knuth, title = {TAOCP}}\n\n@misc{2108.02818,")
+
+
+def test_cli_sync_leaves_a_read_only_bibliography_alone(seeded: Path, tmp_path: Path) -> None:
+    """A .bib the user made read-only is not replaced behind their back (a rename would bypass the mode)."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@book{knuth, title = {TAOCP}}\n", encoding="utf-8")
+    bib.chmod(0o444)
+    (tmp_path / "paper.tex").write_text("\\cite{2108.02818}\n\\bibliography{refs}\n", encoding="utf-8")
+    proc = run_cli("sync", "paper.tex", cache=seeded, cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == "arxref: error: refs.bib: read-only file; not touched (make it writable, then run sync again)\n"
+    assert bib.read_text(encoding="utf-8") == "@book{knuth, title = {TAOCP}}\n"
+    dry = run_cli("sync", "paper.tex", "--dry-run", cache=seeded, cwd=tmp_path)
+    assert dry.returncode == 0 and "would add 2108.02818" in dry.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,39 @@ def test_library_export_to_a_stream_writes_what_the_file_would_hold(seeded: Path
     streamed = export([ROOT / "seeds"], None, formats=["ris"], settings=settings, stream=stream)
     assert stream.getvalue() == (tmp_path / "out" / "references.ris").read_bytes()
     assert streamed.files == [] and len(streamed.entries) == len(files.entries) == 25
+
+
+def test_a_full_disk_is_one_error_naming_the_output_and_the_old_files_stay(
+        tmp_path: Path, seed_entries: list[Entry], monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC while writing (here at the fsync, where delayed allocation reports it) is a UsageError
+    naming the files, not a traceback; the old outputs are kept and no temporary file is left."""
+    import errno
+
+    from arxref import atomic
+    from arxref.formats import WriteOptions
+
+    targets = [tmp_path / "r.bib", tmp_path / "r.ris"]
+    for target in targets:
+        target.write_text("old\n", encoding="utf-8")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(UsageError, match=r"^cannot write .*r\.bib, .*r\.ris: No space left on device; "
+                                         r"the files there before are unchanged$"):
+        write_outputs(seed_entries, ["bib", "ris"], WriteOptions(), targets, None, None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.bib", "r.ris"]
+    assert all(t.read_text(encoding="utf-8") == "old\n" for t in targets)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_stdout_is_one_error_and_a_closed_pipe_is_none(seed_entries: list[Entry]) -> None:
+    from arxref.formats import WriteOptions
+
+    with open("/dev/full", "wb") as full, pytest.raises(UsageError, match="^cannot write stdout: No space left"):
+        write_outputs(seed_entries, ["bib"], WriteOptions(), [], full, None)
+    read, write = os.pipe()
+    os.close(read)
+    with open(write, "wb") as closed, pytest.raises(BrokenPipeError):  # the CLI exits 0 quietly on this
+        write_outputs(seed_entries, ["bib"], WriteOptions(), [], closed, None)

@@ -230,6 +230,31 @@ def test_main_rejects_input_that_is_not_a_pandoc_document(monkeypatch: pytest.Mo
     assert err.count("\n") == 1 and err.startswith("arxref-pandoc: error: standard input is not a pandoc JSON document")
 
 
+@pytest.mark.parametrize("text", ['{"x": 1}', "[1, 2]", "null",
+                                  '{"pandoc-api-version": [1, 23], "meta": {}, "blocks": [{"t": "Nope"}]}'])
+def test_main_rejects_json_that_is_no_pandoc_document_without_a_traceback(
+        text: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """panflute asserts on JSON of another shape and raises NotImplementedError for an unknown element."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text + "\n"))
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("arxref-pandoc: error: standard input is not a pandoc JSON document")
+
+
+def test_bibliography_keys_of_a_fifo_or_a_device_is_nothing_and_does_not_block(tmp_path: Path) -> None:
+    """``bibliography: refs.json`` naming a FIFO would block pandoc's run forever (and a device never ends)."""
+    os.mkfifo(tmp_path / "refs.json")
+    (tmp_path / "refs.yaml").symlink_to(os.devnull)
+    code = ("import sys; from pathlib import Path; from arxref.pandoc_filter import bibliography_keys; "
+            "print([bibliography_keys(Path(p)) for p in sys.argv[1:]])")
+    try:
+        proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "refs.json"), str(tmp_path / "refs.yaml")],
+                              capture_output=True, text=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the pandoc filter blocked reading a FIFO named as a bibliography")
+    assert proc.returncode == 0 and proc.stdout.strip() == "[set(), set()]", proc.stderr
+
+
 def test_main_filters_with_settings_from_the_environment(seeded: Path, monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     stream = io.StringIO()

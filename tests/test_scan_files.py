@@ -232,3 +232,22 @@ def test_a_crlf_cut_between_its_cr_and_lf_ends_one_line(tmp_path: Path, monkeypa
     assert [line for line, *_ in whole] == [1, 2, 3]
     monkeypatch.setattr(files_module, "LINE_PIECE", 46)  # the first read ends right after the CR
     assert _places(path, "text") == whole
+
+
+def test_whole_file_reads_refuse_what_is_no_regular_file(tmp_path: Path) -> None:
+    """A bibliography or document read whole (sync, the pandoc filter) is refused if it is a device
+    (``refs.bib -> /dev/zero`` would never end) or a directory, with the file named."""
+    from arxref.scan.files import document_lines, read_bytes
+
+    device = tmp_path / "refs.bib"
+    device.symlink_to(os.devnull)
+    with pytest.raises(InputError, match=r"refs\.bib: not a regular file \(FIFO, socket or device\)$"):
+        read_bytes(device)
+    with pytest.raises(InputError, match="refs.bib: not a regular file"):
+        list(document_lines(device))
+    with pytest.raises(InputError, match="is a directory"):
+        read_bytes(tmp_path)
+    doc = tmp_path / "paper.tex"
+    doc.write_bytes(b"\xef\xbb\xbf\\cite{a}\r\n\\bibliography{refs}\rend")
+    assert list(document_lines(doc)) == [(1, "\\cite{a}"), (2, "\\bibliography{refs}"), (3, "end")]
+    assert read_bytes(doc).startswith(b"\xef\xbb\xbf")

@@ -124,3 +124,16 @@ def test_an_item_with_an_id_on_its_continuation_line_is_that_id() -> None:
     records = scan_text(text, "list.md")
     assert [(r.line, r.arxiv_id, r.title) for r in records] == [
         (2, "2005.14165", None), (3, None, "Evaluating Large Language Models Trained on Code")]
+
+
+def test_broken_yaml_front_matter_names_no_bibliography_file() -> None:
+    """``bibliography: [refs.bib`` (unclosed) is broken YAML, not a file named ``[refs.bib`` for sync to create."""
+    from arxref.scan.markdown import named_bibliographies
+
+    def named(front: str) -> list[tuple[Path, int]]:
+        return named_bibliographies(enumerate(["---", front, "---", "[@arxiv:2108.02818]"], 1), "doc")
+
+    assert named("bibliography: [refs.bib") == []
+    assert named("bibliography: {file: refs.bib}") == []
+    assert named("bibliography: [refs.bib, more.json]") == [(Path("doc/refs.bib"), 2), (Path("doc/more.json"), 2)]
+    assert named("bibliography: refs.bib") == [(Path("doc/refs.bib"), 2)]

@@ -187,3 +187,40 @@ def test_keys_that_only_look_like_ids_stay_keys() -> None:
     assert [(r.key, r.arxiv_id) for r in records if r.role == "citation"] == [
         ("2108.02818.", None), ("x2108.02818", None), ("arXiv: 2108.02818", None), ("2313.00001", None),
         ("chen2021", None)]
+
+
+def test_bib_flavor_and_bib_files_skip_a_fifo_instead_of_blocking(tmp_path: Path) -> None:
+    """Opening a FIFO named .tex blocks forever: the .tex inputs are read as the scan reads them."""
+    import os
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "pipe.tex")
+    (tmp_path / "refs.bib").write_text("", encoding="utf-8")
+    (tmp_path / "paper.tex").write_text("\\usepackage{biblatex}\n\\addbibresource{refs.bib}\n", encoding="utf-8")
+    code = ("import sys; from arxref.scan import document_bib_flavor, find_bib_files; "
+            "print(document_bib_flavor(sys.argv[1:]), find_bib_files(sys.argv[1:]))")
+    try:
+        proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "pipe.tex"), str(tmp_path / "paper.tex")],
+                              capture_output=True, text=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("reading the .tex inputs for their bibliography blocked on a FIFO")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"biblatex ['{tmp_path / 'refs.bib'}']"
+
+
+def test_bib_flavor_finds_a_usepackage_written_across_two_search_blocks(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The document is searched in bounded blocks; one \\usepackage[...]{biblatex} over a block's end is still seen."""
+    from arxref.scan import tex
+
+    monkeypatch.setattr(tex, "_FLAVOR_BLOCK", 64)
+    doc = tmp_path / "paper.tex"
+    filler = "".join(f"Some prose line {n} % with a comment \\usepackage{{biblatex}}\n" for n in range(20))
+    doc.write_text(filler + "\\usepackage[\n  backend=biber,\n  style=numeric,\n]{biblatex}\n" + filler,
+                   encoding="utf-8")
+    assert document_bib_flavor([doc]) == "biblatex"
+    doc.write_text(filler + "\\bibliographystyle{plain}\n" + filler, encoding="utf-8")
+    assert document_bib_flavor([doc]) == "bibtex"
+    doc.write_text(filler, encoding="utf-8")  # the commented-out \usepackage does not count
+    assert document_bib_flavor([doc]) is None

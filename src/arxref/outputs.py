@@ -9,8 +9,9 @@ file either (``... -o - >> refs.bib``).
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Callable, Sequence
+from typing import IO, TYPE_CHECKING, Callable, Iterator, Sequence
 
 from .atomic import write_atomically_many
 from .errors import UsageError
@@ -54,12 +55,27 @@ def write_outputs(entries: list[Entry], formats: list[str], options: WriteOption
     from .formats import write_formats
 
     if stream is not None:
-        write_formats(entries, {formats[0]: stream}, options, kept=kept)
-        stream.flush()
+        with writing("stdout"):
+            write_formats(entries, {formats[0]: stream}, options, kept=kept)
+            stream.flush()
         return
     if progress is not None:  # writing a big bibliography takes seconds: say so
         progress("write", 0, len(targets))
-    write_atomically_many(
-        targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options, kept=kept), binary=True)
+    with writing(", ".join(map(str, targets)), "the files there before are unchanged"):
+        write_atomically_many(
+            targets, lambda streams: write_formats(entries, dict(zip(formats, streams)), options, kept=kept),
+            binary=True)
     if progress is not None:
         progress("write", len(targets), len(targets))
+
+
+@contextmanager
+def writing(where: str, after: str = "") -> Iterator[None]:
+    """A failed write of ``where`` (full disk, I/O error) as one UsageError naming it, not a traceback;
+    ``after`` says what the user still has. A closed pipe (``| head``) stays BrokenPipeError: no error."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write {where}: {exc.strerror or exc}" + (f"; {after}" if after else "")) from None

@@ -104,6 +104,8 @@ def defined_keys(doc: pf.Doc, base: Path) -> set[str]:
 
 def bibliography_keys(path: Path) -> set[str]:
     """The entry keys of a bibliography file pandoc reads (BibTeX, CSL-JSON, CSL-YAML); empty if unreadable."""
+    from .scan.files import read_bytes  # a FIFO or a device is refused, not read forever
+
     suffix = path.suffix.lower()
     try:
         if suffix in (".bib", ".bibtex"):
@@ -111,11 +113,11 @@ def bibliography_keys(path: Path) -> set[str]:
 
             return {record.key for record in scan_file(path, kind="bib") if record.key}
         if suffix == ".json":
-            items = json.loads(path.read_text(encoding="utf-8"))
+            items = json.loads(read_bytes(path).decode("utf-8"))
         elif suffix in (".yaml", ".yml"):
             import yaml
 
-            items = yaml.safe_load(path.read_text(encoding="utf-8"))
+            items = yaml.safe_load(read_bytes(path).decode("utf-8"))
             items = items.get("references", []) if isinstance(items, dict) else items
         else:
             return set()
@@ -264,8 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.OK
     try:
         doc = pf.load(sys.stdin)
-    except (ValueError, KeyError, TypeError) as exc:
-        print(f"{PROG}: error: standard input is not a pandoc JSON document ({exc}); "
+    except Exception as exc:  # noqa: BLE001 - panflute asserts, or raises NotImplementedError for an unknown tag
+        print(f"{PROG}: error: standard input is not a pandoc JSON document ({str(exc) or type(exc).__name__}); "
               f"run it as: pandoc IN --filter {PROG}", file=sys.stderr)
         return ExitCode.USAGE
     try:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from .config import Settings
-from .errors import ExitCode, UsageError
+from .errors import ExitCode, InputError, UsageError
 from .model import Entry, Paper, Record
 from .pipeline import Problem, resolve_batch
 
@@ -138,8 +138,8 @@ def sync(
 
 def read_document(path: str | os.PathLike[str]) -> Document:
     """A .tex or Markdown document's citations and named bibliographies (UsageError when it cannot be read)."""
-    from .errors import InputError
     from .scan import scan_file
+    from .scan.files import document_lines
     from .scan.markdown import named_bibliographies as markdown_bibliographies
     from .scan.tex import named_bibliographies as tex_bibliographies
 
@@ -148,17 +148,16 @@ def read_document(path: str | os.PathLike[str]) -> Document:
     if kind is None:
         raise UsageError(f"{source}: sync reads LaTeX (.tex) and Markdown (.md) documents")
     try:
-        text = Path(source).read_text(encoding="utf-8", errors="replace")
         records = list(scan_file(source, kind))
         items = {r.key for r in records if r.role == "paper" and r.key}  # its own \bibitem entries define these
         citations = tuple(r for r in records if r.role == "citation" and r.key not in items)
-    except (OSError, InputError) as exc:
-        raise UsageError(f"{source}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    base = Path(source).parent
-    if kind == "tex":
-        named, biblatex = tex_bibliographies(text, base)
-        return Document(source, kind, citations, tuple(named), biblatex)
-    return Document(source, kind, citations, tuple(markdown_bibliographies(text, base)))
+        base = Path(source).parent
+        if kind == "tex":
+            named, biblatex = tex_bibliographies(document_lines(source), base)
+            return Document(source, kind, citations, tuple(named), biblatex)
+        return Document(source, kind, citations, tuple(markdown_bibliographies(document_lines(source), base)))
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def read_bibliography(path: Path) -> Bibliography:
@@ -166,12 +165,14 @@ def read_bibliography(path: Path) -> Bibliography:
     kind = "json" if path.suffix.lower() == ".json" else "bib"
     if path.suffix.lower() in (".yaml", ".yml"):
         raise UsageError(f"{path}: CSL YAML bibliographies are not updated; use a .bib or CSL-JSON (.json) file")
-    try:
-        content = path.read_bytes()
-    except FileNotFoundError:
+    from .scan.files import read_bytes
+
+    if not os.path.exists(path):
         return Bibliography(path, kind)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        content = read_bytes(path)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
     keys = _json_keys(path, content) if kind == "json" else _bib_keys(path)
     return Bibliography(path, kind, frozenset(keys), content)
 
@@ -345,8 +346,11 @@ def _update(bibliography: Bibliography, found: list[tuple[Record, Paper]], defin
     new = _appended_json(content, entries) if bibliography.kind == "json" else _appended_bib(content, entries, flavor)
     from .atomic import write_atomically_many
 
+    real = Path(os.path.realpath(target))  # a link to a shared .bib: that file gets the entries, the link stays
+    if bibliography.content is not None and not (os.access(real, os.W_OK) and real.stat().st_mode & 0o222):
+        raise UsageError(f"{target}: read-only file; not touched (make it writable, then run sync again)")
     try:
-        write_atomically_many([target], lambda streams: streams[0].write(new), binary=True)
+        write_atomically_many([real], lambda streams: streams[0].write(new), binary=True)
     except OSError as exc:
         raise UsageError(f"{target}: cannot write: {exc.strerror or exc}") from None
     report.written.append(target)
@@ -426,7 +430,7 @@ def cited_bibliographies(citations: Sequence[Record], records: Sequence[Record])
     for source in dict.fromkeys(c.source for c in citations):
         try:
             named = read_document_bibliographies(source)
-        except OSError:
+        except InputError:  # the scan of the document reported it
             named = []
         names[source] = tuple(named)
         for path in named:
@@ -440,7 +444,8 @@ def cited_bibliographies(citations: Sequence[Record], records: Sequence[Record])
 
 
 def read_document_bibliographies(path: str | os.PathLike[str]) -> list[Path]:
-    """The bibliography files a .tex or Markdown document names (existing or not)."""
+    """The bibliography files a .tex or Markdown document names (existing or not); InputError when it cannot be read."""
+    from .scan.files import document_lines
     from .scan.markdown import named_bibliographies as markdown_bibliographies
     from .scan.tex import named_bibliographies as tex_bibliographies
 
@@ -448,10 +453,9 @@ def read_document_bibliographies(path: str | os.PathLike[str]) -> list[Path]:
     kind = DOCUMENT_KINDS.get(source.suffix.lower())
     if kind is None:
         return []
-    text = source.read_text(encoding="utf-8", errors="replace")
     if kind == "tex":
-        return [p for p, _ in tex_bibliographies(text, source.parent)[0]]
-    return [p for p, _ in markdown_bibliographies(text, source.parent)]
+        return [p for p, _ in tex_bibliographies(document_lines(source), source.parent)[0]]
+    return [p for p, _ in markdown_bibliographies(document_lines(source), source.parent)]
 
 
 def missing_citation(res: Resolution, bibliographies: Sequence[Path]) -> Problem:

@@ -90,9 +90,12 @@ def _write_entries(papers: "list[Paper]", writer: str, bib_flavor: str = "bibtex
     """The papers as bibliography entries on stdout, by export's writer (keys generated as export does)."""
     from ..formats import WriteOptions, write_formats
 
+    from ..outputs import writing
+
     stream = click.get_binary_stream("stdout")
-    write_formats(papers, {writer: stream}, WriteOptions(bib_flavor=bib_flavor))  # none: an empty .bib or .ris, []
-    stream.flush()
+    with writing("stdout"):
+        write_formats(papers, {writer: stream}, WriteOptions(bib_flavor=bib_flavor))  # none: an empty .bib or .ris, []
+        stream.flush()
 
 
 def exit_code(report: "FetchReport") -> ExitCode:

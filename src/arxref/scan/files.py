@@ -86,8 +86,15 @@ def _list_dir(directory: str, report: ProblemHandler) -> Iterator[os.DirEntry[st
         return None
 
 
-def open_file(source: str) -> io.BufferedReader:
-    """Open for binary reading, turning OS errors into one clear InputError."""
+#: Why a path that is no regular file is not read: opening a FIFO blocks forever, a device never ends.
+NOT_REGULAR = "not a regular file (FIFO, socket or device)"
+
+
+def open_file(source: str, skipped: str = ", skipped") -> io.BufferedReader:
+    """Open a regular file for binary reading, turning OS errors into one clear InputError.
+
+    ``skipped`` ends the message for a FIFO, socket or device (the scan goes on without it).
+    """
     try:
         info = os.stat(source)
     except FileNotFoundError:
@@ -98,12 +105,32 @@ def open_file(source: str) -> io.BufferedReader:
     if stat.S_ISDIR(info.st_mode):
         raise InputError(source, None, "is a directory")
     if not stat.S_ISREG(info.st_mode):
-        # opening a FIFO would block forever; sockets and devices are not documents
-        raise InputError(source, None, "not a regular file (FIFO, socket or device), skipped")
+        raise InputError(source, None, NOT_REGULAR + skipped)
     try:
         return open(source, "rb")  # noqa: SIM115 - closed by scan_file
     except OSError as exc:
         raise InputError(source, None, f"cannot read: {exc.strerror or exc}") from None
+
+
+def read_bytes(source: str | os.PathLike[str]) -> bytes:
+    """A whole file (a bibliography read for its keys), as :func:`open_file` opens it:
+    InputError for a FIFO (which would block forever), a device (endless) or an unreadable file."""
+    path = os.fspath(source)
+    with open_file(path, skipped="") as handle:
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise InputError(path, None, f"read failed: {exc.strerror or exc}") from None
+
+
+def document_lines(source: str | os.PathLike[str]) -> Lines:
+    """A document's numbered lines as the scan reads them, for the callers that look in it for a
+    few commands (the bibliographies it names, the bib flavor): regular files only, and memory
+    stays flat however big the file. InputError (when iterated) if it cannot be read; decoding
+    trouble is not reported here (the scan of the file reports it)."""
+    path = os.fspath(source)
+    with open_file(path, skipped="") as handle:
+        yield from read_lines(handle, path, lambda problem: None)
 
 
 def read_lines(handle: io.BufferedReader, source: str, report: ProblemHandler) -> Lines:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .. import ids
 from ..model import Record
@@ -116,18 +116,22 @@ _YAML_KEY_RE = re.compile(r"^bibliography\s*:\s*(?P<value>.*?)\s*$")
 _YAML_ITEM_RE = re.compile(r"^\s+-\s*(?P<value>.*?)\s*$")
 
 
-def named_bibliographies(text: str, base: str | os.PathLike[str] = ".") -> list[tuple[Path, int]]:
+def named_bibliographies(lines: Iterable[tuple[int, str]], base: str | os.PathLike[str] = ".",
+                         ) -> list[tuple[Path, int]]:
     """The files the document's YAML front matter names in ``bibliography:``, with their lines.
 
-    A scalar (``bibliography: refs.bib``), a flow list (``[a.bib, "b.json"]``) or a block
-    list (``- a.bib`` lines); names are relative to ``base`` (the document's folder).
+    ``lines`` are numbered as the scan numbers them (:func:`.files.document_lines`); only
+    the front matter is read. A scalar (``bibliography: refs.bib``), a flow list
+    (``[a.bib, "b.json"]``) or a block list (``- a.bib`` lines); names are relative to
+    ``base`` (the document's folder).
     """
-    lines = text.splitlines()
-    if not lines or lines[0].rstrip() != "---":
+    numbered = iter(lines)
+    first = next(numbered, None)
+    if first is None or first[1].rstrip() != "---":
         return []
     named: list[tuple[Path, int]] = []
     in_list = False
-    for number, line in enumerate(lines[1:], 2):
+    for number, line in numbered:
         if line.rstrip() in ("---", "..."):
             break
         item = _YAML_ITEM_RE.match(line) if in_list else None
@@ -148,6 +152,8 @@ def _yaml_names(value: str) -> list[str]:
     value = re.sub(r"\s+#.*$", "", value).strip()
     if value.startswith("[") and value.endswith("]"):
         parts = value[1:-1].split(",")
+    elif value.startswith(("[", "{")):  # an unclosed list or a mapping: broken YAML names no file (pandoc fails)
+        return []
     else:
         parts = [value]
     return [part.strip().strip("\"'") for part in parts if part.strip().strip("\"'")]

@@ -16,12 +16,15 @@ import os
 import re
 from pathlib import Path
 from dataclasses import replace
-from typing import Iterator, Sequence
+from itertools import chain
+from typing import Iterable, Iterator, Sequence
 
 from .. import ids
+from ..errors import InputError
 from ..model import Record
 from .records import (Lines, ProblemHandler, blank, cited_id, find_mentions, id_fields, id_record, offset_of,
                       own_problems, placed, snippet)
+from .files import document_lines
 from .references import parse_bibitem
 
 _CITE_RE = re.compile(r"\\(?P<cmd>[A-Za-z]*[Cc]ite[A-Za-z]*)\*?")
@@ -63,16 +66,18 @@ def strip_tex_comment(line: str) -> str:
 _BIBLATEX_RE = re.compile(r"\\usepackage\s*(?:\[[^\]]*\])?\s*\{[^}]*\bbiblatex\b[^}]*\}|\\addbibresource\b")
 
 
-def named_bibliographies(text: str, base: str | os.PathLike[str] = ".") -> tuple[list[tuple[Path, int]], bool]:
+def named_bibliographies(lines: Iterable[tuple[int, str]], base: str | os.PathLike[str] = ".",
+                         ) -> tuple[list[tuple[Path, int]], bool]:
     """The bibliography files a LaTeX document names, with the line naming each, and whether it uses biblatex.
 
+    ``lines`` are numbered as the scan numbers them (:func:`.files.document_lines`).
     ``\\bibliography{a,b}`` and ``\\addbibresource{c.bib}`` outside comments; names are
     relative to ``base`` (the document's folder) and get ``.bib`` when they have no suffix
     of their own. Missing files are listed too (a document may name one not written yet).
     """
     named: list[tuple[Path, int]] = []
     biblatex = False
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in lines:
         if "\\" not in raw or ("bib" not in raw):
             continue
         line = strip_tex_comment(raw)
@@ -92,8 +97,8 @@ def find_bib_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     that gives them, ``.bib`` is added when missing, and names of missing files are skipped.
     """
     found: list[str] = []
-    for tex, content in _tex_documents(paths):
-        found.extend(str(bib) for bib, _ in named_bibliographies(content, tex.parent)[0] if bib.is_file())
+    for tex, lines in _tex_documents(paths):
+        found.extend(str(bib) for bib, _ in named_bibliographies(lines, tex.parent)[0] if bib.is_file())
     return found
 
 
@@ -111,25 +116,63 @@ def document_bib_flavor(paths: Sequence[str | os.PathLike[str]]) -> str | None:
 
     Comments are skipped; a directory contributes every .tex under it, in sorted order.
     """
-    for _, content in _tex_documents(paths):
-        text = "\n".join(strip_tex_comment(line) for line in content.splitlines())
-        if _LOADS_BIBLATEX_RE.search(text):
-            return "biblatex"
-        if _LOADS_BIBTEX_RE.search(text):
-            return "bibtex"
+    for _, lines in _tex_documents(paths):
+        flavor = _loaded_flavor(lines)
+        if flavor is not None:
+            return flavor
     return None
 
 
-def _tex_documents(paths: Sequence[str | os.PathLike[str]]) -> Iterator[tuple[Path, str]]:
-    """(path, text) of every readable .tex among ``paths`` (directories searched), in order."""
+#: A document is searched for what it loads in blocks of about this many characters of its lines
+#: (comments stripped), each after the last _FLAVOR_OVERLAP characters of the block before: a
+#: ``\\usepackage[...]{biblatex}`` written over several lines is found without holding the file.
+_FLAVOR_BLOCK = 1 << 20
+_FLAVOR_OVERLAP = 4096
+
+
+def _loaded_flavor(lines: Iterable[tuple[int, str]]) -> str | None:
+    """``biblatex`` when the document loads it anywhere, else ``bibtex`` when it loads that, else None."""
+    bibtex = False
+    tail: str | None = None  # the end of the text searched last
+    block: list[str] = []
+    size = 0
+    for _, line in lines:
+        block.append(strip_tex_comment(line))
+        size += len(block[-1]) + 1
+        if size < _FLAVOR_BLOCK:
+            continue
+        text = "\n".join(block if tail is None else [tail, *block])
+        if _LOADS_BIBLATEX_RE.search(text):
+            return "biblatex"
+        bibtex = bibtex or bool(_LOADS_BIBTEX_RE.search(text))
+        tail, block, size = text[-_FLAVOR_OVERLAP:], [], 0
+    text = "\n".join(block if tail is None else [tail, *block])
+    if _LOADS_BIBLATEX_RE.search(text):
+        return "biblatex"
+    return "bibtex" if bibtex or _LOADS_BIBTEX_RE.search(text) else None
+
+
+def _tex_documents(paths: Sequence[str | os.PathLike[str]]) -> Iterator[tuple[Path, Lines]]:
+    """(path, numbered lines) of every .tex among ``paths`` (directories searched), in order;
+    one that cannot be read (a FIFO, a device, a binary file) is left out (the scan reports it)."""
     for path in paths:
         p = Path(path)
         texs = sorted(p.rglob("*.tex")) if p.is_dir() else ([p] if p.suffix == ".tex" else [])
         for tex in texs:
+            lines = document_lines(tex)
             try:
-                yield tex, tex.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+                first = next(lines, None)
+            except InputError:
                 continue
+            yield tex, chain([] if first is None else [first], _readable(lines))
+
+
+def _readable(lines: Lines) -> Lines:
+    """``lines`` until a read fails (the scan of the file reports it)."""
+    try:
+        yield from lines
+    except InputError:
+        return
 
 
 def _cites(line: str) -> Iterator[tuple[str, int, int, int]]:
