@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from arxref.config import DEFAULT_API_URL, DEFAULT_REQUEST_INTERVAL, Settings, default_cache_path
+from arxref.errors import UsageError
 
 ENV = {
     "ARXREF_API_URL": "http://127.0.0.1:8080/api/query",
@@ -48,6 +49,31 @@ def test_from_env_defaults_to_the_process_environment(monkeypatch: pytest.Monkey
                                              ("0", False), ("", False), ("no", False), ("off", False)])
 def test_offline_flag_values(value: str, expected: bool) -> None:
     assert Settings.from_env({"ARXREF_OFFLINE": value}).offline is expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "ture", "offline"])
+def test_an_offline_value_that_is_no_yes_or_no_is_a_usage_error(value: str) -> None:
+    """A typo in a CI job must fail, not silently mean 'online'."""
+    with pytest.raises(UsageError, match=f"ARXREF_OFFLINE='{value}' is not a yes/no value"):
+        Settings.from_env({"ARXREF_OFFLINE": value})
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf", "1e400", "3s"])
+def test_a_request_interval_that_is_no_number_of_seconds_is_a_usage_error(value: str) -> None:
+    with pytest.raises(UsageError, match=f"ARXREF_REQUEST_INTERVAL='{value}' is not a number of seconds"):
+        Settings.from_env({"ARXREF_REQUEST_INTERVAL": value})
+    assert Settings.from_env({"ARXREF_REQUEST_INTERVAL": " 0.5 "}).request_interval == 0.5
+
+
+def test_a_bad_variable_is_one_line_and_exit_2_from_the_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from arxref.cli import cli
+
+    result = CliRunner().invoke(cli, ["fetch", "2107.03374", "--cache", str(tmp_path / "c.sqlite")],
+                                env={"ARXREF_REQUEST_INTERVAL": "abc"})
+    assert result.exit_code == 2 and result.stderr.splitlines() == [
+        "arxref: error: ARXREF_REQUEST_INTERVAL='abc' is not a number of seconds (0 or more, e.g. 3)"]
 
 
 def test_empty_variables_count_as_unset() -> None:

@@ -28,8 +28,36 @@ PROJECT_URL = "https://github.com/arxref/arxref"
 RESOLVE_MIN = 0.4
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def _flag(name: str, value: str) -> bool:
+    """A yes/no environment variable; anything else is a UsageError naming it (a CI job's typo,
+    ``ARXREF_OFFLINE=ture``, must fail, not silently go online)."""
+    word = value.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    from .errors import UsageError
+
+    raise UsageError(f"{name}={value!r} is not a yes/no value (use 1 or 0)")
+
+
+def _seconds(name: str, value: str) -> float:
+    """A number of seconds from the environment: finite and not negative, else a UsageError naming it."""
+    import math
+
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        from .errors import UsageError
+
+        raise UsageError(f"{name}={value!r} is not a number of seconds (0 or more, e.g. 3)")
+    return seconds
 
 
 def default_cache_path() -> Path:
@@ -86,7 +114,7 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         values["api_url"] = env["ARXREF_API_URL"]
     if env.get("ARXREF_CACHE"):
         values["cache_path"] = Path(env["ARXREF_CACHE"]).expanduser()
-    values["offline"] = _flag(env.get("ARXREF_OFFLINE", ""))
+    values["offline"] = _flag("ARXREF_OFFLINE", env.get("ARXREF_OFFLINE", ""))
     if env.get("ARXREF_REQUEST_INTERVAL"):
-        values["request_interval"] = float(env["ARXREF_REQUEST_INTERVAL"])
+        values["request_interval"] = _seconds("ARXREF_REQUEST_INTERVAL", env["ARXREF_REQUEST_INTERVAL"])
     return values
