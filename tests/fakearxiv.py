@@ -111,6 +111,12 @@ def drop(ids: Iterable[str]) -> Fault:
     return Fault("drop", ids=frozenset(ids))
 
 
+def stray(ids: Iterable[str]) -> Fault:
+    """Answer with the entries of the given ids (base ids) instead of those asked: a confused mirror or
+    proxy cache serving another request's answer (arXiv itself never sends an id it was not asked for)."""
+    return Fault("stray", ids=frozenset(ids))
+
+
 @dataclass
 class LoggedRequest:
     method: str
@@ -622,6 +628,8 @@ class _Handler(BaseHTTPRequestHandler):
             hits = [e for e in hits if e.base not in fault.ids]
         if fault is not None and fault.kind == "empty":
             hits = []
+        if fault is not None and fault.kind == "stray":
+            hits = fake.lookup(sorted(fault.ids))
         page = hits[start : start + min(max_results, fake.page_limit)]
         return 200, render_feed(params, [e.raw for e in page], len(hits), max_results, start)
 

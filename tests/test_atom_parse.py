@@ -151,3 +151,35 @@ def test_feed_error_means_arxiv_could_not_be_verified() -> None:
     from arxref.errors import ExitCode
 
     assert FeedError("x").exit_code == ExitCode.UNVERIFIED == 3
+
+
+GPT3 = (RESPONSES / "2005.14165.xml").read_bytes()
+
+
+@pytest.mark.parametrize("date", [b"yesterday", b"99999-05-28T00:00:00Z", b"2020-13-45T00:00:00Z"])
+def test_an_entry_date_that_is_not_a_date_is_a_damaged_feed(date: bytes) -> None:
+    """A hostile answer's date was a ValueError (a traceback), not an answer to retry."""
+    damaged = GPT3.replace(b"<published>2020-05-28T00:00:00Z</published>", b"<published>" + date + b"</published>")
+    assert damaged != GPT3
+    with pytest.raises(FeedError, match="is not a date"):
+        parse_feed(damaged)
+
+
+@pytest.mark.parametrize("version", [b"0", b"5000000", b"99999999999"])
+def test_a_version_the_id_grammar_cannot_name_is_a_damaged_feed(version: bytes) -> None:
+    """v0 is no arXiv version; v99999999999 made a list of that many versions (MemoryError)."""
+    damaged = GPT3.replace(b"<id>http://arxiv.org/abs/2005.14165v4</id>", b"<id>http://arxiv.org/abs/2005.14165v"
+                           + version + b"</id>")
+    assert damaged != GPT3
+    with pytest.raises(FeedError, match="not an arXiv identifier"):
+        parse_feed(damaged)
+
+
+@pytest.mark.parametrize("total", [b"-7", b"9" * 30, b"9" * 5000], ids=["negative", "30-digits", "5000-digits"])
+def test_an_opensearch_count_out_of_range_is_a_damaged_feed(total: bytes) -> None:
+    """A negative or absurd totalResults is no count (and 30 digits overflowed the cache's INTEGER column)."""
+    damaged = GPT3.replace(b"<opensearch:totalResults>1<", b"<opensearch:totalResults>" + total + b"<")
+    assert damaged != GPT3
+    with pytest.raises(FeedError, match="bad <opensearch:totalResults> value") as caught:
+        parse_feed(damaged)
+    assert len(str(caught.value)) < 120  # the value is quoted cut short, not 5000 digits long

@@ -286,6 +286,23 @@ def test_every_read_of_a_damaged_row_is_one_cache_error(imported: Cache) -> None
     assert imported.get("2107.03374") is not None  # the other rows still read
 
 
+@pytest.mark.parametrize("damage", [
+    "title = x'ff00'", "abstract = x'ff'", "categories = x'ff'", "doi = x'ff'", "comment = x'c3'",
+    "version = 'abc'", "version = -3", "version = 4.5",
+], ids=lambda damage: damage.split(" = ")[0] + "-" + damage.split(" = ")[1].strip("'x"))
+def test_every_read_of_a_row_holding_a_foreign_type_is_one_cache_error(imported: Cache, damage: str) -> None:
+    """A BLOB where text belongs, or a version that is no positive integer (hand-edited or damaged file),
+    read back as a Paper was a traceback later (bytes in a title, ``vabc`` in an export) or garbage."""
+    imported.conn.execute(f"UPDATE papers SET {damage} WHERE arxiv_id = '2005.14165'")
+    imported.conn.commit()
+    reads = [lambda: imported.get("2005.14165"), lambda: imported.get_many(["2005.14165", "2107.03374"]),
+             lambda: list(imported.iter_papers()), lambda: imported.search_local("Language Models are Few-Shot Learners")]
+    for read in reads:
+        with pytest.raises(CacheError, match=r"cache .*: .* failed: the row of paper 2005\.14165 cannot be read"):
+            read()
+    assert imported.get("2107.03374") is not None  # the other rows still read
+
+
 def test_a_damaged_miss_or_search_is_forgotten_not_fatal(imported: Cache) -> None:
     """Misses and searches are memos of arXiv's answers: a damaged one is as if never made (asked again)."""
     imported.put_search("q", ["2107.03374"], 1)

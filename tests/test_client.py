@@ -381,6 +381,23 @@ def test_ids_left_out_of_a_cut_page_are_unverified_not_missing(fake_arxiv: FakeA
     assert result.unverified == {"2112.10741": "arXiv's answer was cut at 3 of 4 papers"}
 
 
+def test_an_answer_for_ids_not_asked_confirms_no_miss(fake_arxiv: FakeArxiv) -> None:
+    """A feed of other papers than asked (another request's answer) proves nothing about the ids asked:
+    they are unverified, not remembered as papers arXiv lacks."""
+    fake_arxiv.inject(fakearxiv.stray({"2107.03374"}))
+    result = client_for(fake_arxiv).fetch_ids(["2005.14165", "1706.03762"])  # the second is not in the shipped data
+    assert result.papers == {} and result.missing == []
+    assert result.unverified == dict.fromkeys(["2005.14165", "1706.03762"],
+                                              "arXiv's answer held 2107.03374, which was not asked for")
+
+
+def test_an_answer_with_a_stray_paper_beside_the_asked_ones_keeps_what_it_found(fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.inject(fakearxiv.stray({"2107.03374", "2005.14165"}))
+    result = client_for(fake_arxiv).fetch_ids(["2005.14165", "2101.99999"])  # SYNTHETIC: 2101.99999 nobody serves
+    assert_exact(result.papers, ["2005.14165"])
+    assert result.missing == [] and list(result.unverified) == ["2101.99999"]
+
+
 def test_dropped_ids_are_missing_not_retried(fake_arxiv: FakeArxiv) -> None:
     fake_arxiv.inject(fakearxiv.drop({"2107.03374", "2005.14165"}))
     result = client_for(fake_arxiv).fetch_ids(SEED_IDS)

@@ -92,6 +92,10 @@ def test_version_dates() -> None:
     ({"versions": []}, "no versions"),
     ({"versions": [{"version": "one", "created": "Wed, 7 Jul 2021 17:41:24 GMT"}]}, "bad version label"),
     ({"versions": [{"version": "v1"}]}, "version v1 has no date"),
+    # beyond the id grammar's v9999: 20 digits overflowed the cache's INTEGER column (a traceback)
+    ({"versions": [{"version": "v10000", "created": "Wed, 7 Jul 2021 17:41:24 GMT"}]}, "bad version number 10000"),
+    ({"versions": [{"version": "v" + "9" * 20, "created": "Wed, 7 Jul 2021 17:41:24 GMT"}]}, "bad version"),
+    ({"versions": [{"version": "v" + "9" * 5000, "created": "Wed, 7 Jul 2021 17:41:24 GMT"}]}, "bad version label"),
     ({"categories": ["cs.LG"]}, "field 'categories' is not a string"),
     ({"authors_parsed": [], "authors": ""}, "no authors"),
     ({"authors_parsed": [[1, 2, 3, 4]]}, "authors_parsed entries must be lists of strings"),

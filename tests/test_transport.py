@@ -168,3 +168,21 @@ def test_a_truncated_gzip_body_is_damaged(serve: Callable[[Behaviour], str]) -> 
     zipped = gzip.compress(b"<feed>" + b"q" * 100_000 + b"</feed>")
     with pytest.raises(TransportError):
         send("GET", serve(_answer(zipped[: len(zipped) // 2], "gzip")), timeout=10, max_bytes=1 << 20)
+
+
+@pytest.mark.parametrize("encoding, body", [
+    ("gzip", gzip.compress(b"<feed>" + b"q" * 1000 + b"</feed>")[:20] + b"\0" * 40),  # a corrupt stream
+    ("gzip", b"this body is not gzip at all"),
+    ("deflate", b"\x78\x9c" + b"\xff" * 64),  # a zlib header, then garbage
+], ids=["corrupt-gzip", "not-gzip", "corrupt-deflate"])
+def test_a_body_that_cannot_be_decompressed_is_damaged_not_a_zlib_error(
+        serve: Callable[[Behaviour], str], encoding: str, body: bytes) -> None:
+    with pytest.raises(TransportError, match="cannot be decompressed"):
+        send("GET", serve(_answer(body, encoding)), timeout=10, max_bytes=1 << 20)
+
+
+def test_a_body_shorter_than_its_content_length_is_damaged(serve: Callable[[Behaviour], str]) -> None:
+    """http.client ends such a read quietly at EOF; a whole-looking feed must not pass for the answer."""
+    body = b"<feed>" + b"x" * 5000 + b"</feed>"
+    with pytest.raises(TransportError, match=r"body cut short: 5,013 of 10,013 bytes"):
+        send("GET", serve(_answer(body, length=len(body) + 5000)), timeout=10, max_bytes=1 << 20)

@@ -150,14 +150,8 @@ def query_string(query: str, id_list: Sequence[str], start: int, max_results: in
     ``start``, ``max_results``; relevance, descending), so arXiv and its caches see the
     requests they always saw.
     """
-    return urlencode({
-        "search_query": query,
-        "id_list": ",".join(id_list),
-        "sortBy": "relevance",
-        "sortOrder": "descending",
-        "start": str(start),
-        "max_results": str(max_results),
-    })
+    return urlencode({"search_query": query, "id_list": ",".join(id_list), "sortBy": "relevance",
+                      "sortOrder": "descending", "start": str(start), "max_results": str(max_results)})
 
 
 class ArxivClient:
@@ -171,15 +165,9 @@ class ArxivClient:
     ``interval`` (by default the machine-wide :class:`RequestGate` beside the cache).
     """
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        jitter: Callable[[], float] = random.random,
-        interval: "RequestInterval | RequestGate | None" = None,
-    ) -> None:
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, jitter: Callable[[], float] = random.random,
+                 interval: "RequestInterval | RequestGate | None" = None) -> None:
         self.settings = settings
         self._jitter = jitter
         # Machine-wide by default: the turn is taken through a lock file beside the cache,
@@ -407,6 +395,7 @@ class ArxivClient:
         confirmed; if the answer is empty again, the ids stay unconfirmed.
         """
         feed = self._request("", tokens, 0, len(tokens))
+        asked = tokens
         if not feed.papers:
             witness = self._witness_for(tokens)
             asked = tokens + ([witness] if witness else [])
@@ -414,7 +403,7 @@ class ArxivClient:
             if not feed.papers:
                 return {}, [], dict.fromkeys(tokens, "arXiv answered empty twice")
         self._note_known(feed.papers)
-        return settle(tokens, feed)
+        return settle(tokens, feed, asked)
 
     def _witness_for(self, tokens: list[str]) -> str | None:
         """An existing id not in the batch (None when the batch already holds the known ones)."""
@@ -463,18 +452,24 @@ def is_html(headers: Mapping[str, str], content: bytes) -> bool:
     return _HTML_START.match(content[:2048]) is not None
 
 
-def settle(tokens: Sequence[str], feed: Feed) -> tuple[dict[str, Paper], list[str], dict[str, str]]:
+def settle(tokens: Sequence[str], feed: Feed, asked: Sequence[str] = ()) -> tuple[dict[str, Paper], list[str], dict[str, str]]:
     """(found, confirmed missing, unconfirmed -> why) for a non-empty answer to an id_list request.
 
     An id the answer lacks is confirmed missing only when the answer is whole: when
     ``totalResults`` (which counts the papers arXiv found) exceeds the entries sent,
     arXiv cut the page (at most 2000 entries; a batch of 2000 plus a witness), and
-    the ids left out prove nothing.
+    the ids left out prove nothing. Nor does an answer holding a paper not ``asked``
+    (``tokens`` and any witness): arXiv never sends one; it answers another request.
     """
     found, missing = match_entries(tokens, feed.papers)
     if missing and feed.total_results > len(feed.papers):
         why = f"arXiv's answer was cut at {len(feed.papers)} of {feed.total_results} papers"
         return found, [], dict.fromkeys(missing, why)
+    if missing:
+        bases = {parse_id(token).base for token in (asked or tokens)}
+        stray = next((p.arxiv_id for p in feed.papers if p.arxiv_id not in bases), None)
+        if stray is not None:
+            return found, [], dict.fromkeys(missing, f"arXiv's answer held {stray}, which was not asked for")
     return found, missing, {}
 
 

@@ -28,6 +28,9 @@ from .model import Link, Paper
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 _NEW_ID_RE = re.compile(r"(\d{4})\.(\d{4,5})")
 _AUTHOR_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
+#: The highest version the id grammar (ids.py: v1..v9999) can name; a larger one is a damaged
+#: record (and would not fit the cache's INTEGER column).
+MAX_VERSION = 9999
 
 
 class SnapshotError(ValueError):
@@ -166,8 +169,8 @@ def _versions(obj: dict[str, Any]) -> tuple[tuple[int, ...], datetime, datetime]
         if not isinstance(item, dict):
             raise SnapshotError("versions entries must be objects")
         label = item.get("version")
-        if not isinstance(label, str) or not label[:1] in ("v", "V") or not label[1:].isdigit():
-            raise SnapshotError(f"bad version label {label!r}")
+        if not isinstance(label, str) or not label[:1] in ("v", "V") or not label[1:].isdigit() or len(label) > 20:
+            raise SnapshotError(f"bad version label {label!r:.40}")
         created = item.get("created")
         if not isinstance(created, str):
             raise SnapshotError(f"version {label} has no date")
@@ -175,6 +178,8 @@ def _versions(obj: dict[str, Any]) -> tuple[tuple[int, ...], datetime, datetime]
     numbers = tuple(sorted(dated))
     if numbers[0] < 1:
         raise SnapshotError(f"bad version number {numbers[0]}")
+    if numbers[-1] > MAX_VERSION:
+        raise SnapshotError(f"bad version number {str(numbers[-1])[:20]}")
     return numbers, dated[numbers[0]], dated[numbers[-1]]
 
 

@@ -197,6 +197,8 @@ def _read_body(response: http.client.HTTPResponse, encoding: str, max_bytes: int
         parts.append(chunk)
         if clock() > deadline:
             raise DeadlineExceeded("the answer was still arriving at the deadline")
+    if response.length:  # http.client ends a read at EOF quietly, short of the Content-Length
+        raise TransportError(f"damaged response (body cut short: {raw_total:,} of {int(declared or 0):,} bytes)")
     if inflater is not None:
         try:
             tail = inflater.flush()
@@ -220,7 +222,10 @@ def _inflate(inflater: "_Inflater", data: bytes, room: int, limit: int) -> bytes
     pieces: list[bytes] = []
     size = 0
     while data:
-        piece = inflater.decompress(data, INFLATE_PIECE)
+        try:
+            piece = inflater.decompress(data, INFLATE_PIECE)
+        except zlib.error:  # a corrupt stream, or not the encoding the header names
+            raise TransportError("damaged response (the compressed body cannot be decompressed)") from None
         data = inflater.unconsumed_tail
         size += len(piece)
         if size > room:

@@ -22,6 +22,9 @@ NS = {"atom": ATOM, "arxiv": ARXIV, "opensearch": OPENSEARCH}
 
 #: Deeper than any real feed (feed/entry/author/name = 4): a hostile endpoint's nesting bomb.
 MAX_DEPTH = 32
+#: Above any count the API can give (arXiv holds a few million papers): an opensearch number
+#: beyond it, or below 0, is a damaged answer (and would not fit the cache's INTEGER column).
+MAX_COUNT = 10**9
 
 
 def _register_namespaces() -> None:
@@ -76,9 +79,13 @@ def _depth_ok(root: object) -> bool:
 
 
 def _parse_dt(text: str | None) -> datetime:
+    """An entry's date; FeedError (a damaged answer, retried) when it is missing or not a date."""
     if not text:
         raise FeedError("entry without a date")
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise FeedError(f"entry date {_shown(text)} is not a date") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
@@ -89,6 +96,11 @@ def _text(node: object, path: str) -> str | None:
     if found is None or found.text is None:
         return None
     return str(found.text)
+
+
+def _shown(text: str) -> str:
+    """A value from the answer as a message quotes it: repr, cut short (an answer may hold megabytes)."""
+    return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
 
 
 def _squash(text: str) -> str:
@@ -105,11 +117,13 @@ def parse_entry(entry: object, raw: str | None = None) -> Paper:
     match = _ID_URL_RE.match(entry_url.strip())
     if not match:
         raise FeedError(f"entry id {entry_url!r} is not an arXiv abstract URL")
-    try:
-        arxiv_id = parse_id(match.group("id")).base
+    written = match.group("id") + (f"v{match.group('version')}" if match.group("version") else "")
+    try:  # the id grammar's versions (v1..v9999): v0 or v99999999999 is a damaged answer, not a paper
+        parsed = parse_id(written)
     except InvalidIdError as exc:
-        raise FeedError(f"entry id {entry_url!r}: {exc.reason}") from None
-    version = int(match.group("version") or 1)
+        raise FeedError(f"entry id {_shown(entry_url)}: {exc.reason}") from None
+    arxiv_id = parsed.base
+    version = parsed.version or 1
     title = _text(entry, "atom:title")
     summary = _text(entry, "atom:summary")
     authors = []
@@ -176,9 +190,12 @@ def parse_feed(data: bytes) -> Feed:
     def _int(path: str) -> int:
         text = _text(root, path)
         try:
-            return int(text.strip()) if text else 0
+            value = int(text.strip()) if text else 0
         except ValueError:
-            raise FeedError(f"bad <{path}> value {text!r}") from None
+            value = -1
+        if not 0 <= value <= MAX_COUNT:
+            raise FeedError(f"bad <{path}> value {_shown(text or '')}")
+        return value
 
     feed = Feed(
         total_results=_int("opensearch:totalResults"),

@@ -192,6 +192,18 @@ class DamagedRow(ValueError):
                          f"({problem.__class__.__name__}: {str(problem)[:200] or 'no detail'})")
 
 
+def _wrong_type(version: object, *texts: object) -> str:
+    """Which value of a row has a type arxref never writes (a BLOB, a number where text belongs, version < 1)."""
+    if type(version) is not int or version < 1:
+        return f"version {version!r} is not a positive integer"
+    names = ("title", "abstract", "categories", "primary_category", "comment", "journal_ref", "doi")
+    required = names[:3]
+    for name, value in zip(names, texts):
+        if type(value) is bytes or (name in required and type(value) is not str):
+            return f"{name} is {type(value).__name__}, not text"
+    return "a value has the wrong type"
+
+
 def row_to_paper(values: Sequence[Any]) -> Paper:
     """The Paper for the values of ``SELECT {PAPER_LIST}`` or ``{COLUMN_LIST}`` (a PaperRow or a plain sqlite3 row).
 
@@ -204,6 +216,12 @@ def row_to_paper(values: Sequence[Any]) -> Paper:
     (arxiv_id, version, versions, title, authors, abstract, published, updated, categories,
      primary_category, comment, journal_ref, doi, links, _raw_format, raw_entry, fetched_at) = values
     try:  # next to nothing until something fails (zero-cost from Python 3.11)
+        # SQLite stores a number written into a text column as text; only a BLOB stays foreign there
+        if not (type(version) is int and 0 < version and str is type(title) is type(abstract) is type(categories)
+                and type(primary_category) is not bytes is not type(comment)
+                and type(journal_ref) is not bytes is not type(doi)):
+            raise TypeError(_wrong_type(version, title, abstract, categories, primary_category, comment,
+                                        journal_ref, doi))
         return Paper(
             arxiv_id, version, title, _authors_from_json(authors), abstract, from_iso(published), from_iso(updated),
             categories.split(), primary_category, comment, journal_ref, doi,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..model import Paper
 from ..textnorm import INDEX_STOP_WORDS
-from .rows import PAPER_LIST, row_to_paper
+from .rows import PAPER_LIST, DamagedRow, row_to_paper
 
 if TYPE_CHECKING:
     from .store import Cache
@@ -144,9 +144,11 @@ def _rerank(conn: sqlite3.Connection, shortlist: list[int], words: list[str], po
     weights = {w: math.log(1 + total / len(postings[w])) if w in postings else common_weight for w in words}
     marks = ",".join("?" * len(shortlist))
     score: dict[int, float] = {}
-    for rowid, title, abstract, authors in conn.execute(
-        f"SELECT id, title, abstract, authors FROM papers WHERE id IN ({marks})", shortlist
+    for rowid, arxiv_id, title, abstract, authors in conn.execute(
+        f"SELECT id, arxiv_id, title, abstract, authors FROM papers WHERE id IN ({marks})", shortlist
     ):
+        if not (str is type(title) is type(abstract) is type(authors)):  # a BLOB in a damaged file
+            raise DamagedRow(arxiv_id, TypeError("its title, abstract or authors are not text"))
         tokens = set(_WORD_RE.findall(f"{title} {abstract} {authors}".lower()))
         title_tokens = set(_WORD_RE.findall(title.lower()))
         score[rowid] = sum(weight * (1.5 if w in title_tokens else 1.0) for w, weight in weights.items() if w in tokens)
