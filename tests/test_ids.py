@@ -476,3 +476,10 @@ def _find_twice(text: str) -> list[tuple[int, int, str, ArxivId | None, str | No
 def test_find_ids_trusts_a_window_that_reached_the_end(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert [(m.start, m.end, m.raw, m.arxiv_id, m.problem, m.explicit) for m in ids.find_ids(text)] == _find_twice(text)
+
+
+def test_max_version_is_the_grammars_highest() -> None:
+    """snapshot.py refuses versions above MAX_VERSION: the constant must be what the grammar parses."""
+    assert ids.parse(f"2107.03374v{ids.MAX_VERSION}").version == ids.MAX_VERSION
+    with pytest.raises(InvalidIdError):
+        ids.parse(f"2107.03374v{ids.MAX_VERSION + 1}")

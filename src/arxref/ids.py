@@ -151,6 +151,9 @@ def _unknown_archive(archive: str) -> str:
     return f"not an arXiv identifier ({archive!r} is not an arXiv archive)"
 
 
+#: The highest version the grammar names (``v1`` .. ``v9999``, :data:`_VERSION`); a larger one is a
+#: damaged record, never a paper.
+MAX_VERSION = 9999
 _VERSION = r"(?:v(?P<version>[1-9]\d{0,3}))?"
 _SUBJECT = r"[A-Za-z][A-Za-z-]{0,15}"
 # One core for both schemes: an archive word (any: an unknown one is reported with the nearest

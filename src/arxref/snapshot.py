@@ -22,15 +22,12 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .errors import InvalidIdError
-from .ids import check_new_style, parse as parse_id
+from .ids import MAX_VERSION, check_new_style, parse as parse_id
 from .model import Link, Paper
 
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 _NEW_ID_RE = re.compile(r"(\d{4})\.(\d{4,5})")
 _AUTHOR_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
-#: The highest version the id grammar (ids.py: v1..v9999) can name; a larger one is a damaged
-#: record (and would not fit the cache's INTEGER column).
-MAX_VERSION = 9999
 
 
 class SnapshotError(ValueError):
