@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -85,6 +86,26 @@ def test_exit_now_waits_for_another_thread() -> None:
                "_exit_now(5)\n")
     proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert (proc.returncode, proc.stdout) == (5, "late\n")
+
+
+@pytest.mark.parametrize("args", [
+    ["scan", str(ROOT / "seeds"), "--format", "jsonl"],  # big: fails while the command prints
+    ["--help"],  # click's own printing
+])
+def test_a_full_stdout_is_one_line_and_exit_2_never_a_traceback_or_0(args: list[str], tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:  # Linux's always-full device: every write fails with ENOSPC
+        proc = subprocess.run([sys.executable, "-m", "arxref", *args], stdout=full, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "ARXREF_CACHE": str(tmp_path / "c.sqlite"), "ARXREF_OFFLINE": "1"})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[-1] == "arxref: error: cannot write standard output: No space left on device"
+    assert "Traceback" not in proc.stderr
+
+
+def test_output_lost_at_the_exits_flush_is_reported_not_exit_0() -> None:
+    program = "import sys\nfrom arxref.cli import _exit_now\nsys.stdout.write('still buffered')\n_exit_now(0)\n"
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-c", program], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert (proc.returncode, proc.stderr) == (2, "arxref: error: cannot write standard output: No space left on device\n")
 
 
 def test_unknown_command_is_usage_error() -> None:

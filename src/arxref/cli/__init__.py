@@ -108,6 +108,13 @@ def run() -> NoReturn:
         main()
     except SystemExit as done:  # the exit is made inside the handler: leaving it would free the frames
         _exit_now(done.code)
+    except OSError as exc:  # click's own printing (help, usage) to a full disk; commands handle theirs
+        from .common import WRITE_FAILURES
+
+        if exc.errno not in WRITE_FAILURES:
+            raise
+        print(f"arxref: error: cannot write standard output: {exc.strerror}", file=sys.stderr)
+        _exit_now(2)
     _exit_now(0)
 
 
@@ -128,11 +135,19 @@ def _exit_now(code: object) -> NoReturn:
     import logging
 
     logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe or stream: nothing more can reach it
-            pass
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head` stopped reading: not an error
+        pass
+    except OSError as exc:  # the last of the output is lost (`> /dev/full`): say so, never exit 0
+        print(f"arxref: error: cannot write standard output: {exc.strerror}", file=sys.stderr)
+        status = status or 2
+    except ValueError:  # stdout was closed
+        pass
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):  # nothing more can reach the user
+        pass
     os._exit(status)
 
 

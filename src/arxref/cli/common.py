@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import sys
@@ -122,5 +123,16 @@ def handle_errors(func: F) -> F:
             sys.exit(ExitCode.INTERRUPTED)
         except BrokenPipeError:
             sys.exit(ExitCode.OK)
+        except OSError as exc:
+            if exc.errno not in WRITE_FAILURES:
+                raise  # not an expected failure: a bug, to be reported with its traceback
+            # the library names the files it writes (outputs.writing); what is left is the command's
+            # own printing to stdout: `arxref scan ... > /dev/full`, a full disk under a redirect
+            click.echo(f"arxref: error: cannot write {exc.filename or 'standard output'}: {exc.strerror}", err=True)
+            sys.exit(ExitCode.USAGE)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: errno values of a write that cannot succeed (full disk, quota, file too big, device error).
+WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
