@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -102,9 +103,20 @@ def test_a_full_stdout_is_one_line_and_exit_2_never_a_traceback_or_0(args: list[
 
 
 def test_output_lost_at_the_exits_flush_is_reported_not_exit_0() -> None:
-    program = "import sys\nfrom arxref.cli import _exit_now\nsys.stdout.write('still buffered')\n_exit_now(0)\n"
-    with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "-c", program], stdout=full, stderr=subprocess.PIPE, text=True)
+    """The output sits in stdout's buffer until the exit, whose flush then fails (a disk filled meanwhile)."""
+    program = textwrap.dedent("""
+        import errno, io, sys
+        from arxref.cli import _exit_now
+
+        class Full(io.RawIOBase):
+            def writable(self): return True
+            def write(self, data): raise OSError(errno.ENOSPC, "No space left on device")
+
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(Full(), 8192))
+        sys.stdout.write("still buffered")
+        _exit_now(0)
+    """)
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert (proc.returncode, proc.stderr) == (2, "arxref: error: cannot write standard output: No space left on device\n")
 
 
