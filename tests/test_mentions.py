@@ -40,3 +40,15 @@ def test_a_warned_id_is_not_folded_into_the_same_id_written_cleanly() -> None:
     papers = mentions.distinct_papers(records)
     assert [(r.line, r.problems) for r in papers.records] == [(1, ()), (2, ("unknown subject class math.ACS",))]
     assert [p[2] for p in papers.repeats[0].places] == [3] and [p[2] for p in papers.repeats[1].places] == [4]
+
+
+def test_a_citation_of_an_id_cited_again_is_kept_once_per_key() -> None:
+    """\\cite{2107.03374} on every line of a big document is one record with its later places (memory
+    follows papers); the same paper under another key (arXiv:..., a version) is a record of its own."""
+    text = "".join(f"line {n} \\cite{{2107.03374}} and \\citep{{arXiv:2107.03374, 2107.03374v2}}\n" for n in range(1, 51))
+    records = scan_text(text, "p.tex")
+    papers = mentions.distinct_papers(records)
+    assert [(r.key, r.line) for r in papers.records] == [("2107.03374", 1), ("arXiv:2107.03374", 1),
+                                                         ("2107.03374v2", 1)]
+    assert papers.mentions == 150 and [papers.repeats[i].count for i in range(3)] == [49, 49, 49]
+    assert papers.repeats[0].places[0][1:3] == ("p.tex", 2)

@@ -39,26 +39,27 @@ class DistinctPapers:
 
 
 def distinct_papers(records: Iterable[Record]) -> DistinctPapers:
-    """The paper records of a stream, a bare id mentioned again and again kept once.
+    """The paper records of a stream, an id mentioned again and again kept once.
 
     A dump with an id on every line holds millions of mentions of a few thousand
-    papers: export keeps one record per (id, version, problems) written bare (no key, fields or
-    title, which must reach dedup), so memory and work follow papers, not mentions.
-    Of the later mentions only the first REPEATS_KEPT places are kept (a problem with
-    the id is reported at each) and a count. A citation whose key is an arXiv id
-    (``\\cite{2108.02818}``) is a paper record too, kept with its key (dedup keys the
-    entry by it). (`check` keeps every mention.)
+    papers: export keeps one record per (id, version, problems, citation key) with no
+    fields or title (those must reach dedup each), so memory and work follow papers,
+    not mentions. Of the later mentions only the first REPEATS_KEPT places are kept (a
+    problem with the id is reported at each) and a count. A citation whose key is an
+    arXiv id (``\\cite{2108.02818}``) is a paper record too, kept once per key (dedup
+    keys the entry by it). (`check` keeps every mention.)
     """
     papers = DistinctPapers()
     kept, orders, repeated = papers.records, papers.orders, papers.repeats  # locals: this runs once per mention
-    first: dict[tuple[str, int | None, tuple[str, ...]], int] = {}
+    first: dict[tuple[str, int | None, tuple[str, ...], str | None], int] = {}
     order = 0
     for record in records:
         if record.role != "paper" and record.arxiv_id is None:
             continue  # a citation of a key: the bibliography defines it (a citation of an id is a paper)
-        if record.arxiv_id and record.key is None and not record.fields and record.title is None:
-            # the problems too: math.ACS/0312059 (warned) and math/0312059 are one paper, not one mention
-            mark = (record.arxiv_id, record.version, record.problems)
+        if record.arxiv_id and not record.fields and record.title is None:
+            # the problems too: math.ACS/0312059 (warned) and math/0312059 are one paper, not one mention;
+            # and the key: \cite{2108.02818} again and again is one record, \cite{arXiv:2108.02818} another
+            mark = (record.arxiv_id, record.version, record.problems, record.key)
             index = first.get(mark)
             if index is not None:
                 repeats = repeated.get(index)
