@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import re
 import json
 import os
 import signal
@@ -185,3 +186,29 @@ def test_problems_beyond_the_kept_ones_are_counted(tmp_path: Path, monkeypatch: 
     assert report.problem_count == 5 and report.problems == [f"{snapshot}:1: no 'id' field",
                                                              f"{snapshot}:2: no 'id' field"]
     assert report.records == 5 and report.papers == 0 and report.files == 1
+
+
+@pytest.mark.parametrize("damage", ["cut", "corrupt"])
+def test_a_gzip_snapshot_cut_short_or_damaged_keeps_the_lines_before(tmp_path: Path, damage: str) -> None:
+    """A download cut short (or bytes damaged midway): the whole lines before are imported, one
+    problem names the file and the line where reading failed."""
+    plain = tmp_path / "synthetic.jsonl"
+    synthetic_snapshot(plain, 4000)
+    packed = gzip.compress(plain.read_bytes())
+    middle = len(packed) // 2
+    snapshot = tmp_path / "synthetic.jsonl.gz"
+    snapshot.write_bytes(packed[:middle] if damage == "cut" else
+                         packed[:middle] + bytes(b ^ 0xFF for b in packed[middle:middle + 64]) + packed[middle + 64:])
+    with Cache(tmp_path / "c.sqlite") as cache:
+        report = cache.import_paths([snapshot])
+        match = re.fullmatch(rf"{re.escape(str(snapshot))}:(\d+): cannot read on \(.+; a download cut short\?\); "
+                             r"the lines before it were imported", report.problems[-1])
+        assert match is not None, report.problems
+        cut = int(match.group(1))
+        assert 1000 < cut < 4000 and report.papers == len(cache)
+        if damage == "cut":  # every line before the cut is whole: all imported, nothing else said
+            assert len(report.problems) == 1 and report.papers == cut - 1
+            ids = [row[0] for row in cache.conn.execute("SELECT arxiv_id FROM papers ORDER BY id")]
+            assert ids == [f"2001.{n + 1:05d}" for n in range(cut - 1)]
+        else:  # the damaged bytes inflate to garbage lines first, each reported, then the stream fails
+            assert 1000 < report.papers < cut - 1 and len(report.problems) > 1

@@ -205,10 +205,26 @@ class _Importer:
         side is faster (parsing or writing) never idles while the other is behind.
         """
         label = str(path)
-        parse = lines.parse_snapshot_block
         pending: collections.deque[Future[lines.Transfer]] = collections.deque()
-        for number, block, count in lines.line_blocks(stream, first, first_number, PARSE_CHUNK,
-                                                      self._long_line(label)):
+        cut = None
+        try:
+            read_bytes = lines.GZIP_READ_BYTES if isinstance(stream, gzip.GzipFile) else lines.BLOCK_BYTES
+            self._blocks(lines.line_blocks(stream, first, first_number, PARSE_CHUNK, self._long_line(label),
+                                           read_bytes), label, pending)
+        except lines.CutShort as exc:  # a download cut short: the lines before the cut are still imported
+            cut = exc
+        while pending:
+            self._take(pending.popleft().result())
+        if cut is not None:
+            self._problem(f"{label}:{cut.number}: cannot read on ({cut.cause.__class__.__name__}: "
+                          f"{getattr(cut.cause, 'strerror', None) or cut.cause}; a download cut short?); "
+                          "the lines before it were imported")
+
+    def _blocks(self, blocks: Iterator[tuple[int, bytes, int]], label: str,
+                pending: collections.deque[Future[lines.Transfer]]) -> None:
+        """Parse each block here or in the helper process (see :meth:`_jsonl`); ``pending``: parses not yet written."""
+        parse = lines.parse_snapshot_block
+        for number, block, count in blocks:
             pool = None
             if self._pool is not None or count >= PARSE_CHUNK or pending:
                 pool = self._get_pool()
@@ -229,8 +245,6 @@ class _Importer:
                 else:
                     pending.append(_done(parse(label, number, block)))
                     break
-        while pending:
-            self._take(pending.popleft().result())
 
     def _long_line(self, label: str) -> Callable[[int], None]:
         def report(number: int) -> None:

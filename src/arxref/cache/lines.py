@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import zlib
 from typing import Any, Callable, Iterator
 
 from ..errors import InvalidIdError
@@ -17,6 +18,9 @@ from .rows import PaperRow, as_row, compact_json, snapshot_row
 
 #: Bytes read from a snapshot at a time.
 BLOCK_BYTES = 8 << 20
+#: Bytes read from a gzip snapshot at a time: a read the stream fails in (a download cut short)
+#: loses what it had decompressed, so at most this much is lost besides the cut line.
+GZIP_READ_BYTES = 64 << 10
 #: A snapshot line longer than this is reported and skipped (real records are a few KB).
 MAX_LINE_BYTES = 64 << 20
 
@@ -26,15 +30,27 @@ Parsed = tuple[list[PaperRow], list[str], int]
 Transfer = tuple[list[tuple[Any, ...]], list[str], int]
 
 
+class CutShort(Exception):
+    """The file failed to read before its end (a gzip download cut short): every line before
+    ``number`` was read whole and handed on; the rest, from the cut line on, is lost."""
+
+    def __init__(self, number: int, cause: BaseException) -> None:
+        super().__init__(f"line {number}: {getattr(cause, 'strerror', None) or cause}")
+        self.number = number
+        self.cause = cause
+
+
 def line_blocks(stream: Any, first: bytes, first_number: int, size: int,
-                too_long: Callable[[int], None]) -> Iterator[tuple[int, bytes, int]]:
+                too_long: Callable[[int], None], read_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes, int]]:
     """(number of the first line, up to ``size`` whole lines as one bytes object, line count).
 
     ``first`` is the first line, already read from ``stream``. Lines are cut at
     ``\\n`` exactly as iterating over the file cuts them, but no object is made
     per line: the importing process only looks for newlines. A line longer than
     :data:`MAX_LINE_BYTES` is never held in memory: its number goes to
-    ``too_long`` and it is dropped.
+    ``too_long`` and it is dropped. A read that fails midway (a truncated or damaged gzip
+    stream) hands on the whole lines before it, then raises :class:`CutShort`; a gzip stream
+    is read ``read_bytes`` at a time (what a failing read had decompressed is lost with it).
     """
     buffer = bytearray(first)
     number, count, position, eof = first_number, 0, 0, False
@@ -46,7 +62,12 @@ def line_blocks(stream: Any, first: bytes, first_number: int, size: int,
             position, count = end + 1, count + 1
         if count < size and not eof:
             if len(buffer) - position <= MAX_LINE_BYTES:
-                data = stream.read(BLOCK_BYTES)
+                try:
+                    data = stream.read(read_bytes)
+                except (OSError, EOFError, zlib.error) as exc:  # gzip's BadGzipFile is an OSError
+                    if count:
+                        yield number, bytes(memoryview(buffer)[:position]), count
+                    raise CutShort(number + count, exc) from None
                 if data:
                     buffer += data
                     continue
