@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from proc_support import run_unblocked
+
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
@@ -69,11 +71,8 @@ def test_cli_sync_refuses_a_fifo_or_device_bibliography_in_one_line(seeded: Path
     """A FIFO named refs.bib would block sync forever; ``refs.bib -> /dev/zero`` would eat all memory."""
     (tmp_path / "paper.tex").write_text("\\cite{2108.02818}\n\\bibliography{refs}\n", encoding="utf-8")
     os.mkfifo(tmp_path / "refs.bib")
-    try:
-        proc = subprocess.run([sys.executable, "-m", "arxref", "sync", "paper.tex"], capture_output=True, text=True,
-                              env=cli_env(seeded), cwd=tmp_path, timeout=30)
-    except subprocess.TimeoutExpired:
-        raise AssertionError("sync blocked on a FIFO named refs.bib") from None
+    proc = run_unblocked([sys.executable, "-m", "arxref", "sync", "paper.tex"], "sync blocked on a FIFO named refs.bib",
+                         env=cli_env(seeded), cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr == "arxref: error: refs.bib: not a regular file (FIFO, socket or device)\n"
 

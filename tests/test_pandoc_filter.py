@@ -29,6 +29,7 @@ from arxref.formats.csljson import paper_item
 from arxref.model import Paper
 from arxref.pandoc_filter import (FilterReport, add_references, arxiv_keys, bibliography_keys, cite_keys, main,
                                   meta_value)
+from proc_support import run_unblocked
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIP, FRONTIER, CODEX, WEBGPT = "2108.02818", "2307.03718", "2107.03374", "2112.09332"
@@ -247,11 +248,8 @@ def test_bibliography_keys_of_a_fifo_or_a_device_is_nothing_and_does_not_block(t
     (tmp_path / "refs.yaml").symlink_to(os.devnull)
     code = ("import sys; from pathlib import Path; from arxref.pandoc_filter import bibliography_keys; "
             "print([bibliography_keys(Path(p)) for p in sys.argv[1:]])")
-    try:
-        proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "refs.json"), str(tmp_path / "refs.yaml")],
-                              capture_output=True, text=True, timeout=20)
-    except subprocess.TimeoutExpired:
-        pytest.fail("the pandoc filter blocked reading a FIFO named as a bibliography")
+    proc = run_unblocked([sys.executable, "-c", code, str(tmp_path / "refs.json"), str(tmp_path / "refs.yaml")],
+                         "the pandoc filter blocked reading a FIFO named as a bibliography")
     assert proc.returncode == 0 and proc.stdout.strip() == "[set(), set()]", proc.stderr
 
 

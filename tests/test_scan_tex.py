@@ -8,6 +8,7 @@ import pytest
 
 from arxref.model import Record
 from arxref.scan import document_bib_flavor, find_bib_files, scan_file, scan_text, strip_tex_comment
+from proc_support import run_unblocked
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan"
 
@@ -192,7 +193,6 @@ def test_keys_that_only_look_like_ids_stay_keys() -> None:
 def test_bib_flavor_and_bib_files_skip_a_fifo_instead_of_blocking(tmp_path: Path) -> None:
     """Opening a FIFO named .tex blocks forever: the .tex inputs are read as the scan reads them."""
     import os
-    import subprocess
     import sys
 
     os.mkfifo(tmp_path / "pipe.tex")
@@ -200,11 +200,8 @@ def test_bib_flavor_and_bib_files_skip_a_fifo_instead_of_blocking(tmp_path: Path
     (tmp_path / "paper.tex").write_text("\\usepackage{biblatex}\n\\addbibresource{refs.bib}\n", encoding="utf-8")
     code = ("import sys; from arxref.scan import document_bib_flavor, find_bib_files; "
             "print(document_bib_flavor(sys.argv[1:]), find_bib_files(sys.argv[1:]))")
-    try:
-        proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "pipe.tex"), str(tmp_path / "paper.tex")],
-                              capture_output=True, text=True, timeout=20)
-    except subprocess.TimeoutExpired:
-        pytest.fail("reading the .tex inputs for their bibliography blocked on a FIFO")
+    proc = run_unblocked([sys.executable, "-c", code, str(tmp_path / "pipe.tex"), str(tmp_path / "paper.tex")],
+                         "reading the .tex inputs for their bibliography blocked on a FIFO")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"biblatex ['{tmp_path / 'refs.bib'}']"
 
