@@ -13,7 +13,7 @@ from arxref import ids
 from arxref.errors import InputError
 from arxref.model import Record
 from arxref.scan import ScanProblem, invalid_problem, scan_file, scan_text
-from arxref.scan.records import SNIPPET, blank, find_mentions, id_record, own_problems, snippet
+from arxref.scan.records import SNIPPET, blank, cited_id, find_mentions, id_record, own_problems, snippet
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan"
 
@@ -193,3 +193,24 @@ def test_plain_text_reading_list_items_become_records() -> None:
 def test_plain_text_without_list_items_is_unchanged() -> None:
     text = "Language Models are Few-Shot Learners. Tom B. Brown, Benjamin Mann. 2020.\nsee arXiv:2005.14165\n"
     assert [(r.line, r.arxiv_id) for r in scan_text(text, "notes.txt")] == [(2, "2005.14165")]
+
+
+@pytest.mark.parametrize(("key", "base", "problem"), [
+    ("2108.02818", "2108.02818", ""), ("arXiv:2108.02818v2", "2108.02818", ""), ("hep-th/9901001", "hep-th/9901001", ""),
+    ("smith2020", None, ""), ("arXiv:2313.00001", None, "invalid arXiv id '2313.00001': month 13"),
+    (" 2108.02818", None, ""), ("2108.02818 ", None, ""), ("arXiv: 2108.02818", None, ""), ("", None, ""),
+])
+def test_cited_id_of_a_key(key: str, base: str | None, problem: str) -> None:
+    parsed, problems = cited_id(key)
+    assert (parsed.base if parsed else None) == base
+    assert (problems[0] if problems else "").startswith(problem) and len(problems) == (1 if problem else 0)
+    assert cited_id(key) == (parsed, problems)  # remembered: the same answer again
+
+
+def test_cited_id_refuses_a_key_with_any_unicode_blank_inside() -> None:
+    """The blank test (str.split) agrees with str.isspace on every code point."""
+    blanks = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert len(blanks) > 20
+    for blank_char in blanks:
+        assert cited_id(f"2108.{blank_char}02818") == (None, ()), repr(blank_char)
+        assert cited_id(f"arXiv:2108.02818{blank_char}v2") == (None, ()), repr(blank_char)

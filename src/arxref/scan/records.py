@@ -6,6 +6,7 @@ it (records are frozen), so the helpers here return parts, not half-made records
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -113,15 +114,17 @@ def invalid_problem(match: ids.IdMatch) -> str:
     return f"invalid arXiv id {match.id_text!r}: {match.problem}"
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def cited_id(key: str) -> tuple[ids.ArxivId | None, tuple[str, ...]]:
     """The arXiv id a citation key is written as, or None (then the key is a name a bibliography defines).
 
     Every form :func:`arxref.ids.parse` takes counts (``2108.02818v2``, ``arXiv:2108.02818``,
     ``hep-th/9901001``, ``doi:10.48550/arXiv.2108.02818``...), written exactly: no blank inside,
     nothing but a letter or digit at either end. An explicit but impossible id
-    (``arXiv:2313.00001``) is no id and brings its problem.
+    (``arXiv:2313.00001``) is no id and brings its problem. Remembered per key (the answer is
+    immutable): a document cites the same keys again and again.
     """
-    if not key or not key[0].isalnum() or not key[-1].isalnum() or any(c.isspace() for c in key):
+    if not key or not key[0].isalnum() or not key[-1].isalnum() or len(key.split(maxsplit=1)) > 1:
         return None, ()
     try:
         return ids.parse(key), ()
