@@ -21,8 +21,9 @@ and, where the documentation is silent, the behaviour of Zotero's own server
 * the key travels as ``Authorization: Bearer`` or ``Zotero-API-Key``; a wrong or missing
   key is 403;
 * ``Backoff`` on a normal answer, ``429``/``503`` with ``Retry-After``, a write applied but
-  its answer lost (the connection closed), and per-item failures are injected by tests
-  (:meth:`FakeZotero.inject`, :attr:`FakeZotero.fail_items`).
+  its answer lost (the connection closed), an answer whose body drips one byte at a time
+  (:func:`drip`), a server that reads the request and never answers (:func:`silent`), and
+  per-item failures are injected by tests (:meth:`FakeZotero.inject`, :attr:`FakeZotero.fail_items`).
 
 Bound to 127.0.0.1; every request is logged (:attr:`log`) without the key.
 """
@@ -31,7 +32,9 @@ from __future__ import annotations
 
 import json
 import random
+import select
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +46,10 @@ SCHEMA = Path(__file__).resolve().parent / "data" / "zotero-schema" / "item-type
 MAX_WRITE = 50
 MAX_PAGE = 100
 KEY_CHARS = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
+#: Spaces a dripped JSON body is padded with (still valid JSON): at a byte a second, ten minutes.
+DRIP_PADDING = 600
+#: Longest a silent or dripping answer holds its connection (a hang guard for the fake itself).
+HOLD_LIMIT = 600.0
 #: Item properties that are not fields of the item type.
 ITEM_PROPERTIES = {"key", "version", "itemType", "creators", "tags", "collections", "relations", "deleted",
                    "parentItem", "dateAdded", "dateModified", "note", "linkMode", "contentType", "charset",
@@ -69,6 +76,10 @@ class Fault:
     drop: bool = False
     """Do the request, then close the connection without an answer (a lost answer)."""
     method: str | None = None
+    drip: float = 0.0
+    """Do the request, send the headers at once, then the body one byte every ``drip`` seconds."""
+    silent: bool = False
+    """Read the request and never answer (until the client hangs up)."""
 
 
 def status(code: int, **headers: str) -> Fault:
@@ -84,6 +95,19 @@ def backoff(seconds: str) -> Fault:
 def lost_answer(method: str = "POST") -> Fault:
     """Carry the request out, then drop the connection before answering."""
     return Fault(drop=True, method=method)
+
+
+def drip(seconds: float = 1.0) -> Fault:
+    """Answer normally, but the body one byte every ``seconds`` (padded: it takes minutes in all).
+
+    Each read gets a byte well within a per-read timeout, so only a deadline on the
+    whole request ends it."""
+    return Fault(drip=seconds)
+
+
+def silent() -> Fault:
+    """Accept the connection, read the request, answer nothing."""
+    return Fault(silent=True)
 
 
 @dataclass
@@ -213,6 +237,8 @@ class _Server:
         self.log: list[Logged] = []
         self.faults: deque[Fault] = deque()
         self.port = 0
+        self.stopped = threading.Event()
+        """Set by :meth:`stop`: silent and dripping handlers let go of their connections."""
         self._httpd: ThreadingHTTPServer | None = None
 
     @property
@@ -239,6 +265,7 @@ class _Server:
         return self
 
     def stop(self) -> None:
+        self.stopped.set()
         httpd, self._httpd = self._httpd, None
         if httpd is not None:
             httpd.shutdown()
@@ -278,6 +305,9 @@ class _Handler(BaseHTTPRequestHandler):
         with self.fake.lock:
             self.fake.log.append(entry)
         fault = self.fake.take_fault(method)
+        if fault is not None and fault.silent:
+            self._hold()
+            return
         if fault is not None and fault.status:
             entry.status = fault.status
             self.send(fault.status, "Too many requests" if fault.status == 429 else "Service unavailable",
@@ -289,6 +319,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.drop:
             self.close_connection = True
             return
+        if fault is not None and fault.drip:
+            self._drip(code, payload, extra, fault.drip)
+            return
         if fault is not None:
             extra = {**extra, **dict(fault.headers)}
         self.send(code, payload, extra=extra)
@@ -297,17 +330,47 @@ class _Handler(BaseHTTPRequestHandler):
         raise NotImplementedError
 
     def send(self, code: int, payload: Any, extra: dict[str, str] | None = None) -> None:
+        data = self._head(code, payload, extra)
+        self.wfile.write(data)
+
+    def _head(self, code: int, payload: Any, extra: dict[str, str] | None, padding: int = 0) -> bytes:
+        """Send the status line and headers for ``payload`` (plus ``padding`` spaces); the body to send."""
         if isinstance(payload, (dict, list)):
             data, kind = json.dumps(payload).encode(), "application/json"
         else:
             data, kind = str(payload).encode(), "text/plain" if not str(payload).startswith("<!") else "text/html"
+        data += b" " * padding
         self.send_response(code)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         for name, value in (extra or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        return data
+
+    def _drip(self, code: int, payload: Any, extra: dict[str, str], seconds: float) -> None:
+        """The headers at once, then the body a byte at a time until it ends or the client hangs up."""
+        self.close_connection = True
+        try:
+            data = self._head(code, payload, extra, DRIP_PADDING)
+            for index in range(len(data)):
+                self.wfile.write(data[index:index + 1])
+                if self.fake.stopped.wait(seconds):
+                    return
+        except OSError:  # the client gave up and closed the connection
+            pass
+
+    def _hold(self) -> None:
+        """Answer nothing; return when the client closes the connection (or the fake stops)."""
+        self.close_connection = True
+        until = time.monotonic() + HOLD_LIMIT
+        while time.monotonic() < until and not self.fake.stopped.is_set():
+            try:
+                readable, _, _ = select.select([self.connection], [], [], 0.1)
+                if readable and not self.connection.recv(1024):
+                    return
+            except OSError:
+                return
 
 
 def _page(handler_query: dict[str, str], objects: list[Any], version: int, base: str) -> tuple[int, Any, dict[str, str]]:
@@ -514,4 +577,5 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-__all__ = ["FakeConnector", "FakeLibrary", "FakeZotero", "Fault", "backoff", "free_port", "lost_answer", "status"]
+__all__ = ["FakeConnector", "FakeLibrary", "FakeZotero", "Fault", "backoff", "drip", "free_port", "lost_answer",
+           "silent", "status"]

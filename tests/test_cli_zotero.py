@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakezotero import FakeConnector, FakeZotero, free_port
+from fakezotero import FakeConnector, FakeZotero, Fault, drip, free_port, silent, status
 from zotero_support import LIBRARY, ids_file
 
 from arxref.model import Paper
@@ -112,3 +112,32 @@ def test_desktop_push(seeded: Path, reading_list: Path) -> None:
         both = run_cli(str(reading_list), "--desktop", "--library", LIBRARY, cache=seeded, key=None,
                        ARXREF_ZOTERO_DESKTOP_URL=fake.url)
         assert both.returncode == 2 and "use one or the other" in both.stderr
+
+
+@pytest.mark.parametrize("fault", [drip(1.0), silent()], ids=["dripping-body", "never-answers"])
+def test_a_zotero_that_hangs_gives_up_within_the_retries(server: FakeZotero, seeded: Path, reading_list: Path,
+                                                         fault: Fault) -> None:
+    """--timeout is the whole request: a byte a second never ends a read, yet the run ends (hang guard: run_cli)."""
+    server.inject(fault, times=10)
+    args = (str(reading_list), "--library", LIBRARY, "--zotero-url", server.url, "--timeout", "2", "--max-retries", "1")
+    result = run_cli(*args, cache=seeded)
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.splitlines() == [
+        "arxref: the Zotero Web API did not answer within 2 s; retrying in 2.0 s (1 of 1)",
+        f"arxref: error: the Zotero Web API at {server.url} could not be reached: no answer within 2 s "
+        "(gave up after 2 attempts)"]
+    assert len(server.requests()) == 2
+    quiet = run_cli(*args, "-q", cache=seeded)
+    assert quiet.returncode == 3 and len(quiet.stderr.splitlines()) == 1 and "could not be reached" in quiet.stderr
+    _no_secret(result, quiet)
+
+
+def test_each_retry_is_one_line_on_stderr(server: FakeZotero, seeded: Path, reading_list: Path) -> None:
+    server.inject(status(503, Retry_After="1"), times=2)
+    result = run_cli(str(reading_list), "--library", LIBRARY, "--zotero-url", server.url, cache=seeded)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if "retrying" in line] == [
+        "arxref: the Zotero Web API answered 503; retrying in 1.0 s (1 of 5)",
+        "arxref: the Zotero Web API answered 503; retrying in 1.0 s (2 of 5)"]
+    assert lines[-1] == "arxref: user:1234567: 25 added, 0 updated, 0 already in library, 0 failed"

@@ -186,3 +186,21 @@ def test_a_body_shorter_than_its_content_length_is_damaged(serve: Callable[[Beha
     body = b"<feed>" + b"x" * 5000 + b"</feed>"
     with pytest.raises(TransportError, match=r"body cut short: 5,013 of 10,013 bytes"):
         send("GET", serve(_answer(body, length=len(body) + 5000)), timeout=10, max_bytes=1 << 20)
+
+
+def test_the_reason_alone_is_kept_for_callers(serve: Callable[[Behaviour], str]) -> None:
+    """Unreachable.reason without the host (the Zotero client names the host itself); the status line's reason."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(Unreachable) as caught:
+        send("GET", f"http://127.0.0.1:{port}/", timeout=5, max_bytes=1 << 20)
+    assert caught.value.reason == "connection refused"
+    assert Unreachable("cannot reach x: why").reason == "cannot reach x: why"
+
+    def not_found(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(404, "Not Found")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+    answer = send("GET", serve(not_found), timeout=5, max_bytes=1 << 20)
+    assert (answer.status, answer.reason, answer.content) == (404, "Not Found", b"")

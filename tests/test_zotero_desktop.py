@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakezotero import FakeConnector, free_port
-from zotero_support import ids_file, offline, papers, reading_list  # noqa: F401  (shared fixtures)
+from fakezotero import FakeConnector, Fault, drip, free_port, silent
+from zotero_support import finishes, ids_file, offline, papers, reading_list  # noqa: F401  (shared fixtures)
 
 from arxref.errors import ExitCode, UsageError
 from arxref.formats.zotero import zotero_item
@@ -80,3 +80,23 @@ def test_update_needs_the_web_api(fake_connector: FakeConnector, seeded: Path, r
     with pytest.raises(UsageError, match="--update needs the Web API"):
         push_desktop([reading_list], settings=offline(seeded), desktop=_desktop(fake_connector),
                      options=PushOptions(update=True))
+
+
+@pytest.mark.parametrize("fault", [drip(0.5), silent()], ids=["dripping-body", "never-answers"])
+def test_a_ping_that_hangs_is_given_up_at_the_timeout(seeded: Path, reading_list: Path, fault: Fault) -> None:
+    with FakeConnector() as fake:
+        fake.inject(fault)
+        with pytest.raises(ZoteroUnreachable, match="Zotero is not running: nothing answers at") as caught:
+            finishes(lambda: push_desktop([reading_list], settings=offline(seeded),
+                                          desktop=DesktopSettings(base_url=fake.url, timeout=1.0)))
+        assert caught.value.exit_code == ExitCode.UNVERIFIED and len(fake.requests()) == 1
+
+
+def test_a_save_whose_answer_drips_is_given_up_at_the_timeout(seeded: Path, reading_list: Path) -> None:
+    with FakeConnector() as fake:
+        fake.inject(Fault(drip=0.5, method="POST"))
+        report = finishes(lambda: push_desktop([reading_list], settings=offline(seeded),
+                                               desktop=DesktopSettings(base_url=fake.url, timeout=1.0)))
+    assert report.exit_code == ExitCode.UNVERIFIED and report.count("failed") == 25
+    assert report.unreachable == (f"Zotero stopped answering at {fake.url}/connector/saveItems "
+                                  "(no answer within 1 s)")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
-from fakezotero import FakeZotero, backoff, free_port, status
-from zotero_support import LIBRARY, Waits, web_settings
+from fakezotero import FakeZotero, Fault, backoff, drip, free_port, silent, status
+from zotero_support import LIBRARY, Waits, finishes, web_settings
 
 from arxref.errors import ExitCode
 from arxref.zotero import Library, ZoteroRefused, ZoteroUnreachable
@@ -136,3 +138,44 @@ def test_stale_version_and_used_token_are_412(fake_zotero: FakeZotero) -> None:
         stale = client.post_items([{"itemType": "note", "note": "<p>b</p>"}], version=0, token=new_write_token())
         assert stale.status == 412 and "expected 0, found 1" in stale.body
     assert len(fake_zotero.library.items) == 1
+
+
+@pytest.mark.parametrize("fault", [drip(0.5), silent()], ids=["dripping-body", "never-answers"])
+def test_a_request_ends_at_the_timeout_whole_answer_included(fake_zotero: FakeZotero, fault: Fault,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A byte every half second keeps every read of requests' timeout alive; the deadline is the whole request."""
+    fake_zotero.inject(fault, times=5)
+    waits = Waits()
+    settings = web_settings(fake_zotero, waits, timeout=1.0, max_retries=2)
+    with WebClient(settings, Library.parse(LIBRARY)) as client, caplog.at_level(logging.INFO, logger="arxref"):
+        with pytest.raises(ZoteroUnreachable) as caught:
+            finishes(lambda: client.read_items(0))
+    assert str(caught.value) == (f"the Zotero Web API at {fake_zotero.url} could not be reached: "
+                                 "no answer within 1 s (gave up after 3 attempts)")
+    assert caught.value.exit_code == ExitCode.UNVERIFIED
+    assert len(fake_zotero.requests("GET", "/items")) == 3 and waits == [2.0, 4.0]
+    retries = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert retries == ["the Zotero Web API did not answer within 1 s; retrying in 2.0 s (1 of 2)",
+                       "the Zotero Web API did not answer within 1 s; retrying in 4.0 s (2 of 2)"]
+    shown = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert len(shown) == 3 and all(" -> no answer within 1 s in " in line for line in shown)
+    assert all(fake_zotero.api_key not in r.getMessage() for r in caplog.records)
+
+
+def test_a_request_cut_off_then_answered_is_a_success(fake_zotero: FakeZotero) -> None:
+    _notes(fake_zotero, 3)
+    fake_zotero.inject(drip(0.5))
+    with WebClient(web_settings(fake_zotero, timeout=1.0), Library.parse(LIBRARY)) as client:
+        items, version = finishes(lambda: client.read_items(0))
+    assert len(items) == 3 and version == 3 and len(fake_zotero.requests("GET", "/items")) == 2
+
+
+def test_each_retry_is_one_log_line(fake_zotero: FakeZotero, caplog: pytest.LogCaptureFixture) -> None:
+    fake_zotero.inject(status(503, Retry_After="3"))
+    fake_zotero.inject(status(429, Retry_After="12"))
+    with WebClient(web_settings(fake_zotero), Library.parse(LIBRARY)) as client, \
+            caplog.at_level(logging.WARNING, logger="arxref"):
+        client.read_items(0)
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [
+        ("arxref.zotero.web", "the Zotero Web API answered 503; retrying in 3.0 s (1 of 5)"),
+        ("arxref.zotero.web", "the Zotero Web API answered 429; retrying in 12 s (2 of 5)")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import pytest
 from fakezotero import FakeZotero
@@ -12,6 +14,7 @@ from arxref.model import Paper
 from arxref.zotero import WebSettings
 
 LIBRARY = "user:1234567"
+T = TypeVar("T")
 
 
 class Waits(list[float]):
@@ -26,6 +29,28 @@ def web_settings(fake: FakeZotero, waits: Waits | None = None, **changes: object
                                  "sleep": waits if waits is not None else Waits()}
     values.update(changes)
     return WebSettings(**values)  # type: ignore[arg-type]
+
+
+def finishes(call: Callable[[], T], guard: float = 60.0) -> T:
+    """``call()``, its result or its exception; a test failure, not a hung suite, if it has not
+    returned after ``guard`` seconds (a hang guard, not a timing assertion)."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(guard)
+    if worker.is_alive():
+        pytest.fail(f"still running after {guard:g} s: the request was not bounded")
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def offline(cache: Path) -> Settings:

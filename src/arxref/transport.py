@@ -62,7 +62,12 @@ class Unreachable(TransportError):
     """No connection could be made: refused, the name does not resolve, no route to the host.
 
     Nothing is listening (or nothing can be found) there: unlike a 503 or a timeout, waiting
-    minutes will not change that."""
+    minutes will not change that. ``reason`` is the why alone ("connection refused"), for
+    callers that name the host their own way."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class ResponseTooLarge(TransportError):
@@ -76,6 +81,8 @@ class Answer:
     """Header names lower-cased."""
     content: bytes
     """The body, decompressed."""
+    reason: str = ""
+    """The status line's reason phrase ("Not Found")."""
 
 
 def send(method: str, url: str, *, body: bytes | None = None, headers: Mapping[str, str] | None = None,
@@ -109,7 +116,7 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: Mapping[s
         content = _read_body(response, answer_headers.get("content-encoding", ""), max_bytes, deadline, clock)
         if expired.is_set():
             raise DeadlineExceeded(f"no answer within {timeout:g} s")
-        return Answer(response.status, answer_headers, content)
+        return Answer(response.status, answer_headers, content, response.reason or "")
     except DeadlineExceeded:
         raise DeadlineExceeded(f"no answer within {timeout:g} s") from None
     except TransportError:  # Unreachable, ResponseTooLarge, damaged: said precisely already
@@ -165,9 +172,11 @@ def _connect(conn: http.client.HTTPConnection, seconds: float, where: str) -> No
         return
     error = errors[0]
     if isinstance(error, socket.gaierror):
-        raise Unreachable(f"cannot reach {where}: the name does not resolve ({error.strerror or error})") from None
+        reason = f"the name does not resolve ({error.strerror or error})"
+        raise Unreachable(f"cannot reach {where}: {reason}", reason) from None
     if isinstance(error, OSError) and error.errno in _UNREACHABLE_ERRNOS:
-        raise Unreachable(f"cannot reach {where}: {_UNREACHABLE_ERRNOS[error.errno]}") from None
+        reason = _UNREACHABLE_ERRNOS[error.errno]
+        raise Unreachable(f"cannot reach {where}: {reason}", reason) from None
     raise error
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Any
 
 import click
 
-from .common import handle_errors, network_options, settings_from
+from .common import handle_errors, log_to_stderr, network_options, settings_from
 from .progress import ProgressPrinter
 
 
@@ -41,7 +42,8 @@ def zotero() -> None:
               help="Item date: of the first version (when the work became public) or of the latest.")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None,
               help="Lowest similarity score that resolves an id-less record.")
-@click.option("-q", "--quiet", is_flag=True, help="Only failures and the summary, no per-item lines or progress.")
+@click.option("-q", "--quiet", is_flag=True, help="Only failures and the summary: no per-item lines, progress "
+                                                 "or retry lines.")
 @network_options
 @handle_errors
 def push(paths: tuple[str, ...], library: str | None, collection: str | None, dry_run: bool, update: bool,
@@ -53,9 +55,10 @@ def push(paths: tuple[str, ...], library: str | None, collection: str | None, dr
     beside the arxref cache), so papers already there, however they were added, are
     skipped: running it again adds nothing. Writes go in batches of 50, each safe to
     retry. The API key is read from ZOTERO_API_KEY (a key with write access,
-    zotero.org/settings/keys) and never printed or stored. --timeout and --max-retries
-    apply to Zotero's requests as to arXiv's; --offline concerns arXiv only (papers
-    from the cache), Zotero is always asked.
+    zotero.org/settings/keys) and never printed or stored. --timeout (seconds for a
+    whole request, answer included) and --max-retries apply to Zotero's requests as to
+    arXiv's, and each retry is one line on stderr (not with -q); --offline concerns
+    arXiv only (papers from the cache), Zotero is always asked.
 
     Exit status: 0 all papers are in the library; 1 some items failed or some inputs
     gave no paper; 2 usage error (bad option, missing key, key or library refused);
@@ -75,19 +78,25 @@ def push(paths: tuple[str, ...], library: str | None, collection: str | None, dr
     options = PushOptions(collection=collection, dry_run=dry_run, update=update, year=year, min_score=min_score)
     progress = None if quiet else ProgressPrinter.for_stderr()
     try:
-        if desktop:
-            if library:
-                raise UsageError("--library names a Web API library; --desktop saves into the library selected "
-                                 "in the running Zotero (use one or the other)")
-            report = push_desktop(list(paths), settings=settings, options=options, progress=progress,
-                                  desktop=DesktopSettings(base_url=desktop_url or DEFAULT_DESKTOP_URL,
-                                                          timeout=settings.timeout))
-        else:
-            if not library:
-                raise UsageError("--library user:ID|group:ID is required (or --desktop to use the running Zotero)")
-            web = WebSettings(base_url=zotero_url or DEFAULT_ZOTERO_URL, api_key=os.environ.get("ZOTERO_API_KEY", ""),
-                              timeout=settings.timeout, max_retries=settings.max_retries)
-            report = push_web(list(paths), library, settings=settings, web=web, options=options, progress=progress)
+        # Retries (Zotero's and arXiv's) are one line each on stderr, as in export; -q hides them.
+        with log_to_stderr(logging.CRITICAL + 1 if quiet else logging.WARNING):
+            if desktop:
+                if library:
+                    raise UsageError("--library names a Web API library; --desktop saves into the library "
+                                     "selected in the running Zotero (use one or the other)")
+                report = push_desktop(list(paths), settings=settings, options=options, progress=progress,
+                                      desktop=DesktopSettings(base_url=desktop_url or DEFAULT_DESKTOP_URL,
+                                                              timeout=settings.timeout,
+                                                              max_response_bytes=settings.max_response_bytes))
+            else:
+                if not library:
+                    raise UsageError("--library user:ID|group:ID is required (or --desktop to use the running "
+                                     "Zotero)")
+                web = WebSettings(base_url=zotero_url or DEFAULT_ZOTERO_URL,
+                                  api_key=os.environ.get("ZOTERO_API_KEY", ""), timeout=settings.timeout,
+                                  max_retries=settings.max_retries, max_response_bytes=settings.max_response_bytes)
+                report = push_web(list(paths), library, settings=settings, web=web, options=options,
+                                  progress=progress)
     finally:
         if progress is not None:
             progress.close()

@@ -12,6 +12,9 @@ To skip papers the library already has, arxref reads it through Zotero's local A
 → Advanced → "Allow other applications on this computer to communicate with Zotero");
 without it, only papers arxref itself pushed to this Zotero before are recognised (kept
 in ``<cache dir>/zotero/desktop-<server>.json``), and the report says so.
+
+Every request goes through :func:`arxref.transport.send`, so an app that hangs or
+answers a byte at a time costs at most ``timeout`` seconds per request, not the run.
 """
 
 from __future__ import annotations
@@ -24,11 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-import requests
-
-from ..config import Settings
+from ..config import DEFAULT_MAX_RESPONSE_BYTES, Settings
 from ..errors import UsageError
 from ..formats.zotero import connector_item
+from ..transport import Answer, TransportError, send
 from .index import LibraryIndex, save_json
 from .push import Outcome, PushOptions, PushReport, batches, gather_papers
 from .web import Library, WebClient, WebSettings, ZoteroError, ZoteroUnreachable
@@ -48,6 +50,8 @@ TARGET = "Zotero desktop"
 class DesktopSettings:
     base_url: str = DEFAULT_DESKTOP_URL
     timeout: float = 30.0
+    """Seconds one request may take in all, the whole answer included."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 class Connector:
@@ -55,38 +59,52 @@ class Connector:
 
     def __init__(self, settings: DesktopSettings) -> None:
         self.base = settings.base_url.rstrip("/")
-        self.timeout = settings.timeout
-        self.session = requests.Session()
-        self.session.headers.update({"X-Zotero-Connector-API-Version": CONNECTOR_API_VERSION,
-                                     "Zotero-Allowed-Request": "1"})
+        self.settings = settings
+        self.headers = {"X-Zotero-Connector-API-Version": CONNECTOR_API_VERSION, "Zotero-Allowed-Request": "1"}
 
     def close(self) -> None:
-        self.session.close()
+        """Nothing stays open (each request has its own connection); kept for symmetry with WebClient."""
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> Answer:
+        """One request within the timeout; TransportError when it fails or is cut off."""
+        headers = dict(self.headers)
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body).encode("ascii")
+        return send(method, self.base + path, body=data, headers=headers, timeout=self.settings.timeout,
+                    max_bytes=self.settings.max_response_bytes)
 
     def ping(self) -> None:
         """Raise :class:`ZoteroUnreachable` with a plain explanation unless Zotero answers."""
         try:
-            response = self.session.get(self.base + "/connector/ping", timeout=self.timeout)
-        except requests.RequestException:
+            response = self._send("GET", "/connector/ping")
+        except TransportError:
             raise ZoteroUnreachable(f"Zotero is not running: nothing answers at {self.base}/connector/ping. "
                                     "Start Zotero and run again, or push through the Web API with --library "
                                     "and ZOTERO_API_KEY") from None
-        if response.status_code != 200:
+        if response.status != 200:
             raise ZoteroUnreachable(f"something other than Zotero answers at {self.base} "
-                                    f"({response.status_code} on /connector/ping)")
+                                    f"({response.status} on /connector/ping)")
 
-    def _post(self, path: str, body: dict[str, Any]) -> requests.Response:
+    def _post(self, path: str, body: dict[str, Any]) -> Answer:
         try:
-            return self.session.post(self.base + path, json=body, timeout=self.timeout)
-        except requests.RequestException:
-            raise ZoteroUnreachable(f"Zotero stopped answering at {self.base}{path}") from None
+            return self._send("POST", path, body)
+        except TransportError as exc:
+            raise ZoteroUnreachable(f"Zotero stopped answering at {self.base}{path} ({exc})") from None
 
     def collection_target(self, name: str) -> str:
         """The connector's id (``C12``) of the collection called ``name``."""
         response = self._post("/connector/getSelectedCollection", {})
-        if response.status_code != 200:
-            raise ZoteroError(f"Zotero answered {response.status_code} to /connector/getSelectedCollection")
-        targets = response.json().get("targets") or []
+        if response.status != 200:
+            raise ZoteroError(f"Zotero answered {response.status} to /connector/getSelectedCollection")
+        try:
+            answer = json.loads(response.content)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise ZoteroError("Zotero answered /connector/getSelectedCollection with something other than a JSON object")
+        targets = answer.get("targets") or []
         for target in targets:
             if target.get("name") == name and str(target.get("id", "")).startswith("C"):
                 return str(target["id"])
@@ -98,18 +116,18 @@ class Connector:
         session_id = uuid.uuid4().hex
         response = self._post("/connector/saveItems", {"sessionID": session_id, "uri": "https://arxiv.org/",
                                                         "items": items})
-        if response.status_code != 201:
+        if response.status != 201:
             try:
-                body = response.json()
+                body = json.loads(response.content)
             except ValueError:
                 body = {}
             if isinstance(body, dict) and body.get("libraryEditable") is False:
                 return "the library selected in Zotero is read-only; select an editable library and run again"
-            return f"Zotero answered {response.status_code} to saveItems"
+            return f"Zotero answered {response.status} to saveItems"
         if target:
             moved = self._post("/connector/updateSession", {"sessionID": session_id, "target": target})
-            if moved.status_code != 200:
-                return f"saved, but not filed into the collection (Zotero answered {moved.status_code})"
+            if moved.status != 200:
+                return f"saved, but not filed into the collection (Zotero answered {moved.status})"
         return None
 
 
@@ -164,7 +182,8 @@ def push_desktop(paths: Sequence[str | os.PathLike[str]], *, settings: Settings 
 def _library_index(desktop: DesktopSettings, settings: Settings, notes: list[str]) -> tuple[LibraryIndex | None, set[str]]:
     """The desktop library's index through the local API, or None; and the ids arxref pushed here before."""
     pushed = _load_pushed(settings, desktop)
-    local = WebSettings(base_url=desktop.base_url.rstrip("/") + "/api", timeout=desktop.timeout, max_retries=1)
+    local = WebSettings(base_url=desktop.base_url.rstrip("/") + "/api", timeout=desktop.timeout, max_retries=1,
+                        max_response_bytes=desktop.max_response_bytes)
     try:
         with WebClient(local, Library("user", "0"), what="Zotero's local API") as client:
             index = LibraryIndex()

@@ -1,7 +1,7 @@
 """The Zotero Web API (v3) over HTTP: reads by library version, writes that are safe to retry.
 
 Written against Zotero's documentation (``dev/web_api/v3``: basics, syncing, write
-requests) with ``requests``, not pyzotero: pyzotero cannot be installed beside arxref
+requests) on :func:`arxref.transport.send`, not pyzotero: pyzotero cannot be installed beside arxref
 (every release since 1.6.13 requires ``bibtexparser<2``, arxref's .bib scanner needs
 bibtexparser 2), its ``Zotero()`` takes no base URL (the endpoint is fixed to
 api.zotero.org, so tests cannot point it at a loopback server through its public API),
@@ -12,6 +12,10 @@ What the API asks of a client, and where it is kept here:
 
 * ``Zotero-API-Version: 3`` and the key as ``Authorization: Bearer`` on every request:
   the key is never in a URL, a message or a file;
+* each request, answer included, ends within ``timeout`` seconds (``transport.send``:
+  ``requests`` bounds each read, so a server dripping a byte at a time held a push
+  forever); a request cut off, like a network failure, is sent again after a wait, and
+  every retry is one line on the ``arxref.zotero.web`` logger (the CLI's stderr);
 * ``Backoff: <s>`` on any answer: no request before that many seconds;
   ``429``/``503`` with ``Retry-After`` (or ``Backoff``): wait, then send the same request
   again, same headers, same write token (:meth:`WebClient.request`);
@@ -24,14 +28,20 @@ What the API asks of a client, and where it is kept here:
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
+from urllib.parse import urlencode
 
-import requests
-
+from ..client import _seconds as _shown_wait  # the retry line's wait, as the arXiv client shows it
+from ..config import DEFAULT_MAX_RESPONSE_BYTES
 from ..errors import ArxrefError, ExitCode, UsageError
+from ..transport import Answer, DeadlineExceeded, TransportError, Unreachable, send
+
+log = logging.getLogger(__name__)
 
 DEFAULT_ZOTERO_URL = "https://api.zotero.org"
 #: The API's limit of objects per write request.
@@ -88,11 +98,13 @@ class WebSettings:
     base_url: str = DEFAULT_ZOTERO_URL
     api_key: str = field(default="", repr=False)
     timeout: float = 30.0
-    """Seconds for one request (connect and read)."""
+    """Seconds one request may take in all: name lookup, connect, send, and the whole answer."""
     max_retries: int = 5
     """Retries of one request after a network failure, 429, 5xx, and of a batch after a 412."""
     max_wait: float = 600.0
     """Longest ``Retry-After``/``Backoff`` honoured; a longer one stops the run (exit 3)."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """Largest answer read (decompressed); a larger one is a failed request."""
     retry_base: float = 2.0
     """First wait when the server names none; doubled per retry (capped at 60 s)."""
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
@@ -125,15 +137,15 @@ class WebClient:
         self.library = library
         self.what = what
         self.base = settings.base_url.rstrip("/")
-        self.session = requests.Session()
-        self.session.headers.update({"Zotero-API-Version": "3", "User-Agent": f"arxref/{__version__}"})
+        self._headers = {"Zotero-API-Version": "3", "User-Agent": f"arxref/{__version__}"}
+        """Sent with every request; the only place the key is kept (never shown: no repr, no message)."""
         if settings.api_key:
-            self.session.headers["Authorization"] = f"Bearer {settings.api_key}"
+            self._headers["Authorization"] = f"Bearer {settings.api_key}"
         self._not_before = 0.0
         self.requests_sent = 0
 
     def close(self) -> None:
-        self.session.close()
+        """Nothing stays open (each request has its own connection); kept for ``with``."""
 
     def __enter__(self) -> "WebClient":
         return self
@@ -144,48 +156,78 @@ class WebClient:
     # ----------------------------------------------------------------- one request
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                json: Any = None, headers: Mapping[str, str] | None = None) -> tuple[requests.Response, bool]:
+                json: Any = None, headers: Mapping[str, str] | None = None) -> tuple[Answer, bool]:
         """Send one request, waiting and resending on 429/5xx/network failures; (answer, resent after a failure).
 
+        Each attempt ends within ``settings.timeout`` seconds, whole answer included.
         401/403/404 raise :class:`ZoteroRefused`; running out of retries raises
         :class:`ZoteroUnreachable`. Other answers (200, 204, 304, 400, 412, 413...) are returned.
         """
-        url = self.base + path
+        url = self.base + path + (f"?{urlencode(params)}" if params else "")
+        body = None if json is None else _dumps(json)
+        sent = {**self._headers, **({"Content-Type": "application/json"} if body is not None else {}), **(headers or {})}
+        retries = self.settings.max_retries
         resent = False
-        for attempt in range(self.settings.max_retries + 1):
+        for attempt in range(retries + 1):
             self._wait_backoff()
             try:
-                self.requests_sent += 1
-                response = self.session.request(method, url, params=params, json=json, headers=dict(headers or {}),
-                                                timeout=self.settings.timeout)
-            except requests.RequestException as exc:
-                reason = _reason(exc)
-                if attempt == self.settings.max_retries:
-                    raise ZoteroUnreachable(f"{self.what} at {self.base} could not be reached: {reason}") from None
+                answer = self._send(method, url, body, sent)
+            except TransportError as exc:
+                if attempt == retries:
+                    raise ZoteroUnreachable(f"{self.what} at {self.base} could not be reached: {_reason(exc)} "
+                                            f"(gave up after {attempt + 1} attempt{'s' if attempt else ''})") from None
                 resent = resent or method != "GET"
-                self.settings.sleep(self._retry_wait(attempt, None))
+                self._retry(self._said(exc), self._retry_wait(attempt, None), attempt)
                 continue
-            self._note_backoff(response)
-            status = response.status_code
+            self._note_backoff(answer)
+            status = answer.status
             if status in (401, 403):
-                raise ZoteroRefused(f"{self.what} refused access to {self.library} ({status} {_body(response)}); "
+                raise ZoteroRefused(f"{self.what} refused access to {self.library} ({status} {_body(answer)}); "
                                     "check ZOTERO_API_KEY and that the key may write to this library")
             if status == 404 and path.startswith(self.library.prefix):
                 raise ZoteroRefused(f"{self.what} has no library {self.library} at {self.base} (404)")
             if status in RETRY_STATUSES:
-                if attempt == self.settings.max_retries:
+                if attempt == retries:
                     raise ZoteroUnreachable(f"{self.what} at {self.base} kept answering {status} "
                                             f"after {attempt + 1} attempts")
-                self.settings.sleep(self._retry_wait(attempt, response))
+                self._retry(f"{self.what} answered {status}", self._retry_wait(attempt, answer), attempt)
                 continue
-            return response, resent
+            return answer, resent
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _retry_wait(self, attempt: int, response: requests.Response | None) -> float:
+    def _send(self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]) -> Answer:
+        """One attempt, bounded by the timeout; logged at INFO (never with its headers: the key is there)."""
+        self.requests_sent += 1
+        started = time.monotonic()
+        try:
+            answer = send(method, url, body=body, headers=headers, timeout=self.settings.timeout,
+                          max_bytes=self.settings.max_response_bytes)
+        except TransportError as exc:
+            log.info("Zotero request %d: %s %s -> %s in %.2f s", self.requests_sent, method, url, _reason(exc),
+                     time.monotonic() - started)
+            raise
+        log.info("Zotero request %d: %s %s -> HTTP %d, %s bytes in %.2f s", self.requests_sent, method, url,
+                 answer.status, f"{len(answer.content):,}", time.monotonic() - started)
+        return answer
+
+    def _said(self, exc: TransportError) -> str:
+        """How a retry line names a failed attempt."""
+        if isinstance(exc, DeadlineExceeded):
+            return f"{self.what} did not answer within {self.settings.timeout:g} s"
+        if isinstance(exc, Unreachable):
+            return f"{self.what} could not be reached ({exc.reason})"
+        return f"{self.what}'s answer failed: {exc}"
+
+    def _retry(self, said: str, wait: float, attempt: int) -> None:
+        """Announce the retry (one line on stderr in the CLI, unless -q), then wait."""
+        log.warning("%s; retrying in %s (%d of %d)", said, _shown_wait(wait), attempt + 1, self.settings.max_retries)
+        self.settings.sleep(wait)
+
+    def _retry_wait(self, attempt: int, answer: Answer | None) -> float:
         """Seconds before a retry: what the server asked for (Retry-After, else Backoff), else exponential."""
         asked = None
-        if response is not None:
-            asked = _seconds(response.headers.get("Retry-After")) or _seconds(response.headers.get("Backoff"))
+        if answer is not None:
+            asked = _seconds(answer.headers.get("retry-after")) or _seconds(answer.headers.get("backoff"))
         if asked is None:
             return min(self.settings.retry_base * 2.0 ** attempt, 60.0)
         if asked > self.settings.max_wait:
@@ -193,10 +235,10 @@ class WebClient:
                                     f"(more than {self.settings.max_wait:.0f} s); try again later")
         return asked
 
-    def _note_backoff(self, response: requests.Response) -> None:
+    def _note_backoff(self, answer: Answer) -> None:
         """``Backoff: <s>`` on any answer: no further request before then."""
-        seconds = _seconds(response.headers.get("Backoff"))
-        if seconds is not None and response.status_code not in RETRY_STATUSES:
+        seconds = _seconds(answer.headers.get("backoff"))
+        if seconds is not None and answer.status not in RETRY_STATUSES:
             if seconds > self.settings.max_wait:
                 raise ZoteroUnreachable(f"{self.what} asks to wait {seconds:.0f} s before any request; try again later")
             self._not_before = max(self._not_before, time.monotonic() + seconds)
@@ -204,6 +246,7 @@ class WebClient:
     def _wait_backoff(self) -> None:
         remaining = self._not_before - time.monotonic()
         if remaining > 0:
+            log.warning("%s asked for a pause (Backoff); waiting %s", self.what, _shown_wait(remaining))
             self.settings.sleep(remaining)
             self._not_before = 0.0
 
@@ -256,9 +299,9 @@ class WebClient:
             page = _json(response, self.what)
             if not isinstance(page, list):
                 raise ZoteroError(f"{self.what} answered {path} with something other than a list")
-            yield page, _int(response.headers.get("Last-Modified-Version"))
+            yield page, _int(response.headers.get("last-modified-version"))
             start += len(page)
-            total = _int(response.headers.get("Total-Results"))
+            total = _int(response.headers.get("total-results"))
             if not page or (total is not None and start >= total) or (total is None and len(page) < PAGE):
                 return
 
@@ -292,15 +335,15 @@ class WebClient:
             headers["Zotero-Write-Token"] = token
         response, resent = self.request("POST", self.library.prefix + path, json=objects, headers=headers)
         body: Any = None
-        if response.status_code == 200:
+        if response.status == 200:
             body = _json(response, self.what)
         else:
             body = _body(response)
-        return WriteAnswer(response.status_code, body, _int(response.headers.get("Last-Modified-Version")), resent)
+        return WriteAnswer(response.status, body, _int(response.headers.get("last-modified-version")), resent)
 
 
-def _expect(response: requests.Response, status: int, what: str) -> None:
-    _expect_status(response.status_code, status, what, _body(response))
+def _expect(response: Answer, status: int, what: str) -> None:
+    _expect_status(response.status, status, what, _body(response))
 
 
 def _expect_status(got: int, status: int, what: str, detail: str = "") -> None:
@@ -308,17 +351,22 @@ def _expect_status(got: int, status: int, what: str, detail: str = "") -> None:
         raise ZoteroError(f"{what} answered {got}" + (f": {detail}" if detail else ""))
 
 
-def _json(response: requests.Response, what: str) -> Any:
+def _dumps(value: Any) -> bytes:
+    """A JSON request body (as requests' ``json=`` wrote it: ASCII, no NaN)."""
+    return json.dumps(value, allow_nan=False).encode("ascii")
+
+
+def _json(response: Answer, what: str) -> Any:
     try:
-        return response.json()
+        return json.loads(response.content)
     except ValueError:
-        raise ZoteroError(f"{what} answered {response.status_code} with something that is not JSON") from None
+        raise ZoteroError(f"{what} answered {response.status} with something that is not JSON") from None
 
 
-def _body(response: requests.Response) -> str:
+def _body(response: Answer) -> str:
     """The first line of an error answer, short (Zotero's error bodies are one line of text)."""
-    text = (response.text or "").strip().splitlines()
-    return text[0][:200] if text else response.reason or ""
+    text = response.content.decode("utf-8", "replace").strip().splitlines()
+    return text[0][:200] if text else response.reason
 
 
 def _seconds(value: str | None) -> float | None:
@@ -338,10 +386,6 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _reason(exc: requests.RequestException) -> str:
-    """A network failure in a few words (requests' messages repeat the whole URL and pool state)."""
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection refused or dropped"
-    return type(exc).__name__
+def _reason(exc: TransportError) -> str:
+    """A failed attempt in a few words ("no answer within 30 s", "connection refused")."""
+    return exc.reason if isinstance(exc, Unreachable) else str(exc)
