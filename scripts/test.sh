@@ -13,6 +13,7 @@ kpsewhich biblatex.sty >/dev/null 2>&1 || need_apt+=(texlive-bibtex-extra)
 kpsewhich IEEEtran.bst >/dev/null 2>&1 || need_apt+=(texlive-publishers)
 kpsewhich ACM-Reference-Format.bst >/dev/null 2>&1 || need_apt+=(texlive-publishers)
 command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
 
+from arxref.errors import UsageError
 from arxref.transport import (CHUNK, INFLATE_PIECE, DeadlineExceeded, ResponseTooLarge, TransportError, Unreachable,
                               send)
 
@@ -204,3 +208,53 @@ def test_the_reason_alone_is_kept_for_callers(serve: Callable[[Behaviour], str])
         handler.end_headers()
     answer = send("GET", serve(not_found), timeout=5, max_bytes=1 << 20)
     assert (answer.status, answer.reason, answer.content) == (404, "Not Found", b"")
+
+
+@pytest.fixture
+def https_url(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate made now (openssl), and that certificate."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    handler = type("Handler", (_Handler,), {"behaviour": staticmethod(_answer(b"<feed/>"))})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}/api/query", cert
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_https_trusts_the_bundle_requests_trusted(https_url: tuple[str, Path], variable: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A company CA set up for requests (its variables) still works; an unknown issuer is refused, saying so."""
+    url, cert = https_url
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with pytest.raises(TransportError, match="certificate .*not trusted"):
+        send("GET", url, timeout=10, max_bytes=1 << 20)
+    monkeypatch.setenv(variable, str(cert))
+    assert send("GET", url, timeout=10, max_bytes=1 << 20).content == b"<feed/>"
+
+
+def test_a_bundle_that_cannot_be_read_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    with pytest.raises(UsageError, match="missing.pem .*REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE.* cannot be used"):
+        send("GET", "https://127.0.0.1:9/", timeout=5, max_bytes=1 << 20)
+
+
+def test_the_tls_context_holds_certifis_bundle_beside_the_systems(monkeypatch: pytest.MonkeyPatch) -> None:
+    import certifi
+
+    from arxref.transport import tls_context
+
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with_certifi = tls_context().cert_store_stats()["x509_ca"]
+    only_certifi = ssl.create_default_context(cafile=certifi.where()).cert_store_stats()["x509_ca"]
+    assert with_certifi >= only_certifi > 100

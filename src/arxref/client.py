@@ -322,7 +322,7 @@ class ArxivClient:
                 else:
                     delay = self._backoff(attempt, exc.retry_after)
                 attempt += 1
-                log.warning("%s; retrying in %s (%d of %d)", exc.said, _seconds(delay), attempt, allowed)
+                log.warning("%s; retrying in %s (%d of %d)", exc.said, wait_text(delay), attempt, allowed)
             else:
                 self._gave_up = False
                 self._unreachable = None
@@ -437,7 +437,7 @@ def use_client(settings: Settings, client: ArxivClient | None = None) -> Iterato
         yield own
 
 
-def _seconds(delay: float) -> str:
+def wait_text(delay: float) -> str:
     """A wait as the retry line shows it: "12 s", "3.4 s", "0.01 s"."""
     if delay >= 10:
         return f"{delay:.0f} s"

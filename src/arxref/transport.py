@@ -18,13 +18,16 @@ the standard library and
   a client retries once, quickly, instead of backing off for minutes.
 
 Proxies from the usual environment variables (``http_proxy``, ``https_proxy``,
-``no_proxy``) are honoured, as requests did.
+``no_proxy``) are honoured, as requests did; so are the certificate authorities requests
+trusted (certifi's bundle, ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``), beside the system's
+(see :func:`tls_context`).
 """
 
 from __future__ import annotations
 
 import base64
 import errno
+import functools
 import http.client
 import socket
 import ssl
@@ -121,6 +124,9 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: Mapping[s
         raise DeadlineExceeded(f"no answer within {timeout:g} s") from None
     except TransportError:  # Unreachable, ResponseTooLarge, damaged: said precisely already
         raise
+    except ssl.SSLCertVerificationError as exc:
+        raise TransportError(f"the server's certificate is not trusted ({exc.verify_message}); if a proxy re-signs "
+                             "HTTPS, name its CA bundle in REQUESTS_CA_BUNDLE") from None
     except (OSError, http.client.HTTPException) as exc:
         if expired.is_set() or isinstance(exc, TimeoutError):
             raise DeadlineExceeded(f"no answer within {timeout:g} s") from None
@@ -243,6 +249,40 @@ def _inflate(inflater: "_Inflater", data: bytes, room: int, limit: int) -> bytes
     return b"".join(pieces)
 
 
+def tls_context() -> ssl.SSLContext:
+    """The certificates an HTTPS server may present: the system's (and ``SSL_CERT_FILE``/``SSL_CERT_DIR``),
+    certifi's bundle, and the bundle ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` names.
+
+    requests trusted certifi and those variables; a Python without system certificates
+    (python.org's macOS build) or a company CA set up for requests must keep working
+    now that requests are sent here. A bundle named that cannot be read is a UsageError.
+    """
+    import os
+
+    return _tls_context(os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None)
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(bundle: str | None) -> ssl.SSLContext:
+    """One context per bundle (loading certifi's takes milliseconds; a context serves every connection)."""
+    context = ssl.create_default_context()
+    try:
+        import certifi
+    except ImportError:  # requests (and so certifi) came with the arxiv package; without it, the system's
+        pass
+    else:
+        context.load_verify_locations(certifi.where())
+    if bundle:
+        try:
+            context.load_verify_locations(bundle)
+        except (OSError, ssl.SSLError) as exc:
+            from .errors import UsageError
+
+            raise UsageError(f"the certificate bundle {bundle} (REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE) cannot be "
+                             f"used: {getattr(exc, 'strerror', None) or exc}") from None
+    return context
+
+
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
     """A connection for ``url`` (through a proxy when the environment names one) and the request target."""
     parts = urlsplit(url)
@@ -254,7 +294,7 @@ def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, s
     if proxy and not proxy_bypass(host):
         return _proxied(parts.scheme, host, port, proxy, timeout), (url if parts.scheme == "http" else target)
     if parts.scheme == "https":
-        return http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context()), target
+        return http.client.HTTPSConnection(host, port, timeout=timeout, context=tls_context()), target
     return http.client.HTTPConnection(host, port, timeout=timeout), target
 
 
@@ -268,7 +308,7 @@ def _proxied(scheme: str, host: str, port: int | None, proxy: str, timeout: floa
     proxy_host, proxy_port = proxy_parts.hostname or "", proxy_parts.port
     if scheme == "https":
         tunnel = http.client.HTTPSConnection(proxy_host, proxy_port, timeout=timeout,
-                                             context=ssl.create_default_context())
+                                             context=tls_context())
         tunnel.set_tunnel(host, port, headers=proxy_headers)
         return tunnel
     conn = _ProxyAuthConnection(proxy_host, proxy_port, timeout=timeout)

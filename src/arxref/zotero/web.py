@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import urlencode
 
-from ..client import _seconds as _shown_wait  # the retry line's wait, as the arXiv client shows it
+from ..client import wait_text  # a retry line's wait, as the arXiv client shows it
 from ..config import DEFAULT_MAX_RESPONSE_BYTES
 from ..errors import ArxrefError, ExitCode, UsageError
 from ..transport import Answer, DeadlineExceeded, TransportError, Unreachable, send
@@ -220,7 +220,7 @@ class WebClient:
 
     def _retry(self, said: str, wait: float, attempt: int) -> None:
         """Announce the retry (one line on stderr in the CLI, unless -q), then wait."""
-        log.warning("%s; retrying in %s (%d of %d)", said, _shown_wait(wait), attempt + 1, self.settings.max_retries)
+        log.warning("%s; retrying in %s (%d of %d)", said, wait_text(wait), attempt + 1, self.settings.max_retries)
         self.settings.sleep(wait)
 
     def _retry_wait(self, attempt: int, answer: Answer | None) -> float:
@@ -246,7 +246,7 @@ class WebClient:
     def _wait_backoff(self) -> None:
         remaining = self._not_before - time.monotonic()
         if remaining > 0:
-            log.warning("%s asked for a pause (Backoff); waiting %s", self.what, _shown_wait(remaining))
+            log.warning("%s asked for a pause (Backoff); waiting %s", self.what, wait_text(remaining))
             self.settings.sleep(remaining)
             self._not_before = 0.0
 
