@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -163,3 +164,15 @@ def test_a_signal_while_writing_removes_the_temporary_file_and_keeps_the_old_out
     assert "Traceback" not in proc.stderr
     assert target.read_text(encoding="utf-8") == "the user's old complete file\n"
     assert [p.name for p in tmp_path.iterdir()] == ["references.bib"]
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_second() -> None:
+    """A new user's first two commands, each in its own fenced block: install and run the main job
+    offline, then the tests; `.ci/run` runs exactly the test command."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)\n```", readme.split("\n## ", 1)[0], re.S)
+    assert len(blocks) == 2, blocks
+    install, tests = blocks
+    assert "pip install" in install and "arxref export seeds/" in install and "--offline" in install
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == tests
