@@ -80,6 +80,8 @@ class Fault:
     """Do the request, send the headers at once, then the body one byte every ``drip`` seconds."""
     silent: bool = False
     """Read the request and never answer (until the client hangs up)."""
+    path: str | None = None
+    """Only for a request whose path starts with this (None: any path)."""
 
 
 def status(code: int, **headers: str) -> Fault:
@@ -249,9 +251,9 @@ class _Server:
         with self.lock:
             self.faults.extend([fault] * times)
 
-    def take_fault(self, method: str) -> Fault | None:
+    def take_fault(self, method: str, path: str = "") -> Fault | None:
         with self.lock:
-            if self.faults and self.faults[0].method in (None, method):
+            if self.faults and self.faults[0].method in (None, method) and path.startswith(self.faults[0].path or ""):
                 return self.faults.popleft()
         return None
 
@@ -304,7 +306,7 @@ class _Handler(BaseHTTPRequestHandler):
                        len(body) if isinstance(body, list) else 0)
         with self.fake.lock:
             self.fake.log.append(entry)
-        fault = self.fake.take_fault(method)
+        fault = self.fake.take_fault(method, parts.path)
         if fault is not None and fault.silent:
             self._hold()
             return

@@ -59,6 +59,16 @@ def test_without_the_local_api_only_arxrefs_own_saves_are_known(seeded: Path, re
         assert len(fake.requests("POST", "/connector/saveItems")) == 1
 
 
+def test_a_local_api_that_does_not_answer_is_not_called_off(seeded: Path, reading_list: Path) -> None:
+    """The connector answers but the local API's read hangs: the note says it did not answer, not that it is off."""
+    with FakeConnector() as fake:
+        fake.inject(Fault(silent=True, path="/api/"), times=2)  # the read and its one retry
+        report = finishes(lambda: push_desktop([reading_list], settings=offline(seeded), options=PushOptions(dry_run=True),
+                                               desktop=DesktopSettings(base_url=fake.url, timeout=1.0)))
+    assert report.count("would add") == 25
+    assert report.notes[0].startswith("Zotero's local API did not answer (") and "no answer within 1 s" in report.notes[0]
+
+
 def test_collection_is_chosen_by_name(fake_connector: FakeConnector, seeded: Path, reading_list: Path) -> None:
     report = push_desktop([reading_list], settings=offline(seeded), desktop=_desktop(fake_connector),
                           options=PushOptions(collection="Reading"))

@@ -189,6 +189,10 @@ def _library_index(desktop: DesktopSettings, settings: Settings, notes: list[str
             index = LibraryIndex()
             index.apply(client.read_items(0)[0])
             return index, pushed
+    except ZoteroUnreachable as exc:  # it answers the connector but not here in time: not "off"
+        notes.append(f"Zotero's local API did not answer ({exc}), so only papers arxref saved to this Zotero "
+                     "before are recognised")
+        return None, pushed
     except ZoteroError:
         notes.append("Zotero's local API is off, so only papers arxref saved to this Zotero before are "
                      "recognised; to check the whole library, allow it in Zotero: Settings > Advanced > "
