@@ -63,7 +63,7 @@ def _check_safe(data: bytes) -> None:
     """Reject DTDs (entity expansion, external entities) before any parser sees the bytes."""
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in data.lower():
-        raise FeedError("response contains a DTD or entity declarations; refusing to parse it")
+        raise FeedError("the feed contains a DTD or entity declarations; refusing to parse it")
 
 
 def _depth_ok(root: object) -> bool:
