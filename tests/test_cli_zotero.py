@@ -141,3 +141,19 @@ def test_each_retry_is_one_line_on_stderr(server: FakeZotero, seeded: Path, read
         "arxref: the Zotero Web API answered 503; retrying in 1.0 s (1 of 5)",
         "arxref: the Zotero Web API answered 503; retrying in 1.0 s (2 of 5)"]
     assert lines[-1] == "arxref: user:1234567: 25 added, 0 updated, 0 already in library, 0 failed"
+
+
+def test_verbose_shows_each_zotero_request_without_the_key(server: FakeZotero, seeded: Path,
+                                                            reading_list: Path) -> None:
+    quiet = run_cli(str(reading_list), "--library", LIBRARY, "--zotero-url", server.url, "--dry-run", cache=seeded)
+    before = len(server.requests())
+    verbose = run_cli(str(reading_list), "--library", LIBRARY, "--zotero-url", server.url, "--dry-run", "-v",
+                      cache=seeded)
+    assert quiet.returncode == verbose.returncode == 0, verbose.stderr
+    requests = [line for line in verbose.stderr.splitlines() if line.startswith("arxref: Zotero request ")]
+    assert len(requests) == len(server.requests()) - before > 0  # one line per request the server saw
+    assert all(" -> HTTP 200, " in line for line in requests), requests
+    assert not [line for line in quiet.stderr.splitlines() if line.startswith("arxref: Zotero request ")]
+    _no_secret(quiet, verbose)
+    both = run_cli(str(reading_list), "--library", LIBRARY, "--zotero-url", server.url, "-v", "-q", cache=seeded)
+    assert both.returncode == 2 and both.stderr == "arxref: error: -v/--verbose and -q/--quiet cannot be combined\n"

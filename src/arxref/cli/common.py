@@ -41,7 +41,9 @@ def network_options(func: F) -> F:
     return func
 
 
-def verbosity_options(quiet_help: str) -> Callable[[F], F]:
+def verbosity_options(quiet_help: str,
+                      verbose_help: str = "Show each arXiv API request on stderr (retries are shown anyway).",
+                      ) -> Callable[[F], F]:
     """-v/--verbose and -q/--quiet, with arxref's log lines on stderr while the command runs.
 
     At default verbosity each retry of an arXiv request is one line (``arxref: arXiv answered
@@ -58,8 +60,7 @@ def verbosity_options(quiet_help: str) -> Callable[[F], F]:
                 return func(*args, verbose=verbose, quiet=quiet, **kwargs)
 
         wrapper = click.option("-q", "--quiet", is_flag=True, help=quiet_help)(wrapper)
-        wrapper = click.option("-v", "--verbose", is_flag=True,
-                               help="Show each arXiv API request on stderr (retries are shown anyway).")(wrapper)
+        wrapper = click.option("-v", "--verbose", is_flag=True, help=verbose_help)(wrapper)
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from typing import Any
 
 import click
 
-from .common import handle_errors, log_to_stderr, network_options, settings_from
+from .common import handle_errors, network_options, settings_from, verbosity_options
 from .progress import ProgressPrinter
 
 
@@ -42,13 +41,13 @@ def zotero() -> None:
               help="Item date: of the first version (when the work became public) or of the latest.")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None,
               help="Lowest similarity score that resolves an id-less record.")
-@click.option("-q", "--quiet", is_flag=True, help="Only failures and the summary: no per-item lines, progress "
-                                                 "or retry lines.")
 @network_options
 @handle_errors
+@verbosity_options("Only failures and the summary: no per-item lines, progress or retry lines.",
+                   "Show each arXiv and Zotero request on stderr (retries are shown anyway).")
 def push(paths: tuple[str, ...], library: str | None, collection: str | None, dry_run: bool, update: bool,
          desktop: bool, zotero_url: str | None, desktop_url: str | None, year: str, min_score: float | None,
-         quiet: bool, **network: Any) -> None:
+         verbose: bool, quiet: bool, **network: Any) -> None:
     """Resolve the papers in PATHS and add the ones the Zotero library lacks, as Preprint items.
 
     The library is read first (only what changed since the last run; the index is kept
@@ -78,25 +77,23 @@ def push(paths: tuple[str, ...], library: str | None, collection: str | None, dr
     options = PushOptions(collection=collection, dry_run=dry_run, update=update, year=year, min_score=min_score)
     progress = None if quiet else ProgressPrinter.for_stderr()
     try:
-        # Retries (Zotero's and arXiv's) are one line each on stderr, as in export; -q hides them.
-        with log_to_stderr(logging.CRITICAL + 1 if quiet else logging.WARNING):
-            if desktop:
-                if library:
-                    raise UsageError("--library names a Web API library; --desktop saves into the library "
-                                     "selected in the running Zotero (use one or the other)")
-                report = push_desktop(list(paths), settings=settings, options=options, progress=progress,
-                                      desktop=DesktopSettings(base_url=desktop_url or DEFAULT_DESKTOP_URL,
-                                                              timeout=settings.timeout,
-                                                              max_response_bytes=settings.max_response_bytes))
-            else:
-                if not library:
-                    raise UsageError("--library user:ID|group:ID is required (or --desktop to use the running "
-                                     "Zotero)")
-                web = WebSettings(base_url=zotero_url or DEFAULT_ZOTERO_URL,
-                                  api_key=os.environ.get("ZOTERO_API_KEY", ""), timeout=settings.timeout,
-                                  max_retries=settings.max_retries, max_response_bytes=settings.max_response_bytes)
-                report = push_web(list(paths), library, settings=settings, web=web, options=options,
-                                  progress=progress)
+        if desktop:
+            if library:
+                raise UsageError("--library names a Web API library; --desktop saves into the library "
+                                 "selected in the running Zotero (use one or the other)")
+            report = push_desktop(list(paths), settings=settings, options=options, progress=progress,
+                                  desktop=DesktopSettings(base_url=desktop_url or DEFAULT_DESKTOP_URL,
+                                                          timeout=settings.timeout,
+                                                          max_response_bytes=settings.max_response_bytes))
+        else:
+            if not library:
+                raise UsageError("--library user:ID|group:ID is required (or --desktop to use the running "
+                                 "Zotero)")
+            web = WebSettings(base_url=zotero_url or DEFAULT_ZOTERO_URL,
+                              api_key=os.environ.get("ZOTERO_API_KEY", ""), timeout=settings.timeout,
+                              max_retries=settings.max_retries, max_response_bytes=settings.max_response_bytes)
+            report = push_web(list(paths), library, settings=settings, web=web, options=options,
+                              progress=progress)
     finally:
         if progress is not None:
             progress.close()
