@@ -136,3 +136,16 @@ def test_export_to_stdout_refuses_stdout_redirected_into_an_input(seeded: Path, 
                               stdout=stdout, stderr=subprocess.PIPE, text=True, env=env, timeout=60)
     assert fine.returncode in (0, 1), fine.stderr  # 1 while the book counts as unmatched
     assert "@misc{chen2021evaluating," in (tmp_path / "elsewhere.bib").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [
+    ["resolve", "{tex}"], ["check", "{tex}"], ["export", "{tex}", "-o", "{out}"],
+    ["fetch", "2107.03374"], ["cache", "stats"], ["cache", "import", str(RESPONSES)],
+])
+def test_a_cache_that_is_a_directory_is_one_line_exit_4(command: list[str], tmp_path: Path) -> None:
+    """--cache (or ARXREF_CACHE) naming a directory: the cache's own one-line error, as for a damaged file."""
+    tex, _ = write_manuscript(tmp_path)
+    args = [part.replace("{tex}", str(tex)).replace("{out}", str(tmp_path / "out")) for part in command]
+    result = run(*args, cache=tmp_path)
+    assert result.exit_code == 4, result.output
+    assert result.stderr == f"arxref: error: cache {tmp_path}: not a regular file (use another --cache)\n"

@@ -13,7 +13,7 @@ from ..errors import ExitCode
 from .common import handle_errors
 
 cache_option = click.option(
-    "--cache", "cache_path", envvar="ARXREF_CACHE", type=click.Path(dir_okay=False),
+    "--cache", "cache_path", envvar="ARXREF_CACHE", type=click.Path(),
     help="SQLite cache file [env ARXREF_CACHE; default: user cache dir].",
 )
 

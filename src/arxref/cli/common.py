@@ -21,7 +21,7 @@ def network_options(func: F) -> F:
     """--api-url, --cache, --offline, --request-interval, --batch-size, --refresh, --timeout, --max-retries."""
     decorators = [
         click.option("--api-url", envvar="ARXREF_API_URL", help="arXiv API query endpoint [env ARXREF_API_URL]."),
-        click.option("--cache", "cache_path", envvar="ARXREF_CACHE", type=click.Path(dir_okay=False),
+        click.option("--cache", "cache_path", envvar="ARXREF_CACHE", type=click.Path(),
                      help="SQLite cache file [env ARXREF_CACHE; default: user cache dir]."),
         click.option("--offline/--online", default=None,
                      help="Never open a network connection; use the cache only [env ARXREF_OFFLINE=1]."),
