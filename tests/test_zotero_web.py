@@ -128,6 +128,18 @@ def test_wrong_key_or_library_is_refused_without_showing_the_key(fake_zotero: Fa
     assert all("key" not in r.query for r in fake_zotero.log)
 
 
+@pytest.mark.parametrize("code", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_and_says_where_to(fake_zotero: FakeZotero, code: int) -> None:
+    """Following it would send the API key to wherever it points: the user is told the new address instead."""
+    fake_zotero.inject(status(code, Location="https://elsewhere.example/users/1234567/items?since=0&key=x"))
+    with WebClient(web_settings(fake_zotero), Library.parse(LIBRARY)) as client:
+        with pytest.raises(ZoteroRefused, match=f"answered {code}: it moved to https://elsewhere.example/users/"
+                                                f"1234567/items; use that address") as caught:
+            client.read_items(0)
+    assert caught.value.exit_code == ExitCode.USAGE and "key=x" not in str(caught.value)
+    assert len(fake_zotero.log) == 1  # nothing sent anywhere else, nothing retried
+
+
 def test_stale_version_and_used_token_are_412(fake_zotero: FakeZotero) -> None:
     with WebClient(web_settings(fake_zotero), Library.parse(LIBRARY)) as client:
         token = new_write_token()

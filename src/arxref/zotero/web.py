@@ -184,6 +184,10 @@ class WebClient:
             if status in (401, 403):
                 raise ZoteroRefused(f"{self.what} refused access to {self.library} ({status} {_body(answer)}); "
                                     "check ZOTERO_API_KEY and that the key may write to this library")
+            if status in (301, 302, 303, 307, 308):  # 304 is Zotero's "not modified": an answer
+                moved = answer.headers.get("location", "").split("?")[0] or "another address"
+                raise ZoteroRefused(f"{self.what} at {self.base} answered {status}: it moved to {moved}; use that "
+                                    "address (redirects are not followed: the API key would go along)")
             if status == 404 and path.startswith(self.library.prefix):
                 raise ZoteroRefused(f"{self.what} has no library {self.library} at {self.base} (404)")
             if status in RETRY_STATUSES:
