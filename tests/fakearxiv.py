@@ -56,11 +56,17 @@ class Fault:
     retry_after: str | None = None
     seconds: float = 0.0
     ids: frozenset[str] = frozenset()
+    location: str | None = None
 
 
 def status(code: int, retry_after: float | str | None = None) -> Fault:
     """Answer with HTTP ``code`` (429/503/500...), optionally with a Retry-After header."""
     return Fault("status", status=code, retry_after=None if retry_after is None else str(retry_after))
+
+
+def redirect(code: int, location: str) -> Fault:
+    """Answer ``code`` (301, 302...) pointing elsewhere (an http:// endpoint moved to https://, say)."""
+    return Fault("status", status=code, location=location)
 
 
 def slow(seconds: float) -> Fault:
@@ -580,6 +586,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         if fault is not None and fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            if fault.location:
+                headers["Location"] = fault.location
             self._send(fault.status, b"Rate exceeded.", "text/plain", headers)
             return
         if fault is not None and fault.kind in ("drip", "oversized", "gzip_bomb"):

@@ -330,6 +330,15 @@ def test_persistent_failure_is_unverified_not_not_found(fake_arxiv: FakeArxiv) -
     assert len(fake_arxiv.requests()) == 4
 
 
+def test_a_moved_endpoint_names_its_new_address(fake_arxiv: FakeArxiv) -> None:
+    """http://export.arxiv.org answering 301 to https://: not followed, not retried; the user is told where."""
+    fake_arxiv.inject(fakearxiv.redirect(301, "https://export.arxiv.org/api/query?id_list=2107.03374"))
+    with pytest.raises(VerifyError, match=r"unexpected HTTP 301 from the arXiv API \(it moved to "
+                                          r"https://export\.arxiv\.org/api/query: give that as --api-url"):
+        client_for(fake_arxiv, max_retries=2).fetch_ids(["2107.03374"])
+    assert len(fake_arxiv.requests()) == 1
+
+
 @pytest.mark.parametrize("fault", [fakearxiv.truncated, fakearxiv.html, fakearxiv.api_error],
                          ids=lambda f: f.kind)
 def test_damaged_answers_are_never_returned_as_data(fake_arxiv: FakeArxiv, fault: fakearxiv.Fault) -> None:

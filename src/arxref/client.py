@@ -272,7 +272,9 @@ class ArxivClient:
             retry_after = parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
             raise _Retryable(f"HTTP {status}", retry_after, said=f"arXiv answered {status}")
         if status != 200:
-            raise VerifyError(f"unexpected HTTP {status} from the arXiv API")
+            moved = (headers.get("location") or headers.get("Location") or "").split("?")[0]
+            hint = f" (it moved to {moved}: give that as --api-url or ARXREF_API_URL)" if moved and 300 <= status < 400 else ""
+            raise VerifyError(f"unexpected HTTP {status} from the arXiv API{hint}")
         try:
             feed = parse_feed(content)
         except FeedError as exc:
