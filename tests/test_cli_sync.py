@@ -78,18 +78,18 @@ def test_cli_sync_refuses_a_fifo_or_device_bibliography_in_one_line(seeded: Path
 
 
 def test_cli_sync_updates_the_file_a_symlinked_bibliography_points_to(seeded: Path, tmp_path: Path) -> None:
-    """``refs.bib -> ../shared/all.bib``: the shared file gets the entry, the link stays a link."""
-    shared = tmp_path / "shared" / "all.bib"
-    shared.parent.mkdir()
-    shared.write_text("% my bibliography\n@book{knuth, title = {TAOCP}}\n", encoding="utf-8")
+    """``refs.bib -> ../common/all.bib``: the linked file gets the entry, the link stays a link."""
+    linked = tmp_path / "common" / "all.bib"
+    linked.parent.mkdir()
+    linked.write_text("% my bibliography\n@book{knuth, title = {TAOCP}}\n", encoding="utf-8")
     paper = tmp_path / "paper"
     paper.mkdir()
-    (paper / "refs.bib").symlink_to("../shared/all.bib")
+    (paper / "refs.bib").symlink_to("../common/all.bib")
     (paper / "paper.tex").write_text("\\cite{2108.02818}\n\\bibliography{refs}\n", encoding="utf-8")
     done = run_cli("sync", "paper.tex", cache=seeded, cwd=paper)
     assert done.returncode == 0, done.stderr
     assert (paper / "refs.bib").is_symlink()
-    text = shared.read_text(encoding="utf-8")
+    text = linked.read_text(encoding="utf-8")
     assert text.startswith("% my bibliography\n@book{knuth, title = {TAOCP}}\n\n@misc{2108.02818,")
 
 

@@ -78,4 +78,9 @@ def writing(where: str, after: str = "") -> Iterator[None]:
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise UsageError(f"cannot write {where}: {exc.strerror or exc}" + (f"; {after}" if after else "")) from None
+        raise UsageError(cannot_write(where, exc) + (f"; {after}" if after else "")) from None
+
+
+def cannot_write(where: str, exc: OSError) -> str:
+    """How every failed write is said (export's files, a command's stdout, the exit's last flush)."""
+    return f"cannot write {where}: {exc.strerror or exc}"

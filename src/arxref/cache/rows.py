@@ -216,10 +216,11 @@ def row_to_paper(values: Sequence[Any]) -> Paper:
     (arxiv_id, version, versions, title, authors, abstract, published, updated, categories,
      primary_category, comment, journal_ref, doi, links, _raw_format, raw_entry, fetched_at) = values
     try:  # next to nothing until something fails (zero-cost from Python 3.11)
-        # SQLite stores a number written into a text column as text; only a BLOB stays foreign there
-        if not (type(version) is int and 0 < version and str is type(title) is type(abstract) is type(categories)
-                and type(primary_category) is not bytes is not type(comment)
-                and type(journal_ref) is not bytes is not type(doi)):
+        # SQLite stores a number written into a text column as text; only a BLOB stays foreign there.
+        # The fast test; _wrong_type, on the failing path only, says which value it was.
+        if not (type(version) is int and version > 0
+                and type(title) is str and type(abstract) is str and type(categories) is str
+                and bytes not in (type(primary_category), type(comment), type(journal_ref), type(doi))):
             raise TypeError(_wrong_type(version, title, abstract, categories, primary_category, comment,
                                         journal_ref, doi))
         return Paper(

@@ -109,11 +109,12 @@ def run() -> NoReturn:
     except SystemExit as done:  # the exit is made inside the handler: leaving it would free the frames
         _exit_now(done.code)
     except OSError as exc:  # click's own printing (help, usage) to a full disk; commands handle theirs
-        from .common import WRITE_FAILURES
+        from .common import stdout_failure
 
-        if exc.errno not in WRITE_FAILURES:
+        message = stdout_failure(exc)
+        if message is None:
             raise
-        print(f"arxref: error: cannot write standard output: {exc.strerror}", file=sys.stderr)
+        print(message, file=sys.stderr)
         _exit_now(2)
     _exit_now(0)
 
@@ -140,7 +141,9 @@ def _exit_now(code: object) -> NoReturn:
     except BrokenPipeError:  # `| head` stopped reading: not an error
         pass
     except OSError as exc:  # the last of the output is lost (`> /dev/full`): say so, never exit 0
-        print(f"arxref: error: cannot write standard output: {exc.strerror}", file=sys.stderr)
+        from ..outputs import cannot_write
+
+        print(f"arxref: error: {cannot_write('standard output', exc)}", file=sys.stderr)
         status = status or 2
     except ValueError:  # stdout was closed
         pass

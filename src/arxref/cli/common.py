@@ -125,11 +125,12 @@ def handle_errors(func: F) -> F:
         except BrokenPipeError:
             sys.exit(ExitCode.OK)
         except OSError as exc:
-            if exc.errno not in WRITE_FAILURES:
-                raise  # not an expected failure: a bug, to be reported with its traceback
             # the library names the files it writes (outputs.writing); what is left is the command's
             # own printing to stdout: `arxref scan ... > /dev/full`, a full disk under a redirect
-            click.echo(f"arxref: error: cannot write {exc.filename or 'standard output'}: {exc.strerror}", err=True)
+            message = stdout_failure(exc)
+            if message is None:
+                raise  # not an expected failure: a bug, to be reported with its traceback
+            click.echo(message, err=True)
             sys.exit(ExitCode.USAGE)
 
     return wrapper  # type: ignore[return-value]
@@ -137,3 +138,12 @@ def handle_errors(func: F) -> F:
 
 #: errno values of a write that cannot succeed (full disk, quota, file too big, device error).
 WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def stdout_failure(exc: OSError) -> str | None:
+    """The error line for a write to stdout that cannot succeed, or None for any other OSError."""
+    from ..outputs import cannot_write
+
+    if exc.errno not in WRITE_FAILURES:
+        return None
+    return f"arxref: error: {cannot_write(exc.filename or 'standard output', exc)}"
